@@ -1,0 +1,106 @@
+package io.tributary.common.app;
+
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.common.config.ConfigException;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.PipelineConfigLoader;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of every deployable: parse arguments, load and validate the pipeline file, check the servers it
+ * needs, serve metrics and health, start, and close cleanly on SIGTERM. Exit codes: 0 after a clean stop,
+ * 1 after a fatal runtime error, 2 for a bad command line, config or unreachable server (all problems
+ * printed together, no stack trace).
+ */
+public final class AppRunner {
+    private static final Logger log = LoggerFactory.getLogger(AppRunner.class);
+
+    /** Builds a deployable from the validated config; it may add start-up checks to {@code preflight}. */
+    public interface Factory {
+        Deployable create(PipelineConfig config, Map<String, String> options, PrometheusMeterRegistry metrics,
+                          Preflight preflight) throws ConfigException;
+    }
+
+    private AppRunner() {
+    }
+
+    /** Runs {@code name} to completion and exits the JVM with its code. */
+    public static void main(String name, String[] args, List<String> optionNames, Factory factory) {
+        System.exit(run(name, args, optionNames, factory, new CountDownLatch(1)));
+    }
+
+    /** Runs until {@code stop} is counted down, SIGTERM, or a fatal error; returns the exit code. */
+    public static int run(String name, String[] args, List<String> optionNames, Factory factory, CountDownLatch stop) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String key = args[i].startsWith("--") ? args[i].substring(2) : null;
+            if (key == null || !(key.equals("config") || optionNames.contains(key)) || i + 1 >= args.length) {
+                System.err.println("usage: tributary " + name + " --config FILE"
+                        + optionNames.stream().map(o -> " [--" + o + " VALUE]").reduce("", String::concat)
+                        + "\n(problem with argument '" + args[i] + "')");
+                return 2;
+            }
+            options.put(key, args[++i]);
+        }
+        if (!options.containsKey("config")) {
+            System.err.println("usage: tributary " + name + " --config FILE (the pipeline file is required)");
+            return 2;
+        }
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics.config().commonTags("deployable", name);
+        new JvmMemoryMetrics().bindTo(metrics);
+        Deployable deployable;
+        PipelineConfig config;
+        CountDownLatch closed = new CountDownLatch(1);
+        try {
+            config = PipelineConfigLoader.load(Path.of(options.get("config")));
+            Preflight preflight = new Preflight();
+            deployable = factory.create(config, options, metrics, preflight);
+            if (!preflight.problems().isEmpty()) {
+                throw new ConfigException("start-up checks of " + name, preflight.problems());
+            }
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready)) {
+            log.info("starting deployable={} http_port={}", name, http.port());
+            // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                try {
+                    closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "tributary-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            deployable.start();
+            while (!stop.await(500, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (!deployable.alive()) {
+                    log.error("deployable={} stopped after a fatal error; see the log above", name);
+                    deployable.close();
+                    return 1;
+                }
+            }
+            log.info("stopping deployable={}", name);
+            deployable.close();
+            log.info("stopped deployable={}", name);
+            return 0;
+        } catch (Exception e) {
+            log.error("deployable={} failed: {}", name, e.toString(), e);
+            deployable.close();
+            return 1;
+        } finally {
+            closed.countDown();
+        }
+    }
+}

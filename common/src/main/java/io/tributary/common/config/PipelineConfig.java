@@ -1,0 +1,56 @@
+package io.tributary.common.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The pipeline file, validated and sealed. Every deployable reads its part of the same file; see
+ * {@code docs/pipeline-file.md} for each key. Built only by {@link PipelineConfigLoader}.
+ */
+public record PipelineConfig(Kafka kafka, Registry registry, List<Source> sources, List<Service> services,
+                             Map<String, Integer> http) {
+
+    /** {@code kafka:} — the cluster all topics live in. */
+    public record Kafka(String bootstrap, int replicationFactor, int partitions, Map<String, String> properties) {
+    }
+
+    /** {@code registry:} — a Confluent-compatible schema registry. */
+    public record Registry(String url, String compatibility) {
+    }
+
+    /** One entry of {@code sources:}; exactly one of {@code sqlite} and {@code postgres} is set. */
+    public record Source(String name, Sqlite sqlite, Postgres postgres, List<TableRef> tables) {
+        public boolean isSqlite() {
+            return sqlite != null;
+        }
+    }
+
+    public record Sqlite(Path path, Duration pollInterval) {
+    }
+
+    public record Postgres(String url, String user, Secret password, String slot, String publication) {
+    }
+
+    /** One entry of {@code services:}: the tables it owns and the database they go to. */
+    public record Service(String name, String group, Database target, List<TableRef> tables) {
+    }
+
+    public record Database(String url, String user, Secret password) {
+    }
+
+    public Optional<Source> source(String name) {
+        return sources.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    public Optional<Service> service(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    /** The port a deployable serves metrics and health on; 0 picks a free one. */
+    public int httpPort(String deployable) {
+        return http.getOrDefault(deployable, 0);
+    }
+}

@@ -1,0 +1,63 @@
+package io.tributary.testkit;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A real single-node KRaft Kafka broker (combined broker and controller) inside this JVM.
+ *
+ * <p>Guarantees: a real broker speaking the Kafka protocol on a loopback port, with transactions and
+ * consumer groups sized for one node. Not guaranteed: a fixed port (the testkit picks a free one) or
+ * durability across JVM restarts (its log directory lives under {@code baseDir}).
+ */
+public final class LocalKafka implements AutoCloseable {
+    private final KafkaClusterTestKit cluster;
+
+    private LocalKafka(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+    }
+
+    public static LocalKafka start(Path baseDir) throws Exception {
+        TestKitNodes nodes = new TestKitNodes.Builder()
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1)
+                .setBaseDirectory(baseDir)
+                .build();
+        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("offsets.topic.num.partitions", "4")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("transaction.state.log.num.partitions", "4")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .setConfigProp("num.partitions", "1")
+                .setConfigProp("auto.create.topics.enable", "true")
+                .setConfigProp("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE))
+                .build();
+        try {
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return new LocalKafka(cluster);
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    public Map<String, Object> clientConfig() {
+        return Map.of("bootstrap.servers", bootstrapServers());
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}

@@ -1,0 +1,127 @@
+package io.tributary.testkit;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A real schema registry: Apicurio Registry 3.0.9 (its prebuilt Quarkus app from Maven Central), started as
+ * a child process on a free loopback port with in-memory storage. It serves the Confluent REST API under
+ * {@code /apis/ccompat/v7}, which is what {@link #url()} returns.
+ *
+ * <p>The app is unpacked by the testkit build into {@code testkit/target/apicurio}; the system property
+ * {@code tributary.apicurio.dir} overrides where it is looked for.
+ */
+public final class LocalRegistry implements AutoCloseable {
+    private static final String RUNNER = "apicurio-registry-app-3.0.9-runner.jar";
+    private final Process process;
+    private final int port;
+
+    private LocalRegistry(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static LocalRegistry start(Path workDir) throws IOException, InterruptedException {
+        Path app = appDir().orElseThrow(() -> new IllegalStateException(
+                "Apicurio Registry app not found (looked for " + RUNNER + " in -Dtributary.apicurio.dir and "
+                        + "testkit/target/apicurio); run `mvn -pl testkit generate-resources` to unpack it"));
+        int port = freePort();
+        Files.createDirectories(workDir);
+        Path log = workDir.resolve("registry.log");
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1",
+                "-Dquarkus.http.port=" + port,
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.management.enabled=false",
+                "-Dquarkus.log.level=WARN",
+                "-jar", app.resolve(RUNNER).toString()));
+        Process p = new ProcessBuilder(cmd)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        LocalRegistry registry = new LocalRegistry(p, port);
+        try {
+            registry.awaitReady(Duration.ofSeconds(120), log);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+        return registry;
+    }
+
+    /** Base URL of the Confluent-compatible API. */
+    public String url() {
+        return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    private void awaitReady(Duration timeout, Path log) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Apicurio Registry exited with code " + process.exitValue()
+                        + " during start; see " + log);
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/subjects"))
+                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYetListening) {
+                // the port opens late in Quarkus start-up; keep waiting until the deadline
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("Apicurio Registry not ready after " + timeout.toSeconds() + " s; see " + log);
+    }
+
+    static Optional<Path> appDir() {
+        String prop = System.getProperty("tributary.apicurio.dir");
+        if (prop != null && Files.exists(Path.of(prop, RUNNER))) {
+            return Optional.of(Path.of(prop));
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("testkit/target/apicurio");
+            if (Files.exists(candidate.resolve(RUNNER))) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.tributary.testkit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The real servers integration tests talk to, started once per test JVM and shared by all tests in it.
+ * Each server is chosen in this order:
+ * <ol>
+ *   <li>named by an environment variable: {@code TRIBUTARY_TEST_KAFKA} (bootstrap servers),
+ *       {@code TRIBUTARY_TEST_REGISTRY} (Confluent-compatible base URL), {@code TRIBUTARY_TEST_PG_URL}
+ *       (JDBC URL of a superuser on a server with {@code wal_level=logical});</li>
+ *   <li>a Testcontainers container when a Docker engine answers;</li>
+ *   <li>otherwise started locally by {@link LocalKafka}, {@link LocalRegistry} and {@link LocalPostgres}.</li>
+ * </ol>
+ * Nothing here is a mock: every choice is a real server.
+ */
+public final class TestServers {
+    private static final Logger log = LoggerFactory.getLogger(TestServers.class);
+    private static final List<AutoCloseable> started = new ArrayList<>();
+    private static String kafka;
+    private static String registry;
+    private static String postgres;
+
+    private TestServers() {
+    }
+
+    public static synchronized String kafkaBootstrap() {
+        if (kafka == null) {
+            kafka = choose("TRIBUTARY_TEST_KAFKA", DockerServers::kafka, () -> {
+                LocalKafka k = LocalKafka.start(workDir().resolve("kafka"));
+                started.add(k);
+                return k.bootstrapServers();
+            });
+        }
+        return kafka;
+    }
+
+    public static synchronized String registryUrl() {
+        if (registry == null) {
+            registry = choose("TRIBUTARY_TEST_REGISTRY", DockerServers::registry, () -> {
+                LocalRegistry r = LocalRegistry.start(workDir().resolve("registry"));
+                started.add(r);
+                return r.url();
+            });
+        }
+        return registry;
+    }
+
+    /** JDBC URL of a superuser on the {@code postgres} database (user {@code postgres}, no password unless in the URL). */
+    public static synchronized String postgresUrl() {
+        if (postgres == null) {
+            postgres = choose("TRIBUTARY_TEST_PG_URL", DockerServers::postgres, () -> {
+                LocalPostgres p = LocalPostgres.start(workDir().resolve("postgres"));
+                started.add(p);
+                return p.jdbcUrl("postgres");
+            });
+        }
+        return postgres;
+    }
+
+    /** Creates a fresh database for one test and returns its superuser JDBC URL. */
+    public static String newDatabase(String name) throws java.sql.SQLException {
+        String url = postgresUrl();
+        try (var c = java.sql.DriverManager.getConnection(url, "postgres", "");
+             var s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+            s.execute("CREATE DATABASE \"" + name + "\"");
+        }
+        return LocalPostgres.withDatabase(url, name);
+    }
+
+    interface Starter {
+        String start() throws Exception;
+    }
+
+    private static String choose(String envVar, Starter docker, Starter local) {
+        String fromEnv = System.getenv(envVar);
+        try {
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                log.info("test server from environment variable={}", envVar);
+                return fromEnv;
+            }
+            if (DockerServers.available()) {
+                return docker.start();
+            }
+            return local.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the real server for " + envVar
+                    + " (set it to use an existing server instead): " + e.getMessage(), e);
+        }
+    }
+
+    private static Path workDir() throws java.io.IOException {
+        Path dir = Files.createTempDirectory("tributary-test-");
+        if (started.isEmpty()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(TestServers::stopAll, "tributary-test-servers-stop"));
+        }
+        return dir;
+    }
+
+    private static synchronized void stopAll() {
+        for (AutoCloseable c : started) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("stopping test server failed server={} error={}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}
