@@ -1,0 +1,200 @@
+package io.tributary.schemas.event;
+
+import io.tributary.common.config.TableRef;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The change-event contract in Avro: a Debezium-compatible envelope ({@code before}, {@code after},
+ * {@code source}, {@code op}, {@code ts_ms}) as the record value, and the primary key as its own record as
+ * the record key. After a delete the capture also writes a tombstone (same key, null value) so that topics
+ * can be compacted.
+ *
+ * <p>Record names follow Debezium: {@code <namespace>.Value}, {@code .Key}, {@code .Envelope}, with the
+ * topic's parts (made valid Avro names) as namespace. The {@code source} block adds {@code pos}, the
+ * event's {@link Position}.
+ */
+public final class Envelope {
+    public static final String TYPE_PROP = "tributary.type";
+    public static final String SOURCE_TYPE_PROP = "tributary.source.type";
+    public static final String TABLE_PROP = "tributary.table";
+    public static final String VERSION = "0.1.0";
+
+    static final Schema SOURCE_SCHEMA = SchemaBuilder.record("Source").namespace("io.tributary")
+            .fields()
+            .requiredString("version")
+            .requiredString("connector")
+            .requiredString("name")
+            .requiredLong("ts_ms")
+            .requiredString("snapshot")
+            .requiredString("db")
+            .requiredString("schema")
+            .requiredString("table")
+            .optionalLong("txId")
+            .optionalLong("lsn")
+            .name("pos").type().array().items().longType().noDefault()
+            .endRecord();
+
+    private record Schemas(Schema key, Schema row, Schema envelope) {
+    }
+
+    private static final Map<TableSchema, Schemas> CACHE = new ConcurrentHashMap<>();
+
+    private Envelope() {
+    }
+
+    public static Schema keySchema(TableSchema t) {
+        return schemas(t).key;
+    }
+
+    public static Schema valueSchema(TableSchema t) {
+        return schemas(t).envelope;
+    }
+
+    private static Schemas schemas(TableSchema t) {
+        return CACHE.computeIfAbsent(t, Envelope::build);
+    }
+
+    private static Schemas build(TableSchema t) {
+        String ns = avroName(t.table().source()) + "." + avroName(t.table().schema()) + "." + avroName(t.table().table());
+        List<Schema.Field> rowFields = new ArrayList<>();
+        List<Schema.Field> keyFields = new ArrayList<>();
+        for (Column c : t.columns()) {
+            Schema type = c.type().avroSchema();
+            Schema.Field f = c.optional()
+                    ? new Schema.Field(c.name(), Schema.createUnion(Schema.create(Schema.Type.NULL), type), null, Schema.Field.NULL_DEFAULT_VALUE)
+                    : new Schema.Field(c.name(), type);
+            annotate(f, c);
+            rowFields.add(f);
+            if (t.primaryKey().contains(c.name())) {
+                Schema.Field k = new Schema.Field(c.name(), c.type().avroSchema());
+                annotate(k, c);
+                keyFields.add(k);
+            }
+        }
+        keyFields.sort(java.util.Comparator.comparingInt(f -> t.primaryKey().indexOf(f.name())));
+        Schema key = Schema.createRecord("Key", null, ns, false, keyFields);
+        Schema row = Schema.createRecord("Value", null, ns, false, rowFields);
+        Schema optionalRow = Schema.createUnion(Schema.create(Schema.Type.NULL), row);
+        Schema envelope = Schema.createRecord("Envelope", null, ns, false, List.of(
+                new Schema.Field("before", optionalRow, null, Schema.Field.NULL_DEFAULT_VALUE),
+                new Schema.Field("after", optionalRow, null, Schema.Field.NULL_DEFAULT_VALUE),
+                new Schema.Field("source", SOURCE_SCHEMA),
+                new Schema.Field("op", Schema.create(Schema.Type.STRING)),
+                new Schema.Field("ts_ms", Schema.create(Schema.Type.LONG))));
+        envelope.addProp(TABLE_PROP, t.table().topic());
+        key.addProp(TABLE_PROP, t.table().topic());
+        return new Schemas(key, row, envelope);
+    }
+
+    private static void annotate(Schema.Field f, Column c) {
+        f.addProp(TYPE_PROP, c.type().name());
+        if (c.sourceType() != null) {
+            f.addProp(SOURCE_TYPE_PROP, c.sourceType());
+        }
+    }
+
+    /** The key record of an event: its primary key columns, from the after image (before image for deletes). */
+    public static GenericRecord key(ChangeEvent e) {
+        Map<String, Object> row = e.after() != null ? e.after() : e.before();
+        GenericData.Record k = new GenericData.Record(keySchema(e.schema()));
+        for (String col : e.schema().primaryKey()) {
+            k.put(col, row.get(col));
+        }
+        return k;
+    }
+
+    public static GenericRecord value(ChangeEvent e) {
+        Schemas s = schemas(e.schema());
+        GenericData.Record source = new GenericData.Record(SOURCE_SCHEMA);
+        TableRef t = e.schema().table();
+        source.put("version", VERSION);
+        source.put("connector", e.connector());
+        source.put("name", t.source());
+        source.put("ts_ms", e.commitTsMs());
+        source.put("snapshot", e.snapshot());
+        source.put("db", e.database());
+        source.put("schema", t.schema());
+        source.put("table", t.table());
+        source.put("txId", e.txId());
+        source.put("lsn", e.lsn());
+        source.put("pos", e.position().toList());
+        GenericData.Record v = new GenericData.Record(s.envelope);
+        v.put("before", row(s.row, e.before()));
+        v.put("after", row(s.row, e.after()));
+        v.put("source", source);
+        v.put("op", e.op().code());
+        v.put("ts_ms", System.currentTimeMillis());
+        return v;
+    }
+
+    private static GenericRecord row(Schema schema, Map<String, Object> values) {
+        if (values == null) {
+            return null;
+        }
+        GenericData.Record r = new GenericData.Record(schema);
+        for (Schema.Field f : schema.getFields()) {
+            r.put(f.pos(), values.get(f.name()));
+        }
+        return r;
+    }
+
+    // ---- reading an envelope back (the sink, the transform, tests) ----
+
+    /** The table shape an envelope schema describes, as the capture declared it. */
+    public static TableSchema tableSchema(Schema envelope, Schema key) {
+        Schema row = rowSchema(envelope);
+        List<Column> cols = new ArrayList<>();
+        for (Schema.Field f : row.getFields()) {
+            boolean optional = f.schema().isUnion();
+            cols.add(new Column(f.name(), ColumnType.valueOf(f.getProp(TYPE_PROP)), f.getProp(SOURCE_TYPE_PROP), optional));
+        }
+        String[] parts = envelope.getProp(TABLE_PROP).split("\\.", 3);
+        return new TableSchema(new TableRef(parts[0], parts[1], parts[2]), cols,
+                key.getFields().stream().map(Schema.Field::name).toList());
+    }
+
+    public static Schema rowSchema(Schema envelope) {
+        return envelope.getField("after").schema().getTypes().get(1);
+    }
+
+    public static Op op(GenericRecord value) {
+        return Op.fromCode(value.get("op").toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Position position(GenericRecord value) {
+        return Position.fromList((List<Long>) ((GenericRecord) value.get("source")).get("pos"));
+    }
+
+    public static long commitTsMs(GenericRecord value) {
+        return (Long) ((GenericRecord) value.get("source")).get("ts_ms");
+    }
+
+    /** The before or after image as a column-name map (Avro strings as Java strings), or null. */
+    public static Map<String, Object> image(GenericRecord value, String which) {
+        GenericRecord r = (GenericRecord) value.get(which);
+        if (r == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Schema.Field f : r.getSchema().getFields()) {
+            Object v = r.get(f.pos());
+            m.put(f.name(), v instanceof CharSequence cs ? cs.toString() : v);
+        }
+        return m;
+    }
+
+    /** Makes a name valid in Avro: letters, digits and '_', not starting with a digit. */
+    public static String avroName(String s) {
+        String clean = s.replaceAll("[^A-Za-z0-9_]", "_");
+        return clean.isEmpty() || Character.isDigit(clean.charAt(0)) ? "_" + clean : clean;
+    }
+}

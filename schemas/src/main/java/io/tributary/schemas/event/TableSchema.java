@@ -1,0 +1,22 @@
+package io.tributary.schemas.event;
+
+import io.tributary.common.config.TableRef;
+import java.util.List;
+import java.util.Optional;
+
+/** The shape of a captured table: its columns in source order and its primary key column names. */
+public record TableSchema(TableRef table, List<Column> columns, List<String> primaryKey) {
+    public TableSchema {
+        columns = List.copyOf(columns);
+        primaryKey = List.copyOf(primaryKey);
+        for (String k : primaryKey) {
+            if (columns.stream().noneMatch(c -> c.name().equals(k))) {
+                throw new IllegalArgumentException("primary key column '" + k + "' is not a column of " + table);
+            }
+        }
+    }
+
+    public Optional<Column> column(String name) {
+        return columns.stream().filter(c -> c.name().equals(name)).findFirst();
+    }
+}

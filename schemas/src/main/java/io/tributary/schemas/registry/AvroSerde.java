@@ -1,0 +1,115 @@
+package io.tributary.schemas.registry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Avro in the Confluent wire format: byte 0 (magic 0), the schema id as a 4-byte big-endian int, then the
+ * Avro binary encoding. Subjects follow the topic-name strategy ({@code <topic>-key}, {@code <topic>-value}).
+ * A null record is a null payload (a tombstone) both ways. Usable as a Kafka {@link Serializer},
+ * {@link Deserializer} and Kafka Streams {@link Serde}.
+ *
+ * <p>Config key {@value #REGISTRY_URL} names the registry when built by Kafka from class names.
+ */
+public final class AvroSerde implements Serde<GenericRecord>, Serializer<GenericRecord>, Deserializer<GenericRecord> {
+    public static final String REGISTRY_URL = "tributary.registry.url";
+    private static final byte MAGIC = 0;
+    private SchemaRegistryClient registry;
+    private boolean isKey;
+    private final Map<Integer, GenericDatumReader<GenericRecord>> readers = new ConcurrentHashMap<>();
+    private final Map<Schema, GenericDatumWriter<GenericRecord>> writers = new ConcurrentHashMap<>();
+
+    /** For Kafka to build from a class name; {@link #configure} must follow. */
+    public AvroSerde() {
+    }
+
+    public AvroSerde(SchemaRegistryClient registry, boolean isKey) {
+        this.registry = registry;
+        this.isKey = isKey;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        this.isKey = isKey;
+        if (registry == null) {
+            Object url = configs.get(REGISTRY_URL);
+            if (url == null) {
+                throw new IllegalArgumentException("AvroSerde needs the config '" + REGISTRY_URL + "' (the schema registry URL)");
+            }
+            registry = new SchemaRegistryClient(url.toString());
+        }
+    }
+
+    public SchemaRegistryClient registry() {
+        return registry;
+    }
+
+    @Override
+    public byte[] serialize(String topic, GenericRecord record) {
+        if (record == null) {
+            return null;
+        }
+        Schema schema = record.getSchema();
+        int id = registry.register(topic + (isKey ? "-key" : "-value"), schema);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+            out.write(MAGIC);
+            out.write(ByteBuffer.allocate(4).putInt(id).array());
+            BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
+            writers.computeIfAbsent(schema, GenericDatumWriter::new).write(record, enc);
+            enc.flush();
+            return out.toByteArray();
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot encode a record of " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public GenericRecord deserialize(String topic, byte[] data) {
+        if (data == null) {
+            return null;
+        }
+        if (data.length < 5 || data[0] != MAGIC) {
+            throw new SerializationException("record on topic " + topic + " is not in the Confluent Avro wire format "
+                    + "(expected magic byte 0 and a 4-byte schema id; got " + data.length + " bytes starting with " + (data.length == 0 ? "nothing" : data[0]) + ")");
+        }
+        int id = ByteBuffer.wrap(data, 1, 4).getInt();
+        GenericDatumReader<GenericRecord> reader = readers.computeIfAbsent(id, i -> new GenericDatumReader<>(registry.schemaById(i)));
+        try {
+            BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+            return reader.read(null, dec);
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot decode a record with schema id " + id + " on topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Serializer<GenericRecord> serializer() {
+        return this;
+    }
+
+    @Override
+    public Deserializer<GenericRecord> deserializer() {
+        return this;
+    }
+
+    @Override
+    public void close() {
+        // the registry client holds no resources that need closing
+    }
+}

@@ -1,0 +1,75 @@
+package io.tributary.schemas.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tributary.common.config.TableRef;
+import java.io.ByteArrayOutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.junit.jupiter.api.Test;
+
+class EnvelopeTest {
+    static final TableSchema TRADES = new TableSchema(new TableRef("monolith", "public", "trades"), List.of(
+            new Column("id", ColumnType.INT64, "int8", false),
+            new Column("symbol", ColumnType.TEXT, "varchar(16)", false),
+            new Column("price", ColumnType.DECIMAL, "numeric(18,8)", true),
+            new Column("qty", ColumnType.FLOAT64, "float8", true),
+            new Column("filled_at", ColumnType.TIMESTAMPTZ, "timestamptz", true)), List.of("id"));
+
+    @Test
+    void envelopeRoundTripsThroughAvroBinaryWithTypesAndPosition() throws Exception {
+        Map<String, Object> after = new LinkedHashMap<>();
+        after.put("id", 42L);
+        after.put("symbol", "BTC-USD");
+        after.put("price", "65000.12345678");
+        after.put("qty", 0.1 + 0.2);
+        after.put("filled_at", 1_700_000_000_123_456L);
+        ChangeEvent e = new ChangeEvent(TRADES, Op.CREATE, null, after, Position.of(0, 100, 200, 1), 1_700_000_000_000L,
+                "false", "postgresql", "ai_trader", 7L, 200L);
+        GenericRecord value = Envelope.value(e);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        var enc = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(value.getSchema()).write(value, enc);
+        enc.flush();
+        Schema parsed = new Schema.Parser().parse(value.getSchema().toString());
+        GenericRecord back = new GenericDatumReader<GenericRecord>(parsed).read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+
+        assertEquals(Op.CREATE, Envelope.op(back));
+        assertEquals(Position.of(0, 100, 200, 1), Envelope.position(back));
+        assertNull(Envelope.image(back, "before"));
+        assertEquals(after, Envelope.image(back, "after"));
+        assertEquals(TRADES, Envelope.tableSchema(parsed, new Schema.Parser().parse(Envelope.keySchema(TRADES).toString())));
+        assertEquals(42L, Envelope.key(e).get("id"));
+    }
+
+    @Test
+    void positionsCompareLexicographically() {
+        assertTrue(Position.of(0, 1, 0, 0).compareTo(Position.of(0, 0, 99, 99)) > 0);
+        assertTrue(Position.of(0, 0, 0, 5).compareTo(Position.of(0, 0, 1, 0)) < 0);
+        assertEquals(0, Position.of(1, 2, 3, 4).compareTo(Position.fromList(List.of(1L, 2L, 3L, 4L))));
+        assertThrows(IllegalArgumentException.class, () -> new Position(new long[] {1, 2}));
+    }
+
+    @Test
+    void primaryKeyMustBeAColumn() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TableSchema(
+                new TableRef("s", "main", "t"), List.of(new Column("a", ColumnType.INT64, null, false)), List.of("b")));
+        assertTrue(e.getMessage().contains("'b'"));
+    }
+
+    @Test
+    void avroNamesAreSanitised() {
+        assertEquals("trading_engine", Envelope.avroName("trading-engine"));
+        assertEquals("_1x", Envelope.avroName("1x"));
+    }
+}
