@@ -84,7 +84,7 @@ public final class AppRunner {
             }, "tributary-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             deployable.start();
-            while (!stop.await(500, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            while (!stop.await(500, java.util.concurrent.TimeUnit.MILLISECONDS) && !deployable.finished()) {
                 if (!deployable.alive()) {
                     log.error("deployable={} stopped after a fatal error; see the log above", name);
                     deployable.close();

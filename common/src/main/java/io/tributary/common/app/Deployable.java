@@ -16,6 +16,11 @@ public interface Deployable extends AutoCloseable {
         return true;
     }
 
+    /** True once a stage with a finite job (a one-off snapshot) has completed it; the process then exits 0. */
+    default boolean finished() {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -237,6 +237,9 @@ public final class PipelineConfigLoader {
                     String previous = owner.putIfAbsent(topic, name);
                     if (previous != null && !previous.equals(name)) {
                         problem(at + ".tables", "'" + topic + "' is already owned by service '" + previous + "'", "each table has exactly one owning service");
+                    } else if (tables.stream().anyMatch(x -> x.table().equals(ref.table()))) {
+                        problem(at + ".tables", "two tables named '" + ref.table() + "' would share the service topic "
+                                + name + "." + ref.table() + " and the target table", "a service can own only one table of each name");
                     } else {
                         tables.add(ref);
                     }

@@ -1,0 +1,145 @@
+package io.tributary.capture.sqlite;
+
+import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.Column;
+import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.TableSchema;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+
+/**
+ * Reads a SQLite table's shape and turns its stored values into the contract's types.
+ *
+ * <p>Types follow SQLite's affinity rules on the declared type: INT -> INT64; CHAR, CLOB, TEXT -> TEXT;
+ * BLOB -> BYTES; REAL, FLOA, DOUB -> FLOAT64; anything else (NUMERIC affinity: BOOLEAN, DATETIME, JSON,
+ * DECIMAL...) keeps what the application stores: BOOLEAN as INT64 0/1 and DATE/TIME/JSON as TEXT, with the
+ * declared type in {@code tributary.source.type} for the transform to normalise; DECIMAL/NUMERIC as the
+ * exact decimal text of the stored value. A table without a primary key is keyed by its rowid, carried as
+ * the column {@value #ROWID}.
+ */
+final class SqliteTables {
+    static final String ROWID = "_tributary_rowid";
+
+    private SqliteTables() {
+    }
+
+    static boolean exists(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    static TableSchema read(Connection c, TableRef ref) throws SQLException {
+        List<Column> cols = new ArrayList<>();
+        TreeMap<Integer, String> pk = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)")) {
+            ps.setString(1, ref.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    String declared = rs.getString(2) == null ? "" : rs.getString(2);
+                    int pkOrder = rs.getInt(4);
+                    // SQLite lets PRIMARY KEY columns (other than INTEGER PRIMARY KEY) hold NULL; the key must not.
+                    boolean optional = rs.getInt(3) == 0 && pkOrder == 0;
+                    cols.add(new Column(name, typeOf(declared), declared.isEmpty() ? null : declared, optional));
+                    if (pkOrder > 0) {
+                        pk.put(pkOrder, name);
+                    }
+                }
+            }
+        }
+        if (cols.isEmpty()) {
+            throw new SQLException("table '" + ref.table() + "' does not exist in the SQLite database");
+        }
+        if (pk.isEmpty()) {
+            cols.add(0, new Column(ROWID, ColumnType.INT64, "rowid", false));
+            pk.put(1, ROWID);
+        }
+        return new TableSchema(ref, cols, List.copyOf(pk.values()));
+    }
+
+    static ColumnType typeOf(String declared) {
+        String t = declared.toUpperCase(Locale.ROOT);
+        if (t.contains("INT")) {
+            return ColumnType.INT64;
+        }
+        if (t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT")) {
+            return ColumnType.TEXT;
+        }
+        if (t.contains("BLOB")) {
+            return ColumnType.BYTES;
+        }
+        if (t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB")) {
+            return ColumnType.FLOAT64;
+        }
+        if (t.startsWith("BOOL")) {
+            return ColumnType.INT64;
+        }
+        if (t.startsWith("DECIMAL") || t.startsWith("NUMERIC")) {
+            return ColumnType.DECIMAL;
+        }
+        return ColumnType.TEXT;
+    }
+
+    /** The SELECT that reads every row, rowid first when the table is keyed by it. */
+    static String selectAll(TableSchema t) {
+        StringBuilder sb = new StringBuilder("SELECT ");
+        for (int i = 0; i < t.columns().size(); i++) {
+            String n = t.columns().get(i).name();
+            sb.append(i == 0 ? "" : ", ").append(n.equals(ROWID) ? "rowid" : quote(n));
+        }
+        return sb.append(" FROM ").append(quote(t.table().table())).toString();
+    }
+
+    static String quote(String ident) {
+        return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+
+    /**
+     * The value of column {@code c} as the contract's Avro representation. SQLite stores values by storage
+     * class, not by declared type, so a value that cannot be represented exactly is an error naming where.
+     */
+    static Object value(Object stored, Column c, TableSchema t) {
+        if (stored == null) {
+            return null;
+        }
+        return switch (c.type()) {
+            case INT64 -> {
+                if (stored instanceof Integer || stored instanceof Long) {
+                    yield ((Number) stored).longValue();
+                }
+                throw mismatch(stored, c, t);
+            }
+            case FLOAT64 -> {
+                if (stored instanceof Number n) {
+                    yield n.doubleValue();
+                }
+                throw mismatch(stored, c, t);
+            }
+            case DECIMAL -> stored instanceof Double d ? Double.toString(d) : stored.toString();
+            case TEXT -> stored instanceof byte[] ? mismatchValue(stored, c, t) : stored.toString();
+            case BYTES -> ByteBuffer.wrap(stored instanceof byte[] b ? b : stored.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            default -> throw new IllegalStateException("SQLite capture produced unexpected type " + c.type());
+        };
+    }
+
+    private static Object mismatchValue(Object stored, Column c, TableSchema t) {
+        throw mismatch(stored, c, t);
+    }
+
+    private static IllegalStateException mismatch(Object stored, Column c, TableSchema t) {
+        return new IllegalStateException("column " + t.table().topic() + "." + c.name() + " is declared '" + c.sourceType()
+                + "' but holds a " + stored.getClass().getSimpleName() + " value; Tributary will not convert it silently "
+                + "(fix the row, or declare the column with a type that matches what the application stores)");
+    }
+}

@@ -1,0 +1,141 @@
+package io.tributary.transform;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.tributary.common.app.AppRunner;
+import io.tributary.common.app.Deployable;
+import io.tributary.common.app.Preflight;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.TableRef;
+import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.schemas.event.Envelope;
+import io.tributary.schemas.registry.AvroSerde;
+import io.tributary.schemas.registry.SchemaRegistryClient;
+import io.tributary.transform.route.ServiceTopology;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bin/tributary transform --config FILE [--service NAME]}: one Kafka Streams application per owning
+ * service ({@link ServiceTopology}), exactly-once, with records that cannot be normalised sent to the
+ * dead-letter topic {@code tributary.dlq.transform.<service>} (Kafka Streams' own DLQ: the record plus
+ * headers naming the exception) while the partition keeps flowing.
+ */
+public final class TransformApp implements Deployable {
+    private static final Logger log = LoggerFactory.getLogger(TransformApp.class);
+    private final PipelineConfig config;
+    private final List<PipelineConfig.Service> services;
+    private final MeterRegistry metrics;
+    private final List<KafkaStreams> running = new ArrayList<>();
+    private final Map<String, Timer> lags = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counts = new ConcurrentHashMap<>();
+
+    TransformApp(PipelineConfig config, List<PipelineConfig.Service> services, MeterRegistry metrics) {
+        this.config = config;
+        this.services = services;
+        this.metrics = metrics;
+    }
+
+    public static void main(String[] args) {
+        AppRunner.main("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
+            List<PipelineConfig.Service> services = config.services().stream()
+                    .filter(s -> !options.containsKey("service") || s.name().equals(options.get("service"))).toList();
+            if (services.isEmpty()) {
+                preflight.problem("--service", "no service named '" + options.get("service") + "'", "use a name listed under services:");
+            }
+            preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
+            preflight.registry(config.registry().url());
+            return new TransformApp(config, services, metrics);
+        });
+    }
+
+    public static String deadLetterTopic(PipelineConfig.Service service) {
+        return "tributary.dlq.transform." + service.name();
+    }
+
+    static Properties streamsConfig(PipelineConfig config, PipelineConfig.Service service) {
+        Properties p = new Properties();
+        p.putAll(KafkaSetup.base(config.kafka()));
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "tributary-transform-" + service.name());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.kafka().replicationFactor());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        p.put("processing.exception.handler.global.enabled", true);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic(service));
+        p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name());
+        return p;
+    }
+
+    @Override
+    public void start() {
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        for (PipelineConfig.Service service : services) {
+            List<String> topics = new ArrayList<>(List.of(deadLetterTopic(service)));
+            service.tables().forEach(t -> {
+                topics.add(t.topic());
+                topics.add(ServiceTopology.serviceTopic(service, t));
+            });
+            KafkaSetup.ensureTopics(config.kafka(), topics);
+            StreamsBuilder builder = new StreamsBuilder();
+            ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false),
+                    (table, envelope) -> observe(service, table, envelope));
+            KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(config, service));
+            new KafkaStreamsMetrics(streams, List.of(io.micrometer.core.instrument.Tag.of("service", service.name()))).bindTo(metrics);
+            streams.setUncaughtExceptionHandler(e -> {
+                log.error("transform service={} stream thread failed: {}", service.name(), e.toString(), e);
+                return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            streams.start();
+            running.add(streams);
+            log.info("transform started service={} tables={}", service.name(), service.tables().size());
+        }
+    }
+
+    private void observe(PipelineConfig.Service service, TableRef table, GenericRecord envelope) {
+        if (envelope == null) {
+            return;
+        }
+        String op = envelope.get("op").toString();
+        counts.computeIfAbsent(service.name() + "|" + table + "|" + op, k -> Counter.builder("tributary.transform.events")
+                .tag("service", service.name()).tag("table", table.topic()).tag("op", op).register(metrics)).increment();
+        if (!"r".equals(op)) {
+            lags.computeIfAbsent(table.topic(), k -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "transform")
+                    .tag("source", table.source()).tag("table", table.table()).publishPercentiles(0.5, 0.99).register(metrics))
+                    .record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - Envelope.commitTsMs(envelope))));
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return !running.isEmpty() && running.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING);
+    }
+
+    @Override
+    public boolean alive() {
+        return running.stream().noneMatch(s -> s.state() == KafkaStreams.State.ERROR
+                || s.state() == KafkaStreams.State.PENDING_ERROR || s.state() == KafkaStreams.State.NOT_RUNNING);
+    }
+
+    @Override
+    public void close() {
+        running.forEach(s -> s.close(Duration.ofSeconds(30)));
+    }
+}

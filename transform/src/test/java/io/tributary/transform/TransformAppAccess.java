@@ -1,0 +1,20 @@
+package io.tributary.transform;
+
+import io.tributary.common.config.PipelineConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** Lets topology tests use the production Streams settings (handlers, DLQ) without a broker. */
+public final class TransformAppAccess {
+    private TransformAppAccess() {
+    }
+
+    public static Properties streamsConfig(PipelineConfig.Service service) {
+        PipelineConfig config = new PipelineConfig(new PipelineConfig.Kafka("unused:9092", 1, 1, Map.of()),
+                new PipelineConfig.Registry("http://unused", "BACKWARD"), List.of(), List.of(service), Map.of());
+        Properties p = TransformApp.streamsConfig(config, service);
+        p.remove("state.dir");
+        return p;
+    }
+}
