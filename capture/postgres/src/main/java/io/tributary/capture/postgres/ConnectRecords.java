@@ -1,0 +1,115 @@
+package io.tributary.capture.postgres;
+
+import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.Column;
+import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.TableSchema;
+import java.nio.ByteBuffer;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * Turns Debezium's Kafka Connect rows into the contract's columns and values. Relies on the connector
+ * settings {@link PostgresCapture} sets: decimals as exact strings, times in microseconds, and the source
+ * column type propagated into each field's schema parameters.
+ */
+final class ConnectRecords {
+    private static final String TYPE = "__debezium.source.column.type";
+    private static final String LENGTH = "__debezium.source.column.length";
+    private static final String SCALE = "__debezium.source.column.scale";
+    private static final Set<String> SIZED = Set.of("NUMERIC", "DECIMAL", "VARCHAR", "BPCHAR", "CHAR");
+
+    private ConnectRecords() {
+    }
+
+    static TableSchema tableSchema(TableRef table, Schema rowSchema, Schema keySchema) {
+        List<Column> cols = new ArrayList<>();
+        for (Field f : rowSchema.fields()) {
+            cols.add(new Column(f.name(), type(table, f), sourceType(f.schema()), f.schema().isOptional()));
+        }
+        return new TableSchema(table, cols, keySchema.fields().stream().map(Field::name).toList());
+    }
+
+    static String sourceType(Schema s) {
+        Map<String, String> p = s.parameters() == null ? Map.of() : s.parameters();
+        String t = p.get(TYPE);
+        if (t == null) {
+            return null;
+        }
+        String len = p.get(LENGTH);
+        if (SIZED.contains(t) && len != null && !len.equals("0") && !len.equals("2147483647")) {
+            String scale = p.get(SCALE);
+            return t + "(" + len + (scale != null && (t.equals("NUMERIC") || t.equals("DECIMAL")) ? "," + scale : "") + ")";
+        }
+        return t;
+    }
+
+    private static ColumnType type(TableRef table, Field f) {
+        Schema s = f.schema();
+        String name = s.name() == null ? "" : s.name();
+        String declared = s.parameters() == null ? "" : s.parameters().getOrDefault(TYPE, "");
+        return switch (s.type()) {
+            case BOOLEAN -> ColumnType.BOOLEAN;
+            case INT8, INT16 -> ColumnType.INT16;
+            case INT32 -> name.equals("io.debezium.time.Date") ? ColumnType.DATE
+                    : name.equals("io.debezium.time.Time") ? ColumnType.TIME : ColumnType.INT32;
+            case INT64 -> switch (name) {
+                case "io.debezium.time.MicroTime", "io.debezium.time.NanoTime" -> ColumnType.TIME;
+                case "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp" -> ColumnType.TIMESTAMP;
+                default -> ColumnType.INT64;
+            };
+            case FLOAT32 -> ColumnType.FLOAT32;
+            case FLOAT64 -> ColumnType.FLOAT64;
+            case STRING -> switch (name) {
+                case "io.debezium.time.ZonedTimestamp" -> ColumnType.TIMESTAMPTZ;
+                case "io.debezium.data.Json" -> ColumnType.JSON;
+                case "io.debezium.data.Uuid" -> ColumnType.UUID;
+                default -> declared.equals("NUMERIC") || declared.equals("DECIMAL") || declared.equals("MONEY") ? ColumnType.DECIMAL : ColumnType.TEXT;
+            };
+            case BYTES -> ColumnType.BYTES;
+            default -> throw new IllegalStateException("column " + table + "." + f.name() + " has type " + declared
+                    + " (" + s.type() + "), which Tributary does not carry yet; exclude the table or convert the column");
+        };
+    }
+
+    /** A Connect row as a map of the contract's Avro representation. */
+    static Map<String, Object> row(Struct struct, TableSchema t) {
+        if (struct == null) {
+            return null;
+        }
+        Map<String, Object> m = new HashMap<>(t.columns().size() * 2);
+        for (Field f : struct.schema().fields()) {
+            Object v = struct.get(f);
+            Column c = t.column(f.name()).orElseThrow();
+            m.put(f.name(), v == null ? null : value(v, c, f.schema().name()));
+        }
+        return m;
+    }
+
+    private static Object value(Object v, Column c, String connectName) {
+        return switch (c.type()) {
+            case INT16 -> ((Number) v).intValue();
+            case TIME -> switch (connectName == null ? "" : connectName) {
+                case "io.debezium.time.Time" -> ((Number) v).longValue() * 1000;
+                case "io.debezium.time.NanoTime" -> ((Number) v).longValue() / 1000;
+                default -> ((Number) v).longValue();
+            };
+            case TIMESTAMP -> switch (connectName) {
+                case "io.debezium.time.Timestamp" -> ((Number) v).longValue() * 1000;
+                case "io.debezium.time.NanoTimestamp" -> ((Number) v).longValue() / 1000;
+                default -> ((Number) v).longValue();
+            };
+            case TIMESTAMPTZ -> ChronoUnit.MICROS.between(java.time.Instant.EPOCH, OffsetDateTime.parse(v.toString()).toInstant());
+            case BYTES -> v instanceof byte[] b ? ByteBuffer.wrap(b) : v;
+            default -> v;
+        };
+    }
+}

@@ -1,0 +1,207 @@
+package io.tributary.capture.postgres;
+
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.debezium.engine.spi.OffsetCommitPolicy;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.Op;
+import io.tributary.schemas.event.Position;
+import io.tributary.schemas.event.TableSchema;
+import io.tributary.schemas.kafka.ChangeEventWriter;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures one PostgreSQL source with Debezium Embedded (pgoutput logical replication): an initial
+ * snapshot, then the change stream, written to the per-table topics through {@link ChangeEventWriter}.
+ * Debezium's offsets live in the Kafka topic {@code tributary.offsets.<source>}, so the process keeps no
+ * local state; they are committed only after Kafka acknowledged the batch's events, so a crash re-sends
+ * (never skips) events, and the sink's position guard absorbs the repeats.
+ */
+final class PostgresCapture implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PostgresCapture.class);
+    private final PipelineConfig.Source source;
+    private final ChangeEventWriter writer;
+    private final Map<String, TableRef> tablesByTopic = new HashMap<>();
+    private final Map<Schema, TableSchema> shapes = new HashMap<>();
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "capture-postgres"));
+    private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private volatile boolean streaming;
+    private volatile Throwable failure;
+    private long snapshotOrdinal;
+    private long lastLsn = -1;
+    private long lastCommit = -1;
+    private long ordinalAtLsn;
+
+    PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer) {
+        this.source = source;
+        this.writer = writer;
+        source.tables().forEach(t -> tablesByTopic.put(source.name() + "." + t.schema() + "." + t.table(), t));
+        this.engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
+                .using(connectorProperties(config, source))
+                .using(OffsetCommitPolicy.always())
+                .using((success, message, error) -> {
+                    if (!success) {
+                        failure = error != null ? error : new IllegalStateException(message);
+                        log.error("capture-postgres engine stopped source={} message={}", source.name(), message, error);
+                    }
+                })
+                .notifying(this::handleBatch)
+                .build();
+    }
+
+    static Properties connectorProperties(PipelineConfig config, PipelineConfig.Source source) {
+        PipelineConfig.Postgres pg = source.postgres();
+        Properties url = org.postgresql.Driver.parseURL(pg.url(), null);
+        if (url == null) {
+            throw new IllegalArgumentException("sources[" + source.name() + "].postgres.url '" + pg.url() + "' is not a PostgreSQL JDBC URL");
+        }
+        Properties p = new Properties();
+        p.setProperty("name", "tributary-" + source.name());
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("database.hostname", url.getProperty("PGHOST", "localhost"));
+        p.setProperty("database.port", url.getProperty("PGPORT", "5432"));
+        p.setProperty("database.dbname", url.getProperty("PGDBNAME"));
+        p.setProperty("database.user", pg.user());
+        p.setProperty("database.password", pg.password().value());
+        p.setProperty("topic.prefix", source.name());
+        p.setProperty("slot.name", pg.slot());
+        p.setProperty("publication.name", pg.publication());
+        p.setProperty("publication.autocreate.mode", "filtered");
+        p.setProperty("table.include.list", source.tables().stream()
+                .map(t -> java.util.regex.Pattern.quote(t.schema()) + "\\." + java.util.regex.Pattern.quote(t.table()))
+                .collect(Collectors.joining(",")));
+        p.setProperty("snapshot.mode", "initial");
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("column.propagate.source.type", ".*");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        p.setProperty("offset.storage.topic", "tributary.offsets." + source.name());
+        p.setProperty("offset.storage.partitions", "1");
+        p.setProperty("offset.storage.replication.factor", String.valueOf(config.kafka().replicationFactor()));
+        p.setProperty("offset.flush.interval.ms", "0");
+        p.setProperty("bootstrap.servers", config.kafka().bootstrap());
+        config.kafka().properties().forEach(p::setProperty);
+        return p;
+    }
+
+    void start() {
+        executor.execute(engine);
+    }
+
+    boolean streaming() {
+        return streaming;
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    private void handleBatch(List<RecordChangeEvent<SourceRecord>> batch,
+                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        try {
+            for (RecordChangeEvent<SourceRecord> e : batch) {
+                SourceRecord r = e.record();
+                TableRef table = tablesByTopic.get(r.topic());
+                if (table != null && r.value() instanceof Struct value && value.schema().field("op") != null) {
+                    emit(table, r, value);
+                }
+            }
+            writer.flush();
+            for (RecordChangeEvent<SourceRecord> e : batch) {
+                committer.markProcessed(e);
+            }
+            committer.markBatchFinished();
+        } catch (RuntimeException ex) {
+            failure = ex;
+            log.error("capture-postgres cannot write events source={} error={}", source.name(), ex.toString(), ex);
+            throw ex;
+        }
+    }
+
+    private void emit(TableRef table, SourceRecord r, Struct value) {
+        Struct src = value.getStruct("source");
+        String snapshot = src.get("snapshot") == null ? "false" : src.get("snapshot").toString();
+        Op op = switch (value.getString("op")) {
+            case "c" -> Op.CREATE;
+            case "u" -> Op.UPDATE;
+            case "d" -> Op.DELETE;
+            case "r" -> Op.READ;
+            default -> null; // truncate ("t") and messages ("m") are not row changes
+        };
+        if (op == null) {
+            log.warn("skipping non-row event source={} table={} op={}", source.name(), table, value.getString("op"));
+            return;
+        }
+        if (r.keySchema() == null) {
+            throw new IllegalStateException("table " + table + " has no primary key; Tributary keys every event by it "
+                    + "(add a primary key to the source table)");
+        }
+        Schema rowSchema = value.schema().field("after").schema();
+        TableSchema shape = shapes.computeIfAbsent(rowSchema, s -> ConnectRecords.tableSchema(table, s, r.keySchema()));
+        if (!"false".equals(snapshot) && op == Op.READ) {
+            streaming = false;
+        } else {
+            streaming = true;
+        }
+        writer.write(new io.tributary.schemas.event.ChangeEvent(shape, op,
+                ConnectRecords.row(value.getStruct("before"), shape), ConnectRecords.row(value.getStruct("after"), shape),
+                position(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
+                src.getInt64("txId"), src.getInt64("lsn")));
+    }
+
+    /** See {@link Position}: {@code [0, previous commit LSN, change LSN, ordinal at that LSN]}; snapshot rows {@code [0,0,0,n]}. */
+    private Position position(Op op, Struct src) {
+        if (op == Op.READ) {
+            return Position.of(0, 0, 0, ++snapshotOrdinal);
+        }
+        String seq = src.getString("sequence");
+        long commit = 0;
+        if (seq != null) {
+            String first = seq.replaceAll("[\\[\\]\" ]", "").split(",")[0];
+            commit = first.isEmpty() || first.equals("null") ? 0 : Long.parseLong(first);
+        }
+        long lsn = src.getInt64("lsn") == null ? 0 : src.getInt64("lsn");
+        if (lsn == lastLsn && commit == lastCommit) {
+            ordinalAtLsn++;
+        } else {
+            ordinalAtLsn = 0;
+        }
+        lastLsn = lsn;
+        lastCommit = commit;
+        return Position.of(0, commit, lsn, ordinalAtLsn);
+    }
+
+    @Override
+    public void close() {
+        try {
+            engine.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("closing Debezium engine failed source={} error={}", source.name(), e.toString());
+        }
+        executor.shutdown();
+        try {
+            executor.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.tributary.capture.postgres;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.common.app.AppRunner;
+import io.tributary.common.app.Deployable;
+import io.tributary.common.app.Preflight;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.TableRef;
+import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.schemas.kafka.ChangeEventWriter;
+import io.tributary.schemas.registry.SchemaRegistryClient;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code bin/tributary capture-postgres --config FILE [--source NAME]}: captures the PostgreSQL sources of
+ * the pipeline file (all, or the one named) into their per-table topics ({@link PostgresCapture}).
+ */
+public final class PostgresCaptureApp implements Deployable {
+    private final PipelineConfig config;
+    private final List<PipelineConfig.Source> sources;
+    private final MeterRegistry metrics;
+    private final List<PostgresCapture> captures = new ArrayList<>();
+    private final List<ChangeEventWriter> writers = new ArrayList<>();
+
+    PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
+        this.config = config;
+        this.sources = sources;
+        this.metrics = metrics;
+    }
+
+    public static void main(String[] args) {
+        AppRunner.main("capture-postgres", args, List.of("source"), (config, options, metrics, preflight) -> {
+            List<PipelineConfig.Source> sources = config.sources().stream()
+                    .filter(s -> !s.isSqlite())
+                    .filter(s -> !options.containsKey("source") || s.name().equals(options.get("source"))).toList();
+            if (sources.isEmpty()) {
+                preflight.problem("--source", options.containsKey("source") ? "no PostgreSQL source named '" + options.get("source") + "'"
+                        : "the pipeline file has no PostgreSQL source", "add a source with postgres: { url: ... }");
+            }
+            preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
+            preflight.registry(config.registry().url());
+            sources.forEach(s -> checkSource(s, preflight));
+            return new PostgresCaptureApp(config, sources, metrics);
+        });
+    }
+
+    /** The source answers, runs with wal_level=logical, and every configured table exists with a primary key. */
+    static void checkSource(PipelineConfig.Source s, Preflight preflight) {
+        String key = "sources[" + s.name() + "].postgres";
+        try (Connection c = Preflight.connect(s.postgres().url(), s.postgres().user(), s.postgres().password())) {
+            try (ResultSet rs = c.createStatement().executeQuery("SHOW wal_level")) {
+                if (rs.next() && !"logical".equals(rs.getString(1))) {
+                    preflight.problem(key + ".url", "the server runs with wal_level=" + rs.getString(1),
+                            "set wal_level = logical in postgresql.conf and restart PostgreSQL");
+                }
+            }
+            for (TableRef t : s.tables()) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT c.oid, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) "
+                        + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+                    ps.setString(1, t.schema());
+                    ps.setString(2, t.table());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            preflight.problem("sources[" + s.name() + "].tables", "table '" + t.qualifiedName() + "' does not exist",
+                                    "check the spelling; list tables with \\dt in psql");
+                        } else if (!rs.getBoolean(2)) {
+                            preflight.problem("sources[" + s.name() + "].tables", "table '" + t.qualifiedName() + "' has no primary key",
+                                    "add a primary key; events are keyed and applied by it");
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            preflight.problem(key + ".url", "cannot connect to PostgreSQL at '" + s.postgres().url() + "' as '" + s.postgres().user()
+                    + "' (" + Preflight.rootMessage(e) + ")", "check the URL, the user and the password, and that the server is running");
+        }
+    }
+
+    @Override
+    public void start() {
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        for (PipelineConfig.Source s : sources) {
+            KafkaSetup.ensureTopics(config.kafka(), s.tables().stream().map(TableRef::topic).toList());
+            ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics);
+            PostgresCapture capture = new PostgresCapture(config, s, writer);
+            writers.add(writer);
+            captures.add(capture);
+            capture.start();
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return !captures.isEmpty() && alive();
+    }
+
+    @Override
+    public boolean alive() {
+        return captures.stream().allMatch(c -> c.failure() == null);
+    }
+
+    @Override
+    public void close() {
+        captures.forEach(PostgresCapture::close);
+        writers.forEach(ChangeEventWriter::close);
+    }
+}

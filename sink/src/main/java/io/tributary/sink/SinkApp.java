@@ -1,0 +1,82 @@
+package io.tributary.sink;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.common.app.AppRunner;
+import io.tributary.common.app.Deployable;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.schemas.registry.SchemaRegistryClient;
+import io.tributary.sink.postgres.ServiceSink;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code bin/tributary sink --config FILE [--service NAME]}: applies each service's topics to its target
+ * PostgreSQL database ({@link ServiceSink}), one consumer group per service ({@code group:} in the file).
+ */
+public final class SinkApp implements Deployable {
+    private final PipelineConfig config;
+    private final List<PipelineConfig.Service> services;
+    private final MeterRegistry metrics;
+    private final List<ServiceSink> sinks = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    SinkApp(PipelineConfig config, List<PipelineConfig.Service> services, MeterRegistry metrics) {
+        this.config = config;
+        this.services = services;
+        this.metrics = metrics;
+    }
+
+    public static void main(String[] args) {
+        AppRunner.main("sink", args, List.of("service"), (config, options, metrics, preflight) -> {
+            List<PipelineConfig.Service> services = config.services().stream()
+                    .filter(s -> !options.containsKey("service") || s.name().equals(options.get("service"))).toList();
+            if (services.isEmpty()) {
+                preflight.problem("--service", "no service named '" + options.get("service") + "'", "use a name listed under services:");
+            }
+            preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
+            preflight.registry(config.registry().url());
+            for (PipelineConfig.Service s : services) {
+                preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password());
+            }
+            return new SinkApp(config, services, metrics);
+        });
+    }
+
+    @Override
+    public void start() {
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        for (PipelineConfig.Service s : services) {
+            ServiceSink sink = new ServiceSink(config, s, registry, metrics);
+            List<String> topics = new ArrayList<>(sink.topics());
+            topics.add(ServiceSink.deadLetterTopic(s));
+            KafkaSetup.ensureTopics(config.kafka(), topics);
+            Thread t = new Thread(sink, "sink-" + s.name());
+            sinks.add(sink);
+            threads.add(t);
+            t.start();
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return !sinks.isEmpty() && sinks.stream().allMatch(ServiceSink::ready);
+    }
+
+    @Override
+    public boolean alive() {
+        return sinks.stream().allMatch(ServiceSink::alive);
+    }
+
+    @Override
+    public void close() {
+        sinks.forEach(ServiceSink::close);
+        for (Thread t : threads) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

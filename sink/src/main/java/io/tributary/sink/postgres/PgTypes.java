@@ -1,0 +1,62 @@
+package io.tributary.sink.postgres;
+
+import io.tributary.schemas.event.Column;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The exact PostgreSQL type of a contract column: 64-bit integers stay bigint, FLOAT64 stays double
+ * precision (never float4), DECIMAL keeps its declared precision and scale, JSON keeps json or jsonb as
+ * declared, TIMESTAMPTZ is timestamptz, BYTES bytea, UUID uuid. Length-limited text keeps its declared limit.
+ */
+final class PgTypes {
+    private static final Pattern PRECISION = Pattern.compile("\\((\\d+)(?:\\s*,\\s*(\\d+))?\\)");
+
+    private PgTypes() {
+    }
+
+    static String sqlType(Column c) {
+        String declared = c.sourceType() == null ? "" : c.sourceType().toUpperCase(Locale.ROOT);
+        return switch (c.type()) {
+            case BOOLEAN -> "boolean";
+            case INT16 -> "smallint";
+            case INT32 -> "integer";
+            case INT64 -> "bigint";
+            case FLOAT32 -> "real";
+            case FLOAT64 -> "double precision";
+            case DECIMAL -> "numeric" + precision(declared);
+            case TEXT -> declared.startsWith("VARCHAR") || declared.startsWith("CHARACTER VARYING") ? "varchar" + precision(declared)
+                    : declared.startsWith("BPCHAR") || declared.startsWith("CHAR(") ? "char" + precision(declared) : "text";
+            case BYTES -> "bytea";
+            case DATE -> "date";
+            case TIME -> "time";
+            case TIMESTAMP -> "timestamp";
+            case TIMESTAMPTZ -> "timestamptz";
+            case JSON -> declared.contains("JSONB") ? "jsonb" : "json";
+            case UUID -> "uuid";
+        };
+    }
+
+    /** The cast a bound parameter needs so that text arrives as the column's exact type. */
+    static String cast(Column c) {
+        return switch (c.type()) {
+            case DECIMAL -> "::numeric";
+            case JSON -> sqlType(c).equals("jsonb") ? "::jsonb" : "::json";
+            case UUID -> "::uuid";
+            default -> "";
+        };
+    }
+
+    private static String precision(String declared) {
+        Matcher m = PRECISION.matcher(declared);
+        if (!m.find()) {
+            return "";
+        }
+        return "(" + m.group(1) + (m.group(2) == null ? "" : "," + m.group(2)) + ")";
+    }
+
+    static String quote(String ident) {
+        return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+}
