@@ -28,7 +28,12 @@ public final class SinkApp implements Deployable {
     }
 
     public static void main(String[] args) {
-        AppRunner.main("sink", args, List.of("service"), (config, options, metrics, preflight) -> {
+        System.exit(run(args, new java.util.concurrent.CountDownLatch(1)));
+    }
+
+    /** Runs until {@code stop} is counted down (or SIGTERM); returns the exit code. */
+    public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
+        return AppRunner.run("sink", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = config.services().stream()
                     .filter(s -> !options.containsKey("service") || s.name().equals(options.get("service"))).toList();
             if (services.isEmpty()) {
@@ -40,7 +45,7 @@ public final class SinkApp implements Deployable {
                 preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password());
             }
             return new SinkApp(config, services, metrics);
-        });
+        }, stop);
     }
 
     @Override

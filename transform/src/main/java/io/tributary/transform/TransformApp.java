@@ -51,7 +51,12 @@ public final class TransformApp implements Deployable {
     }
 
     public static void main(String[] args) {
-        AppRunner.main("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
+        System.exit(run(args, new java.util.concurrent.CountDownLatch(1)));
+    }
+
+    /** Runs until {@code stop} is counted down (or SIGTERM); returns the exit code. */
+    public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
+        return AppRunner.run("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = config.services().stream()
                     .filter(s -> !options.containsKey("service") || s.name().equals(options.get("service"))).toList();
             if (services.isEmpty()) {
@@ -60,7 +65,7 @@ public final class TransformApp implements Deployable {
             preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
             preflight.registry(config.registry().url());
             return new TransformApp(config, services, metrics);
-        });
+        }, stop);
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {

@@ -32,11 +32,6 @@ public final class AppRunner {
     private AppRunner() {
     }
 
-    /** Runs {@code name} to completion and exits the JVM with its code. */
-    public static void main(String name, String[] args, List<String> optionNames, Factory factory) {
-        System.exit(run(name, args, optionNames, factory, new CountDownLatch(1)));
-    }
-
     /** Runs until {@code stop} is counted down, SIGTERM, or a fatal error; returns the exit code. */
     public static int run(String name, String[] args, List<String> optionNames, Factory factory, CountDownLatch stop) {
         Map<String, String> options = new HashMap<>();

@@ -136,7 +136,7 @@ public final class Normalizer {
     }
 
     /** Microseconds since the epoch; naive text means UTC. Sub-microsecond digits are refused, not rounded. */
-    static long micros(String s) {
+    public static long micros(String s) {
         String text = s.trim();
         java.time.Instant instant;
         if (text.endsWith("Z") || text.matches(".*[+-]\\d\\d:?\\d\\d$")) {

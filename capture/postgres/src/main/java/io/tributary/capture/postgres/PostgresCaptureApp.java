@@ -34,7 +34,12 @@ public final class PostgresCaptureApp implements Deployable {
     }
 
     public static void main(String[] args) {
-        AppRunner.main("capture-postgres", args, List.of("source"), (config, options, metrics, preflight) -> {
+        System.exit(run(args, new java.util.concurrent.CountDownLatch(1)));
+    }
+
+    /** Runs until {@code stop} is counted down (or SIGTERM); returns the exit code. */
+    public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
+        return AppRunner.run("capture-postgres", args, List.of("source"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Source> sources = config.sources().stream()
                     .filter(s -> !s.isSqlite())
                     .filter(s -> !options.containsKey("source") || s.name().equals(options.get("source"))).toList();
@@ -46,7 +51,7 @@ public final class PostgresCaptureApp implements Deployable {
             preflight.registry(config.registry().url());
             sources.forEach(s -> checkSource(s, preflight));
             return new PostgresCaptureApp(config, sources, metrics);
-        });
+        }, stop);
     }
 
     /** The source answers, runs with wal_level=logical, and every configured table exists with a primary key. */

@@ -39,7 +39,12 @@ public final class SqliteCaptureApp implements Deployable {
     }
 
     public static void main(String[] args) {
-        AppRunner.main("capture-sqlite", args, List.of("source"), SqliteCaptureApp::create);
+        System.exit(run(args, new java.util.concurrent.CountDownLatch(1)));
+    }
+
+    /** Runs until {@code stop} is counted down (or SIGTERM); returns the exit code. */
+    public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
+        return AppRunner.run("capture-sqlite", args, List.of("source"), SqliteCaptureApp::create, stop);
     }
 
     static SqliteCaptureApp create(PipelineConfig config, Map<String, String> options, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics, Preflight preflight) {

@@ -1,0 +1,39 @@
+package io.tributary.ops;
+
+import io.tributary.capture.postgres.PostgresCaptureApp;
+import io.tributary.capture.sqlite.SqliteCaptureApp;
+import io.tributary.ops.demo.Demo;
+import io.tributary.ops.local.LocalServers;
+import io.tributary.sink.SinkApp;
+import io.tributary.transform.TransformApp;
+import java.util.Arrays;
+
+/** The entry point behind {@code bin/tributary}: dispatches to each deployable's and command's own main. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String cmd = args.length == 0 ? "" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (cmd) {
+            case "capture-postgres" -> PostgresCaptureApp.main(rest);
+            case "capture-sqlite" -> SqliteCaptureApp.main(rest);
+            case "transform" -> TransformApp.main(rest);
+            case "sink" -> SinkApp.main(rest);
+            case "demo" -> Demo.main(rest);
+            case "local-servers" -> LocalServers.main(rest);
+            default -> {
+                System.err.println("""
+                        usage: tributary COMMAND [options]
+                          capture-postgres --config FILE [--source NAME]   capture PostgreSQL sources (Debezium, pgoutput)
+                          capture-sqlite   --config FILE [--source NAME]   capture SQLite sources
+                          transform        --config FILE [--service NAME]  route and normalise per owning service
+                          sink             --config FILE [--service NAME]  apply service topics to target databases
+                          demo             [--seconds N] [--scale N]        the whole pipeline on local servers
+                          local up|down                                     start/stop local Kafka, registry, PostgreSQL""");
+                System.exit(2);
+            }
+        }
+    }
+}

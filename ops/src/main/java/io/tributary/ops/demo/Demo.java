@@ -1,0 +1,174 @@
+package io.tributary.ops.demo;
+
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.PipelineConfigLoader;
+import io.tributary.ops.PipelineRunner;
+import io.tributary.ops.reconcile.Reconciler;
+import io.tributary.testkit.LocalPostgres;
+import io.tributary.testkit.LocalStack;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bin/tributary demo}: the main job on its embedded default. Starts a real Kafka broker, schema
+ * registry and PostgreSQL locally, creates a PostgreSQL monolith (seed 002) and a SQLite experiments
+ * database (seed 001), runs the four deployables, makes live changes in the monolith while showing
+ * progress, then prints source rows, target rows and a content checksum per table. Exits 0 only if every
+ * table matches. Everything it started is stopped on exit and on Ctrl-C.
+ */
+public final class Demo {
+    private static final PrintStream out = System.out;
+
+    private Demo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = 20;
+        int scale = 10;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+                case "--scale" -> scale = Integer.parseInt(args[i + 1]);
+                default -> {
+                    System.err.println("usage: tributary demo [--seconds N] [--scale N]");
+                    System.exit(2);
+                }
+            }
+        }
+        System.exit(run(seconds, scale));
+    }
+
+    static int run(int liveSeconds, int scale) throws Exception {
+        long t0 = System.currentTimeMillis();
+        Path work = Files.createTempDirectory("tributary-demo-");
+        out.println("Tributary demo: work directory " + work);
+        out.println("[1/5] starting a Kafka broker (KRaft), a schema registry (Apicurio) and PostgreSQL 15 ...");
+        LocalStack stack = LocalStack.start(work.resolve("servers"));
+        PipelineRunner[] runner = new PipelineRunner[1];
+        Thread cleanup = new Thread(() -> stopAll(runner[0], stack), "demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            out.printf("      up in %.1f s: kafka=%s registry=%s%n", (System.currentTimeMillis() - t0) / 1000.0, stack.kafkaBootstrap(), stack.registryUrl());
+            out.println("[2/5] creating the sources: PostgreSQL monolith (seed 002) and SQLite experiments.db (seed 001) ...");
+            String pg = stack.postgresUrl();
+            for (String db : List.of("monolith", "api_gateway", "orchestrator", "trading_engine", "ai_decision", "ml_platform")) {
+                LocalPostgres.createDatabase(pg, db);
+            }
+            String monolith = LocalPostgres.withDatabase(pg, "monolith");
+            try (Connection c = DriverManager.getConnection(monolith, "postgres", "")) {
+                DemoData.createMonolith(c, scale);
+            }
+            Path sqlite = work.resolve("experiments.db");
+            DemoData.createExperiments(sqlite, scale);
+            Path pipeline = work.resolve("pipeline.yaml");
+            Files.writeString(pipeline, pipelineYaml(stack, sqlite));
+            PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
+            out.println("      pipeline file: " + pipeline);
+
+            out.println("[3/5] running capture-postgres, capture-sqlite, transform and sink ...");
+            runner[0] = new PipelineRunner(pipeline);
+            long caughtUp = awaitMatch(config, runner[0], 180);
+            out.printf("      initial snapshot replicated in %.1f s%n", caughtUp / 1000.0);
+
+            out.printf("[4/5] live changes in the monolith for %d s ...%n", liveSeconds);
+            LiveWorkload live = new LiveWorkload(monolith, 150, liveSeconds * 1000L);
+            Thread liveThread = new Thread(live, "demo-live-workload");
+            liveThread.start();
+            while (liveThread.isAlive()) {
+                liveThread.join(2000);
+                out.printf("      %5.1f s  transactions=%d  row changes=%d%n", (System.currentTimeMillis() - t0) / 1000.0, live.transactions(), live.rowChanges());
+                checkDeployables(runner[0]);
+            }
+            if (live.failure() != null) {
+                throw live.failure();
+            }
+            long lagMs = awaitMatch(config, runner[0], 120);
+            out.printf("      target caught up %.2f s after the last change%n", lagMs / 1000.0);
+
+            out.println("[5/5] reconciling every table, source against target ...");
+            List<Reconciler.TableReport> report = Reconciler.reconcile(config);
+            boolean ok = print(report);
+            out.printf("%s in %.1f s%n", ok ? "ALL TABLES MATCH" : "MISMATCH", (System.currentTimeMillis() - t0) / 1000.0);
+            return ok ? 0 : 1;
+        } finally {
+            stopAll(runner[0], stack);
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    private static String pipelineYaml(LocalStack stack, Path sqlite) {
+        String pg = stack.postgresUrl();
+        StringBuilder y = new StringBuilder();
+        y.append("kafka: { bootstrap: \"").append(stack.kafkaBootstrap()).append("\" }\n");
+        y.append("registry: { url: \"").append(stack.registryUrl()).append("\" }\n");
+        y.append("sources:\n");
+        y.append("  - name: experiments\n    sqlite: { path: \"").append(sqlite).append("\" }\n");
+        y.append("    tables: [experiments, experiment_metrics, model_checkpoints, regime_history]\n");
+        y.append("  - name: monolith\n    postgres: { url: \"").append(LocalPostgres.withDatabase(pg, "monolith"))
+                .append("\", user: postgres, password: \"${MONOLITH_PASSWORD:-}\" }\n");
+        y.append("    tables: [public.users, public.strategies, public.trades, public.positions, public.ai_decisions, public.agent_status]\n");
+        y.append("services:\n");
+        service(y, "api-gateway", pg, "api_gateway", "monolith.public.users");
+        service(y, "orchestrator", pg, "orchestrator", "monolith.public.strategies, monolith.public.agent_status");
+        service(y, "trading-engine", pg, "trading_engine", "monolith.public.trades, monolith.public.positions");
+        service(y, "ai-decision", pg, "ai_decision", "monolith.public.ai_decisions");
+        service(y, "ml-platform", pg, "ml_platform", "experiments.main.experiments, experiments.main.experiment_metrics, "
+                + "experiments.main.model_checkpoints, experiments.main.regime_history");
+        y.append("http: { capture-postgres: 0, capture-sqlite: 0, transform: 0, sink: 0 }\n");
+        return y.toString();
+    }
+
+    private static void service(StringBuilder y, String name, String pg, String db, String tables) {
+        y.append("  - name: ").append(name).append("\n    target: { url: \"").append(LocalPostgres.withDatabase(pg, db))
+                .append("\", user: postgres }\n    tables: [").append(tables).append("]\n");
+    }
+
+    /** Waits until every table matches; returns the milliseconds it took. */
+    private static long awaitMatch(PipelineConfig config, PipelineRunner runner, int timeoutSeconds) throws Exception {
+        long start = System.currentTimeMillis();
+        long deadline = start + timeoutSeconds * 1000L;
+        while (System.currentTimeMillis() < deadline) {
+            checkDeployables(runner);
+            if (Reconciler.reconcile(config).stream().allMatch(Reconciler.TableReport::matches)) {
+                return System.currentTimeMillis() - start;
+            }
+            Thread.sleep(500);
+        }
+        return System.currentTimeMillis() - start;
+    }
+
+    private static void checkDeployables(PipelineRunner runner) {
+        String failed = runner.failed();
+        if (failed != null) {
+            throw new IllegalStateException("deployable " + failed + " stopped with exit code " + runner.exitCodes().get(failed) + "; see its log above");
+        }
+    }
+
+    private static boolean print(List<Reconciler.TableReport> report) {
+        out.printf("%n  %-16s %-36s %10s %10s  %-16s %-16s %s%n", "service", "table", "source", "target", "source sum", "target sum", "");
+        boolean ok = true;
+        for (Reconciler.TableReport r : report) {
+            out.printf("  %-16s %-36s %10d %10d  %-16s %-16s %s%n", r.service(), r.table(), r.sourceRows(), r.targetRows(),
+                    r.sourceChecksum(), r.targetChecksum(), r.matches() ? "ok" : "MISMATCH");
+            ok &= r.matches();
+        }
+        out.println();
+        return ok;
+    }
+
+    private static void stopAll(PipelineRunner runner, LocalStack stack) {
+        try {
+            if (runner != null) {
+                runner.close();
+            }
+            stack.close();
+        } catch (Exception e) {
+            System.err.println("demo cleanup: " + e);
+        }
+    }
+}
