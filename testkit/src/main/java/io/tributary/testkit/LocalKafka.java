@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A real single-node KRaft Kafka broker (combined broker and controller) inside this JVM.
@@ -25,6 +26,8 @@ public final class LocalKafka implements AutoCloseable {
                 .setNumBrokerNodes(1)
                 .setNumControllerNodes(1)
                 .setBaseDirectory(baseDir)
+                // the production feature levels, not the test kit's default of the next, unreleased version
+                .setBootstrapMetadataVersion(MetadataVersion.LATEST_PRODUCTION)
                 .build();
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
                 .setConfigProp("offsets.topic.replication.factor", "1")
@@ -34,7 +37,7 @@ public final class LocalKafka implements AutoCloseable {
                 .setConfigProp("transaction.state.log.num.partitions", "4")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("num.partitions", "1")
-                .setConfigProp("auto.create.topics.enable", "true")
+                .setConfigProp("auto.create.topics.enable", "false")
                 .setConfigProp("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE))
                 .build();
         try {

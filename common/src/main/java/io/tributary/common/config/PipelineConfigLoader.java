@@ -120,7 +120,6 @@ public final class PipelineConfigLoader {
         for (int i = 0; i < list.size(); i++) {
             JsonNode n = list.get(i);
             String at = "sources[" + i + "]";
-            known(n, at, "name", "sqlite", "postgres", "tables");
             String name = required(n, at, "name", "a short lower-case name; it prefixes the topics");
             if (name != null) {
                 at = "sources[" + name + "]";
@@ -130,6 +129,7 @@ public final class PipelineConfigLoader {
                     problem(at + ".name", "two sources are named '" + name + "'", "give each source its own name");
                 }
             }
+            known(n, at, "name", "sqlite", "postgres", "tables");
             boolean hasSqlite = n.has("sqlite");
             boolean hasPg = n.has("postgres");
             if (hasSqlite == hasPg) {
@@ -203,7 +203,6 @@ public final class PipelineConfigLoader {
         for (int i = 0; i < list.size(); i++) {
             JsonNode n = list.get(i);
             String at = "services[" + i + "]";
-            known(n, at, "name", "group", "target", "tables");
             String name = required(n, at, "name", "the owning service's name, e.g. trading-engine");
             if (name != null) {
                 at = "services[" + name + "]";
@@ -213,6 +212,7 @@ public final class PipelineConfigLoader {
                     problem(at + ".name", "two services are named '" + name + "'", "give each service its own name");
                 }
             }
+            known(n, at, "name", "group", "target", "tables");
             String group = optional(n, at, "group", "tributary-sink-" + name);
             JsonNode t = n.path("target");
             known(t, at + ".target", "url", "user", "password");

@@ -121,7 +121,7 @@ public final class Reconciler {
         return switch (udt) {
             case "bool" -> Boolean.toString(v instanceof Boolean b ? b : ((Number) v).longValue() != 0);
             case "int2", "int4", "int8" -> Long.toString(((Number) v).longValue());
-            case "float4" -> Float.toString(((Number) v).floatValue());
+            case "float4" -> Double.toString(((Number) v).doubleValue()); // widened: a double squeezed into float4 differs
             case "float8" -> Double.toString(((Number) v).doubleValue());
             case "numeric" -> {
                 String text = v instanceof Double d ? Double.toString(d) : v.toString();

@@ -1,0 +1,114 @@
+package io.tributary.common.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PipelineConfigLoaderTest {
+    static final String GOOD = """
+            kafka: { bootstrap: "${TRIBUTARY_KAFKA}" }
+            registry: { url: "${TRIBUTARY_REGISTRY}" }
+            sources:
+              - name: experiments
+                sqlite: { path: /data/experiments.db, poll-interval: 250ms }
+                tables: [experiments, experiment_metrics]
+              - name: monolith
+                postgres: { url: "jdbc:postgresql://db:5432/ai_trader", user: cdc, password: "${MONOLITH_PASSWORD}" }
+                tables: [public.trades, positions]
+            services:
+              - name: trading-engine
+                target: { url: "jdbc:postgresql://db2:5432/trading_engine", user: svc, password: "${TE_PASSWORD}" }
+                tables: [monolith.public.trades, monolith.public.positions]
+              - name: ml-platform
+                group: ml-copy-2
+                target: { url: "jdbc:postgresql://db2:5432/ml", user: svc }
+                tables: [experiments.main.experiments, experiments.main.experiment_metrics]
+            http: { sink: 9404 }
+            """;
+    static final Map<String, String> ENV = Map.of("TRIBUTARY_KAFKA", "k:9092", "TRIBUTARY_REGISTRY", "http://r:8081",
+            "MONOLITH_PASSWORD", "s3cret", "TE_PASSWORD", "pw2");
+
+    @Test
+    void readsAValidFileWithEnvironmentSubstitutionAndDefaults() throws ConfigException {
+        PipelineConfig c = PipelineConfigLoader.parse(GOOD, "test", ENV);
+        assertEquals("k:9092", c.kafka().bootstrap());
+        assertEquals("http://r:8081", c.registry().url());
+        assertEquals("BACKWARD", c.registry().compatibility());
+        PipelineConfig.Source exp = c.source("experiments").orElseThrow();
+        assertEquals(Path.of("/data/experiments.db"), exp.sqlite().path());
+        assertEquals(Duration.ofMillis(250), exp.sqlite().pollInterval());
+        assertEquals("experiments.main.experiment_metrics", exp.tables().get(1).topic());
+        PipelineConfig.Source mono = c.source("monolith").orElseThrow();
+        assertEquals("public.positions", mono.tables().get(1).qualifiedName(), "schema defaults to public");
+        assertEquals("tributary_monolith", mono.postgres().slot());
+        assertEquals("s3cret", mono.postgres().password().value());
+        assertEquals("******", mono.postgres().password().toString(), "secrets are masked when printed");
+        assertTrue(!c.toString().contains("s3cret") && !c.toString().contains("pw2"), "no secret in the config's string form");
+        assertEquals("tributary-sink-trading-engine", c.service("trading-engine").orElseThrow().group());
+        assertEquals("ml-copy-2", c.service("ml-platform").orElseThrow().group());
+        assertEquals(9404, c.httpPort("sink"));
+        assertEquals(0, c.httpPort("transform"));
+    }
+
+    @Test
+    void reportsEveryProblemAtOnceWithKeysAndHints() {
+        String bad = """
+                kafka: { bootstrap: "${NOPE}" }
+                registry: { url: "registry:8081", compatibility: SOMETIMES }
+                sources:
+                  - name: Experiments!
+                    sqlite: { path: /x.db, poll-interval: soon }
+                    tables: [main.a, other.b]
+                  - name: mono
+                    postgres: { url: "mysql://x", slot: "Bad-Slot" }
+                    tables: []
+                services:
+                  - name: svc
+                    target: { user: u }
+                    tables: [mono.public.ghost]
+                    colour: blue
+                http: { sink: 70000 }
+                """;
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(bad, "bad.yaml", Map.of()));
+        List<String> keys = e.problems().stream().map(ConfigProblem::key).toList();
+        for (String expected : List.of("kafka.bootstrap", "registry.url", "registry.compatibility", "sources[Experiments!].name",
+                "sources[Experiments!].sqlite.poll-interval", "sources[Experiments!].tables", "sources[mono].postgres.url",
+                "sources[mono].postgres.user", "sources[mono].postgres.slot", "sources[mono].tables", "services[svc].target.url",
+                "services[svc].tables", "services[svc].colour", "http.sink")) {
+            assertTrue(keys.contains(expected), "missing problem for " + expected + " in " + keys);
+        }
+        assertTrue(e.getMessage().contains("environment variable NOPE is not set"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown table 'mono.public.ghost'"), e.getMessage());
+        e.problems().forEach(p -> assertTrue(p.hint() != null && !p.hint().isBlank(), "no hint for " + p));
+    }
+
+    @Test
+    void aTableHasOneOwnerAndServiceTopicsDoNotCollide() {
+        String twoOwners = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]",
+                "tables: [monolith.public.trades]");
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(twoOwners, "t", ENV));
+        assertTrue(e.getMessage().contains("already owned by service 'trading-engine'"), e.getMessage());
+    }
+
+    @Test
+    void unreadableFileAndBadYamlAreProblemsToo() {
+        ConfigException missing = assertThrows(ConfigException.class, () -> PipelineConfigLoader.load(Path.of("/nonexistent/p.yaml"), ENV));
+        assertEquals("--config", missing.problems().get(0).key());
+        ConfigException yaml = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse("kafka: [unclosed", "y", ENV));
+        assertTrue(yaml.getMessage().contains("not valid YAML"), yaml.getMessage());
+    }
+
+    @Test
+    void defaultValueSyntaxFillsAnUnsetVariable() throws ConfigException {
+        PipelineConfig c = PipelineConfigLoader.parse(GOOD.replace("${TRIBUTARY_KAFKA}", "${UNSET_KAFKA:-localhost:9092}"), "t", ENV);
+        assertEquals("localhost:9092", c.kafka().bootstrap());
+        assertNull(c.source("nope").orElse(null));
+    }
+}
