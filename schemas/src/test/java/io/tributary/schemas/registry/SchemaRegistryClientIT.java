@@ -83,6 +83,7 @@ class SchemaRegistryClientIT {
         assertEquals(client.register(topic + "-value", schema), ByteBuffer.wrap(bytes, 1, 4).getInt());
         assertNull(serde.serialize(topic, null), "null record is a tombstone");
 
+        TestServers.createTopics(topic);
         Map<String, Object> common = Map.of("bootstrap.servers", TestServers.kafkaBootstrap());
         try (var producer = new KafkaProducer<byte[], GenericRecord>(common, new org.apache.kafka.common.serialization.ByteArraySerializer(), serde)) {
             producer.send(new ProducerRecord<>(topic, null, rec)).get();
