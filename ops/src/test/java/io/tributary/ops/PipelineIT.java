@@ -73,6 +73,8 @@ class PipelineIT {
                 ps.execute();
             }
         }
+        int capturePort = freePort();
+        int sinkPort = freePort();
         Path pipeline = dir.resolve("pipeline.yaml");
         Files.writeString(pipeline, """
                 kafka: { bootstrap: "%s" }
@@ -91,7 +93,8 @@ class PipelineIT {
                   - name: it-ml
                     target: { url: "%s", user: postgres }
                     tables: [itlite.main.model_checkpoints, itlite.main.metrics]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), sqlite, src, trading, ml));
+                http: { capture-postgres: %d, sink: %d }
+                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), sqlite, src, trading, ml, capturePort, sinkPort));
         PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
 
         try (PipelineRunner runner = new PipelineRunner(pipeline)) {
@@ -106,6 +109,14 @@ class PipelineIT {
             }
             awaitMatch(config, runner);
             assertNull(runner.failed(), "deployables: " + runner.exitCodes());
+            assertEquals(200, get(sinkPort, "/health/ready").statusCode());
+            assertEquals(200, get(capturePort, "/health/live").statusCode());
+            String sinkMetrics = get(sinkPort, "/metrics").body();
+            assertTrue(sinkMetrics.contains("tributary_sink_rows_total{") && sinkMetrics.contains("outcome=\"applied\""), sinkMetrics);
+            assertTrue(sinkMetrics.contains("tributary_pipeline_lag_seconds") && sinkMetrics.contains("stage=\"sink\""), sinkMetrics);
+            String captureMetrics = get(capturePort, "/metrics").body();
+            assertTrue(captureMetrics.contains("tributary_capture_events_total{") && captureMetrics.contains("op=\"u\""), captureMetrics);
+            assertTrue(captureMetrics.contains("stage=\"capture\""), captureMetrics);
         }
 
         assertSameRows(src, trading, "trades", "id");
@@ -136,6 +147,17 @@ class PipelineIT {
         assertEquals(List.of("2", "0.1", "9223372036854775807", "f", "2025-01-02 03:04:05", "null", "null"), ckpt.get(1).stream().map(v -> v == null ? "null" : v).toList());
         assertEquals(List.of(List.of("1", "loss", "0.5"), List.of("2", "loss", "0.5"), List.of("3", "acc", "1e-300")),
                 rows(ml, "SELECT _tributary_rowid, metric_name, metric_value FROM metrics ORDER BY 1"), "a table without a primary key is keyed by rowid");
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> get(int port, String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     private static void awaitMatch(PipelineConfig config, PipelineRunner runner) throws Exception {

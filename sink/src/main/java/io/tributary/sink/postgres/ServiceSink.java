@@ -110,6 +110,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             }
         } catch (Throwable t) {
             fatal = t;
+            metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "fatal").increment();
             log.error("sink service={} stopped: {}", service.name(), t.toString(), t);
         } finally {
             closeDb();
@@ -138,6 +139,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 dead.headers().add("tributary.topic", r.topic().getBytes(StandardCharsets.UTF_8));
                 dlq.send(dead);
                 count("dead_letter", r.topic());
+                metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "dead_letter").increment();
             }
         }
         return out;
@@ -156,6 +158,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 return;
             } catch (SQLException e) {
                 attempt++;
+                metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "retriable").increment();
                 log.warn("target write failed service={} attempt={} retry_in_ms={} error={}", service.name(), attempt, backoff, Preflight.rootMessage(e));
                 closeDb();
                 consumer.pause(consumer.assignment());
