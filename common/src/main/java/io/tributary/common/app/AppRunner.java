@@ -32,6 +32,21 @@ public final class AppRunner {
     private AppRunner() {
     }
 
+    /** The file's problems plus, for the servers it does name correctly, whether they answer. */
+    private static List<io.tributary.common.config.ConfigProblem> withReachability(PipelineConfigLoader.Partial loaded) {
+        List<io.tributary.common.config.ConfigProblem> all = new java.util.ArrayList<>(loaded.problems());
+        PipelineConfig c = loaded.config();
+        Preflight preflight = new Preflight();
+        if (c != null && c.kafka() != null && c.kafka().bootstrap() != null) {
+            preflight.kafka(c.kafka().bootstrap(), c.kafka().properties());
+        }
+        if (c != null && c.registry() != null && c.registry().url() != null && c.registry().url().startsWith("http")) {
+            preflight.registry(c.registry().url());
+        }
+        all.addAll(preflight.problems());
+        return all;
+    }
+
     /** Runs until {@code stop} is counted down, SIGTERM, or a fatal error; returns the exit code. */
     public static int run(String name, String[] args, List<String> optionNames, Factory factory, CountDownLatch stop) {
         Map<String, String> options = new HashMap<>();
@@ -55,8 +70,13 @@ public final class AppRunner {
         Deployable deployable;
         PipelineConfig config;
         CountDownLatch closed = new CountDownLatch(1);
+        PipelineConfigLoader.Partial loaded = PipelineConfigLoader.readPartial(Path.of(options.get("config")), System.getenv());
+        if (!loaded.problems().isEmpty()) {
+            System.err.println(new ConfigException("pipeline file " + options.get("config"), withReachability(loaded)).getMessage());
+            return 2;
+        }
+        config = loaded.config();
         try {
-            config = PipelineConfigLoader.load(Path.of(options.get("config")));
             Preflight preflight = new Preflight();
             deployable = factory.create(config, options, metrics, preflight);
             if (!preflight.problems().isEmpty()) {

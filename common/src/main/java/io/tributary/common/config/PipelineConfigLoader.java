@@ -56,6 +56,28 @@ public final class PipelineConfigLoader {
         return parse(text, file.toString(), env);
     }
 
+    /**
+     * A file with problems, read as far as it goes: the parts that are valid (possibly null elsewhere) and
+     * every problem, so that a deployable can still check the servers the file does name correctly.
+     */
+    public record Partial(PipelineConfig config, List<ConfigProblem> problems) {
+    }
+
+    public static Partial readPartial(Path file, Map<String, String> env) {
+        try {
+            return new Partial(load(file, env), List.of());
+        } catch (ConfigException e) {
+            PipelineConfig partial = null;
+            try {
+                PipelineConfigLoader loader = new PipelineConfigLoader(env);
+                partial = loader.read(new YAMLMapper().readTree(Files.readString(file)));
+            } catch (IOException | RuntimeException unreadable) {
+                // the problems already say why the file cannot be read; nothing partial to offer
+            }
+            return new Partial(partial, e.problems());
+        }
+    }
+
     public static PipelineConfig parse(String yaml, String origin, Map<String, String> env) throws ConfigException {
         JsonNode root;
         try {

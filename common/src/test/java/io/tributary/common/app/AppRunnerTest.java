@@ -92,6 +92,28 @@ class AppRunnerTest {
     }
 
     @Test
+    void fileProblemsAndUnreachableServersComeTogether() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        String yaml = """
+                kafka: { bootstrap: "127.0.0.1:%d" }
+                registry: { url: "http://127.0.0.1:%d" }
+                sources: [ { name: src, sqlite: { path: /x.db }, tables: [t] } ]
+                services: [ { name: svc, target: { user: u }, tables: [src.main.t, src.main.ghost] } ]
+                """.formatted(closed, closed);
+        Result r = run(yaml, (c, o, m, p) -> {
+            throw new AssertionError("factory must not be called for an invalid file");
+        });
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("services[svc].target.url: is required"), r.err);
+        assertTrue(r.err.contains("unknown table 'src.main.ghost'"), r.err);
+        assertTrue(r.err.contains("kafka.bootstrap: Kafka at"), r.err);
+        assertTrue(r.err.contains("registry.url: schema registry at"), r.err);
+    }
+
+    @Test
     void aBadCommandLineExitsTwo() {
         assertEquals(2, AppRunner.run("sink", new String[] {"--colour", "x"}, List.of("service"), (c, o, m, p) -> null, new CountDownLatch(1)));
         assertEquals(2, AppRunner.run("sink", new String[0], List.of(), (c, o, m, p) -> null, new CountDownLatch(1)));
