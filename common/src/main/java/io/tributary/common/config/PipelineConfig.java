@@ -35,7 +35,17 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     }
 
     /** One entry of {@code services:}: the tables it owns and the database they go to. */
-    public record Service(String name, String group, Database target, List<TableRef> tables) {
+    public record Service(String name, String group, Database target, List<TableRef> tables, Map<String, TableOptions> options,
+                          Duration parkTimeout) {
+        /** The options of {@code table} (by its table name), or the defaults. */
+        public TableOptions options(String table) {
+            return options.getOrDefault(table, TableOptions.DEFAULT);
+        }
+    }
+
+    /** {@code services[].options.<table>}: how the sink applies one table. */
+    public record TableOptions(boolean softDelete, String lastWriteWinsColumn) {
+        public static final TableOptions DEFAULT = new TableOptions(false, null);
     }
 
     public record Database(String url, String user, Secret password) {

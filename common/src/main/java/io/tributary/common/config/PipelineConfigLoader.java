@@ -234,7 +234,7 @@ public final class PipelineConfigLoader {
                     problem(at + ".name", "two services are named '" + name + "'", "give each service its own name");
                 }
             }
-            known(n, at, "name", "group", "target", "tables");
+            known(n, at, "name", "group", "target", "tables", "options", "park-timeout");
             String group = optional(n, at, "group", "tributary-sink-" + name);
             JsonNode t = n.path("target");
             known(t, at + ".target", "url", "user", "password");
@@ -267,7 +267,40 @@ public final class PipelineConfigLoader {
                     }
                 }
             }
-            out.add(new PipelineConfig.Service(name, group, target, tables));
+            Map<String, PipelineConfig.TableOptions> options = readTableOptions(n.path("options"), at + ".options", tables);
+            Duration parkTimeout = duration(n, at, "park-timeout", Duration.ofMinutes(10));
+            out.add(new PipelineConfig.Service(name, group, target, tables, Map.copyOf(options), parkTimeout));
+        }
+        return out;
+    }
+
+    private Map<String, PipelineConfig.TableOptions> readTableOptions(JsonNode n, String at, List<TableRef> tables) {
+        Map<String, PipelineConfig.TableOptions> out = new HashMap<>();
+        if (n.isMissingNode()) {
+            return out;
+        }
+        Set<String> owned = new HashSet<>();
+        tables.forEach(t -> owned.add(t.table()));
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String where = at + "." + e.getKey();
+            if (!owned.contains(e.getKey())) {
+                problem(where, "options for a table this service does not own", "use the table name of one of: " + owned);
+                continue;
+            }
+            known(e.getValue(), where, "delete", "conflict", "timestamp-column");
+            String delete = optional(e.getValue(), where, "delete", "hard");
+            String conflict = optional(e.getValue(), where, "conflict", "position");
+            String tsColumn = optional(e.getValue(), where, "timestamp-column", null);
+            if (!Set.of("hard", "soft").contains(delete)) {
+                problem(where + ".delete", "'" + delete + "' is not a delete mode", "hard (rows are removed) or soft (rows stay, _tributary_deleted = true)");
+            }
+            if (!Set.of("position", "last-write-wins").contains(conflict)) {
+                problem(where + ".conflict", "'" + conflict + "' is not a conflict policy", "position (default) or last-write-wins");
+            } else if (conflict.equals("last-write-wins") && tsColumn == null) {
+                problem(where + ".timestamp-column", "last-write-wins needs the column that orders writes", "name a timestamp column of the table");
+            }
+            out.put(e.getKey(), new PipelineConfig.TableOptions("soft".equals(delete), "last-write-wins".equals(conflict) ? tsColumn : null));
         }
         return out;
     }

@@ -88,7 +88,8 @@ public final class Envelope {
                 new Schema.Field("after", optionalRow, null, Schema.Field.NULL_DEFAULT_VALUE),
                 new Schema.Field("source", SOURCE_SCHEMA),
                 new Schema.Field("op", Schema.create(Schema.Type.STRING)),
-                new Schema.Field("ts_ms", Schema.create(Schema.Type.LONG))));
+                new Schema.Field("ts_ms", Schema.create(Schema.Type.LONG)),
+                new Schema.Field("unchanged", Schema.createArray(Schema.create(Schema.Type.STRING)), null, List.of())));
         envelope.addProp(TABLE_PROP, t.table().topic());
         key.addProp(TABLE_PROP, t.table().topic());
         return new Schemas(key, row, envelope);
@@ -127,23 +128,55 @@ public final class Envelope {
         source.put("lsn", e.lsn());
         source.put("pos", e.position().toList());
         GenericData.Record v = new GenericData.Record(s.envelope);
-        v.put("before", row(s.row, e.before()));
-        v.put("after", row(s.row, e.after()));
+        v.put("before", row(s.row, e.before(), List.of()));
+        v.put("after", row(s.row, e.after(), e.unchanged()));
         v.put("source", source);
         v.put("op", e.op().code());
         v.put("ts_ms", System.currentTimeMillis());
+        v.put("unchanged", e.unchanged());
         return v;
     }
 
-    private static GenericRecord row(Schema schema, Map<String, Object> values) {
+    private static GenericRecord row(Schema schema, Map<String, Object> values, List<String> unchanged) {
         if (values == null) {
             return null;
         }
         GenericData.Record r = new GenericData.Record(schema);
         for (Schema.Field f : schema.getFields()) {
-            r.put(f.pos(), values.get(f.name()));
+            Object v = values.get(f.name());
+            if (unchanged.contains(f.name())) {
+                v = f.schema().isUnion() ? null : placeholder(f.schema());
+            }
+            r.put(f.pos(), v);
         }
         return r;
+    }
+
+    /** A stand-in for an unchanged NOT NULL column; readers ignore it because {@code unchanged} names the column. */
+    private static Object placeholder(Schema s) {
+        return switch (s.getType()) {
+            case STRING -> "";
+            case BYTES -> java.nio.ByteBuffer.allocate(0);
+            case INT -> 0;
+            case LONG -> 0L;
+            case FLOAT -> 0f;
+            case DOUBLE -> 0d;
+            case BOOLEAN -> false;
+            default -> throw new IllegalArgumentException("no placeholder for Avro type " + s.getType());
+        };
+    }
+
+    /** The columns of the after image whose value the source did not send. */
+    public static List<String> unchanged(GenericRecord value) {
+        Object u = value.getSchema().getField("unchanged") == null ? null : value.get("unchanged");
+        if (u == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (Object o : (List<?>) u) {
+            out.add(o.toString());
+        }
+        return out;
     }
 
     // ---- reading an envelope back (the sink, the transform, tests) ----

@@ -38,12 +38,11 @@ final class PgTypes {
         };
     }
 
-    /** The cast a bound parameter needs so that text arrives as the column's exact type. */
-    static String cast(Column c) {
+    /** The cast from the array a column travels as (see TableWriter) to an array of the column's exact type. */
+    static String arrayCast(Column c) {
         return switch (c.type()) {
-            case DECIMAL -> "::numeric";
-            case JSON -> sqlType(c).equals("jsonb") ? "::jsonb" : "::json";
-            case UUID -> "::uuid";
+            case DECIMAL, JSON, UUID, DATE, TIME, TIMESTAMP, TIMESTAMPTZ -> "::" + sqlType(c) + "[]";
+            case TEXT -> sqlType(c).equals("text") ? "" : "::" + sqlType(c) + "[]";
             default -> "";
         };
     }

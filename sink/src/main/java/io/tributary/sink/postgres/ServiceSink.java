@@ -1,24 +1,19 @@
 package io.tributary.sink.postgres;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Envelope;
-import io.tributary.schemas.event.Op;
-import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,12 +32,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one service's topics to its target database. Per polled batch: decode, collapse to the newest
- * event per key, write with position-guarded set-based SQL in one transaction, commit the database, and
- * only then commit the Kafka offsets. A crash between the two replays the batch, which the guard makes
- * harmless. A database failure keeps the batch in memory and retries it with capped backoff (the consumer
- * is paused meanwhile, so nothing is skipped); a record that cannot be decoded goes to
- * {@code tributary.dlq.sink.<service>} with the reason in the header {@code tributary.error}.
+ * Applies one service's topics to its target database. Per polled batch: decode, apply through
+ * {@link BatchApplier} in one database transaction, publish the batch's dead letters, and only then commit
+ * the Kafka offsets. A crash anywhere replays the batch, which the position guard makes harmless.
+ * Retriable database errors (connection loss, deadlock, serialization failure) keep the batch in memory and
+ * retry it with capped backoff while the consumer is paused, so an unreachable target loses nothing; a
+ * fatal one (a target table that does not fit) stops the service with the reason.
+ *
+ * <p>Dead letters go to {@code tributary.dlq.sink.<service>}: the original key and value bytes, with headers
+ * {@code tributary.error} (the reason), {@code tributary.topic}, {@code tributary.partition} and
+ * {@code tributary.offset}.
  */
 public final class ServiceSink implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServiceSink.class);
@@ -51,13 +50,12 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final AvroSerde keys;
     private final AvroSerde values;
     private final MeterRegistry metrics;
-    private final Map<Schema, TableWriter> writers = new HashMap<>();
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<Schema, TableSchema> shapes = new ConcurrentHashMap<>();
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
+    private final BatchApplier applier;
     private volatile boolean running = true;
     private volatile boolean assigned;
     private volatile Throwable fatal;
-    private Connection db;
 
     public ServiceSink(PipelineConfig config, PipelineConfig.Service service, SchemaRegistryClient registry, MeterRegistry metrics) {
         this.config = config;
@@ -65,6 +63,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.keys = new AvroSerde(registry, true);
         this.values = new AvroSerde(registry, false);
         this.metrics = metrics;
+        this.applier = new BatchApplier(service, this::decode);
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {
@@ -90,77 +89,79 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         props.put("enable.auto.commit", false);
         props.put("auto.offset.reset", "earliest");
         props.put("isolation.level", "read_committed");
-        props.put("max.poll.records", 5000);
+        props.put("max.poll.records", 10_000);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(KafkaSetup.producer(config.kafka()), new ByteArraySerializer(), new ByteArraySerializer())) {
             consumer.subscribe(topics());
+            long lastParkedRetry = 0;
             while (running) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
                 assigned = !consumer.assignment().isEmpty();
-                if (batch.isEmpty()) {
-                    continue;
+                if (batch.isEmpty()) { // idle: every 2 s, retry parked events if there are any
+                    if (System.currentTimeMillis() - lastParkedRetry < 2000) {
+                        continue;
+                    }
+                    lastParkedRetry = System.currentTimeMillis();
+                    if (!Boolean.TRUE.equals(retrying(applier::hasParked, consumer))) {
+                        continue;
+                    }
                 }
-                List<Decoded> decoded = decode(batch, dlq);
-                applyWithRetry(decoded, consumer);
-                if (!running) {
-                    break;
+                List<SinkEvent> events = new ArrayList<>(batch.count());
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    if (r.value() != null) { // a tombstone: the delete event before it already did the work
+                        decodeOrDeadLetter(r, events, dlq);
+                    }
                 }
+                BatchApplier.Outcome outcome = retrying(() -> applier.apply(events), consumer);
+                if (outcome == null) {
+                    break; // stopping
+                }
+                for (BatchApplier.DeadLetter d : outcome.deadLetters()) {
+                    deadLetter(dlq, d.event().topic(), d.event().partition(), d.event().offset(), d.event().rawKey(), d.event().rawValue(), d.reason());
+                }
+                record(events, outcome);
                 dlq.flush();
-                consumer.commitSync(nextOffsets(batch));
+                if (!batch.isEmpty()) {
+                    consumer.commitSync(nextOffsets(batch));
+                }
+                retrying(() -> {
+                    applier.advanceSequences(outcome.tables(), 5000);
+                    return Boolean.TRUE;
+                }, consumer);
             }
         } catch (Throwable t) {
             fatal = t;
             metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "fatal").increment();
-            log.error("sink service={} stopped: {}", service.name(), t.toString(), t);
+            log.error("sink service={} stopped: {}", service.name(), t.getMessage(), t);
         } finally {
-            closeDb();
+            applier.close();
         }
     }
 
-    private record Decoded(GenericRecord key, GenericRecord value, TableSchema table, Position position) {
+    private interface Attempt<T> {
+        T run() throws SQLException;
     }
 
-    private List<Decoded> decode(ConsumerRecords<byte[], byte[]> batch, KafkaProducer<byte[], byte[]> dlq) {
-        List<Decoded> out = new ArrayList<>(batch.count());
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
-            if (r.value() == null) {
-                continue; // tombstone: the delete event before it already did the work
-            }
-            try {
-                GenericRecord key = keys.deserialize(r.topic(), r.key());
-                GenericRecord value = values.deserialize(r.topic(), r.value());
-                TableSchema table = Envelope.tableSchema(value.getSchema(), key.getSchema());
-                out.add(new Decoded(key, value, table, Envelope.position(value)));
-            } catch (RuntimeException e) {
-                String reason = "cannot decode record " + r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + e.getMessage();
-                log.warn("dead-lettered service={} reason={}", service.name(), reason);
-                ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(deadLetterTopic(service), r.key(), r.value());
-                dead.headers().add("tributary.error", reason.getBytes(StandardCharsets.UTF_8));
-                dead.headers().add("tributary.topic", r.topic().getBytes(StandardCharsets.UTF_8));
-                dlq.send(dead);
-                count("dead_letter", r.topic());
-                metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "dead_letter").increment();
-            }
-        }
-        return out;
-    }
-
-    private void applyWithRetry(List<Decoded> batch, KafkaConsumer<byte[], byte[]> consumer) throws InterruptedException {
+    /** Runs {@code attempt} until it succeeds, retrying retriable database errors with capped backoff; null when stopping. */
+    private <T> T retrying(Attempt<T> attempt, KafkaConsumer<byte[], byte[]> consumer) throws SQLException {
         long backoff = 100;
-        int attempt = 0;
+        int failures = 0;
         while (running) {
             try {
-                apply(batch);
-                if (attempt > 0) {
-                    log.info("recovered service={} after_attempts={}", service.name(), attempt);
+                T result = attempt.run();
+                if (failures > 0) {
                     consumer.resume(consumer.assignment());
+                    log.info("recovered service={} after_failures={}", service.name(), failures);
                 }
-                return;
+                return result;
             } catch (SQLException e) {
-                attempt++;
+                if (SqlErrors.classify(e) != SqlErrors.Kind.RETRIABLE) {
+                    throw e;
+                }
+                failures++;
                 metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "retriable").increment();
-                log.warn("target write failed service={} attempt={} retry_in_ms={} error={}", service.name(), attempt, backoff, Preflight.rootMessage(e));
-                closeDb();
+                log.warn("target write failed service={} attempt={} retry_in_ms={} error={}", service.name(), failures, backoff, Preflight.rootMessage(e));
+                applier.close();
                 consumer.pause(consumer.assignment());
                 long until = System.currentTimeMillis() + backoff;
                 while (running && System.currentTimeMillis() < until) {
@@ -169,60 +170,56 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 backoff = Math.min(backoff * 2, 10_000);
             }
         }
+        return null;
     }
 
-    private void apply(List<Decoded> batch) throws SQLException {
-        if (db == null) {
-            db = Preflight.connect(service.target().url() + (service.target().url().contains("?") ? "&" : "?") + "reWriteBatchedInserts=true",
-                    service.target().user(), service.target().password());
-            db.setAutoCommit(false);
+    private void decodeOrDeadLetter(ConsumerRecord<byte[], byte[]> r, List<SinkEvent> out, KafkaProducer<byte[], byte[]> dlq) {
+        try {
+            out.add(decode(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null));
+        } catch (RuntimeException e) {
+            deadLetter(dlq, r.topic(), r.partition(), r.offset(), r.key(), r.value(), "cannot decode: " + e.getMessage());
         }
-        // newest event per key and table version; later records of a partition win over earlier ones
-        Map<Schema, LinkedHashMap<GenericRecord, Decoded>> latest = new LinkedHashMap<>();
-        for (Decoded d : batch) {
-            latest.computeIfAbsent(d.value.getSchema(), s -> new LinkedHashMap<>())
-                    .merge(d.key, d, (a, b) -> b.position.compareTo(a.position) >= 0 ? b : a);
-        }
-        for (var entry : latest.entrySet()) {
-            TableWriter writer = writers.get(entry.getKey());
-            if (writer == null) {
-                TableSchema t = entry.getValue().values().iterator().next().table;
-                writer = new TableWriter(TargetTables.ensure(db, t), t);
-                writers.put(entry.getKey(), writer);
-            }
-            List<Map<String, Object>> upserts = new ArrayList<>();
-            List<Position> upsertPos = new ArrayList<>();
-            List<Map<String, Object>> deletes = new ArrayList<>();
-            List<Position> deletePos = new ArrayList<>();
-            for (Decoded d : entry.getValue().values()) {
-                if (Envelope.op(d.value) == Op.DELETE) {
-                    deletes.add(Envelope.image(d.value, "before"));
-                    deletePos.add(d.position);
-                } else {
-                    upserts.add(Envelope.image(d.value, "after"));
-                    upsertPos.add(d.position);
-                }
-            }
-            writer.upsert(db, upserts, upsertPos);
-            writer.delete(db, deletes, deletePos);
-        }
-        db.commit();
+    }
+
+    SinkEvent decode(String topic, int partition, long offset, byte[] key, byte[] value, Long parkedId) {
+        GenericRecord k = keys.deserialize(topic, key);
+        GenericRecord v = values.deserialize(topic, value);
+        TableSchema table = shapes.computeIfAbsent(v.getSchema(), s -> Envelope.tableSchema(s, k.getSchema()));
+        return new SinkEvent(table, Envelope.op(v), Envelope.image(v, "before"), Envelope.image(v, "after"), Envelope.unchanged(v),
+                Envelope.position(v), Envelope.commitTsMs(v), topic, partition, offset, key, value, parkedId);
+    }
+
+    private void deadLetter(KafkaProducer<byte[], byte[]> dlq, String topic, int partition, long offset, byte[] key, byte[] value, String reason) {
+        log.warn("dead-lettered service={} record={}/{}@{} reason={}", service.name(), topic, partition, offset, reason);
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(deadLetterTopic(service), key, value);
+        dead.headers().add("tributary.error", reason.getBytes(StandardCharsets.UTF_8));
+        dead.headers().add("tributary.topic", topic.getBytes(StandardCharsets.UTF_8));
+        dead.headers().add("tributary.partition", Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
+        dead.headers().add("tributary.offset", Long.toString(offset).getBytes(StandardCharsets.UTF_8));
+        dlq.send(dead);
+        metrics.counter("tributary.sink.rows", "service", service.name(), "table", topic, "outcome", "dead_letter").increment();
+        metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "dead_letter").increment();
+    }
+
+    private void record(List<SinkEvent> events, BatchApplier.Outcome o) {
         long now = System.currentTimeMillis();
-        for (Decoded d : batch) {
-            String table = d.table.table().topic();
-            count("applied", table);
-            if (!"r".equals(d.value.get("op").toString())) {
-                lags.computeIfAbsent(table, k -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "sink")
-                        .tag("source", d.table.table().source()).tag("table", d.table.table().table())
-                        .publishPercentiles(0.5, 0.99).register(metrics))
-                        .record(Duration.ofMillis(Math.max(0, now - Envelope.commitTsMs(d.value))));
+        Map<String, Integer> perTable = new HashMap<>();
+        for (SinkEvent e : events) {
+            String table = e.table().table().topic();
+            perTable.merge(table, 1, Integer::sum);
+            if (e.op() != io.tributary.schemas.event.Op.READ) {
+                lags.computeIfAbsent(table, t -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "sink")
+                        .tag("source", e.table().table().source()).tag("table", e.table().table().table())
+                        .publishPercentiles(0.5, 0.99).register(metrics)).record(Duration.ofMillis(Math.max(0, now - e.commitTsMs())));
             }
         }
-    }
-
-    private void count(String outcome, String table) {
-        counters.computeIfAbsent(outcome + "|" + table, k -> Counter.builder("tributary.sink.rows")
-                .tag("service", service.name()).tag("table", table).tag("outcome", outcome).register(metrics)).increment();
+        perTable.forEach((t, n) -> metrics.counter("tributary.sink.rows", "service", service.name(), "table", t, "outcome", "applied").increment(n));
+        if (o.parked() > 0) {
+            metrics.counter("tributary.sink.rows", "service", service.name(), "table", "*", "outcome", "parked").increment(o.parked());
+        }
+        if (o.quarantined() > 0) {
+            metrics.counter("tributary.sink.rows", "service", service.name(), "table", "*", "outcome", "quarantined").increment(o.quarantined());
+        }
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<byte[], byte[]> batch) {
@@ -232,18 +229,6 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
         }
         return offsets;
-    }
-
-    private void closeDb() {
-        if (db != null) {
-            try {
-                db.close();
-            } catch (SQLException e) {
-                log.debug("closing target connection failed service={} error={}", service.name(), e.toString());
-            }
-            db = null;
-            writers.clear();
-        }
     }
 
     @Override

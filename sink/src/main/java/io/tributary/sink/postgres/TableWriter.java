@@ -1,114 +1,224 @@
 package io.tributary.sink.postgres;
 
+import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.Column;
-import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Position-guarded writes of one table's rows. An upsert changes a row only when the event's position is
- * newer than the one stored with the row; a delete removes it only when the event is newer. So redelivery
- * and replay of events in their order never regress a row.
+ * Set-based, guarded writes of one table version: each statement sends whole columns as arrays and reads
+ * them back with {@code unnest}, so a batch of any size is one round trip per statement.
+ *
+ * <p>The guard: an upsert changes a row only when its position is newer than the row's
+ * ({@code _tributary_pos}) and newer than any delete remembered for the key in the side table
+ * {@code _tributary_del_<table>}; a delete is remembered there (guarded the same way) and then removes the
+ * row (or, with {@code delete: soft}, flags it) only when newer. With {@code conflict: last-write-wins} the
+ * named timestamp column decides first and the position breaks ties. So any redelivery, duplication or
+ * replay ends in the state of applying each event once in order.
+ *
+ * <p>Columns named as unchanged (PostgreSQL's unchanged TOAST values) are left as they are in the target.
  */
 final class TableWriter {
     private final TableSchema schema;
-    private final String upsertSql;
-    private final String deleteSql;
+    private final String table;
+    private final String tombstones;
+    private final PipelineConfig.TableOptions options;
 
-    TableWriter(String table, TableSchema schema) {
+    TableWriter(TableSchema schema, PipelineConfig.TableOptions options) {
         this.schema = schema;
+        this.options = options;
+        this.table = PgTypes.quote(schema.table().table());
+        this.tombstones = PgTypes.quote(TargetTables.tombstoneTable(schema.table().table()));
+    }
+
+    /** Inserts or updates rows; {@code unchanged} columns keep the target's values (rows must then exist). */
+    int upsert(Connection c, List<SinkEvent> rows, Set<String> unchanged) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
         List<Column> cols = schema.columns();
-        String names = cols.stream().map(c -> PgTypes.quote(c.name())).collect(Collectors.joining(", "));
-        String params = cols.stream().map(c -> "?" + PgTypes.cast(c)).collect(Collectors.joining(", "));
-        String pk = schema.primaryKey().stream().map(PgTypes::quote).collect(Collectors.joining(", "));
-        String set = cols.stream().filter(c -> !schema.primaryKey().contains(c.name()))
-                .map(c -> PgTypes.quote(c.name()) + " = EXCLUDED." + PgTypes.quote(c.name()))
+        String s = "s.";
+        String pos = "ARRAY[s._p0, s._p1, s._p2, s._p3]";
+        String notDeleted = "NOT EXISTS (SELECT 1 FROM " + tombstones + " d WHERE " + keyMatch("d.", s) + " AND d._tributary_pos >= " + pos + ")";
+        String set = cols.stream().filter(col -> !schema.primaryKey().contains(col.name()) && !unchanged.contains(col.name()))
+                .map(col -> PgTypes.quote(col.name()) + " = " + (unchanged.isEmpty() ? "EXCLUDED." : s) + PgTypes.quote(col.name()))
                 .collect(Collectors.joining(", "));
-        String q = PgTypes.quote(table);
-        upsertSql = "INSERT INTO " + q + " AS t (" + names + ", " + TargetTables.POSITION + ") VALUES (" + params + ", ?::bigint[]) "
-                + "ON CONFLICT (" + pk + ") DO UPDATE SET " + (set.isEmpty() ? "" : set + ", ")
-                + TargetTables.POSITION + " = EXCLUDED." + TargetTables.POSITION
-                + " WHERE t." + TargetTables.POSITION + " < EXCLUDED." + TargetTables.POSITION;
-        deleteSql = "DELETE FROM " + q + " WHERE " + schema.primaryKey().stream()
-                .map(k -> PgTypes.quote(k) + " = ?" + PgTypes.cast(schema.column(k).orElseThrow()))
-                .collect(Collectors.joining(" AND ")) + " AND " + TargetTables.POSITION + " < ?::bigint[]";
-    }
-
-    TableSchema schema() {
-        return schema;
-    }
-
-    void upsert(Connection c, List<Map<String, Object>> rows, List<Position> positions) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
-            for (int r = 0; r < rows.size(); r++) {
-                int i = 1;
-                for (Column col : schema.columns()) {
-                    bind(ps, i++, col, rows.get(r).get(col.name()));
-                }
-                ps.setString(i, pgArray(positions.get(r)));
-                ps.addBatch();
-            }
-            ps.executeBatch();
+        String soft = options.softDelete() ? ", " + TargetTables.DELETED + " = false" : "";
+        String sql;
+        if (unchanged.isEmpty()) {
+            sql = "INSERT INTO " + table + " AS t (" + names(cols, "") + ", " + TargetTables.POSITION + ") SELECT "
+                    + names(cols, s) + ", " + pos + " FROM " + unnest(cols) + " WHERE " + notDeleted
+                    + " ON CONFLICT (" + names(keyColumns(), "") + ") DO UPDATE SET " + (set.isEmpty() ? "" : set + ", ")
+                    + TargetTables.POSITION + " = EXCLUDED." + TargetTables.POSITION + soft + " WHERE " + guard("EXCLUDED.");
+        } else {
+            // no insert: a row whose unchanged values the target does not have cannot be completed here
+            sql = "UPDATE " + table + " AS t SET " + (set.isEmpty() ? "" : set + ", ") + TargetTables.POSITION + " = " + pos + soft
+                    + " FROM " + unnest(cols) + " WHERE " + keyMatch("t.", s) + " AND " + notDeleted + " AND " + guard(s).replace(s + TargetTables.POSITION, pos);
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = bindColumns(c, ps, 1, cols, rows, false);
+            bindPositions(c, ps, i, rows);
+            return ps.executeUpdate();
         }
     }
 
-    void delete(Connection c, List<Map<String, Object>> keys, List<Position> positions) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
-            for (int r = 0; r < keys.size(); r++) {
-                int i = 1;
-                for (String k : schema.primaryKey()) {
-                    bind(ps, i++, schema.column(k).orElseThrow(), keys.get(r).get(k));
-                }
-                ps.setString(i, pgArray(positions.get(r)));
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-    }
-
-    static String pgArray(Position p) {
-        long[] parts = p.parts();
-        StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < parts.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(parts[i]);
-        }
-        return sb.append('}').toString();
-    }
-
-    private static void bind(PreparedStatement ps, int i, Column c, Object v) throws SQLException {
-        if (v == null) {
-            ps.setNull(i, Types.OTHER); // unspecified type: the server takes the column's
+    /** Remembers the deletes in the side table and removes (or flags) the rows, all guarded by position. */
+    void delete(Connection c, List<SinkEvent> rows) throws SQLException {
+        if (rows.isEmpty()) {
             return;
         }
-        switch (c.type()) {
-            case BOOLEAN -> ps.setBoolean(i, (Boolean) v);
-            case INT16 -> ps.setShort(i, ((Number) v).shortValue());
-            case INT32 -> ps.setInt(i, ((Number) v).intValue());
-            case INT64 -> ps.setLong(i, ((Number) v).longValue());
-            case FLOAT32 -> ps.setFloat(i, ((Number) v).floatValue());
-            case FLOAT64 -> ps.setDouble(i, ((Number) v).doubleValue());
-            case DECIMAL, TEXT, JSON, UUID -> ps.setString(i, v.toString());
-            case BYTES -> ps.setBytes(i, bytes((ByteBuffer) v));
-            case DATE -> ps.setObject(i, LocalDate.ofEpochDay(((Number) v).longValue()));
-            case TIME -> ps.setObject(i, LocalTime.ofNanoOfDay(((Number) v).longValue() * 1000));
-            case TIMESTAMP -> ps.setObject(i, LocalDateTime.ofEpochSecond(Math.floorDiv((Long) v, 1_000_000L),
-                    (int) Math.floorMod((Long) v, 1_000_000L) * 1000, ZoneOffset.UTC));
-            case TIMESTAMPTZ -> ps.setObject(i, OffsetDateTime.ofInstant(Instant.EPOCH
-                    .plusSeconds(Math.floorDiv((Long) v, 1_000_000L)).plusNanos(Math.floorMod((Long) v, 1_000_000L) * 1000), ZoneOffset.UTC));
+        List<Column> keys = keyColumns();
+        String s = "s.";
+        String pos = "ARRAY[s._p0, s._p1, s._p2, s._p3]";
+        String remember = "INSERT INTO " + tombstones + " AS d (" + names(keys, "") + ", " + TargetTables.POSITION + ") SELECT "
+                + names(keys, s) + ", " + pos + " FROM " + unnest(keys) + " ON CONFLICT (" + names(keys, "") + ") DO UPDATE SET "
+                + TargetTables.POSITION + " = EXCLUDED." + TargetTables.POSITION + " WHERE d." + TargetTables.POSITION + " < EXCLUDED." + TargetTables.POSITION;
+        String apply = options.softDelete()
+                ? "UPDATE " + table + " AS t SET " + TargetTables.DELETED + " = true, " + TargetTables.POSITION + " = " + pos
+                + " FROM " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + TargetTables.POSITION + " < " + pos
+                : "DELETE FROM " + table + " AS t USING " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + TargetTables.POSITION + " < " + pos;
+        for (String sql : List.of(remember, apply)) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = bindColumns(c, ps, 1, keys, rows, true);
+                bindPositions(c, ps, i, rows);
+                ps.executeUpdate();
+            }
         }
+    }
+
+    /** True when the target holds a row with this event's key. */
+    boolean exists(Connection c, SinkEvent e) throws SQLException {
+        List<Column> keys = keyColumns();
+        String sql = "SELECT 1 FROM " + table + " AS t, " + unnest(keys, false) + " WHERE " + keyMatch("t.", "s.");
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindColumns(c, ps, 1, keys, List.of(e), true);
+            try (var rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private String guard(String incoming) {
+        String byPosition = "t." + TargetTables.POSITION + " < " + incoming + TargetTables.POSITION;
+        String ts = options.lastWriteWinsColumn();
+        if (ts == null) {
+            return byPosition;
+        }
+        String t = "t." + PgTypes.quote(ts);
+        String x = incoming + PgTypes.quote(ts);
+        return "(" + t + " IS NULL AND " + x + " IS NOT NULL OR " + x + " > " + t + " OR (" + x + " IS NOT DISTINCT FROM " + t + " AND " + byPosition + "))";
+    }
+
+    private List<Column> keyColumns() {
+        return schema.primaryKey().stream().map(k -> schema.column(k).orElseThrow()).toList();
+    }
+
+    private String keyMatch(String left, String right) {
+        return schema.primaryKey().stream().map(k -> left + PgTypes.quote(k) + " = " + right + PgTypes.quote(k)).collect(Collectors.joining(" AND "));
+    }
+
+    private static String names(List<Column> cols, String prefix) {
+        return cols.stream().map(c -> prefix + PgTypes.quote(c.name())).collect(Collectors.joining(", "));
+    }
+
+    private static String unnest(List<Column> cols) {
+        return unnest(cols, true);
+    }
+
+    /** {@code unnest(?::type[], ...[, positions]) AS s(col, ...[, _p0.._p3])}. */
+    private static String unnest(List<Column> cols, boolean withPositions) {
+        String params = cols.stream().map(c -> "?::" + arrayType(c) + "[]" + PgTypes.arrayCast(c)).collect(Collectors.joining(", "));
+        String alias = cols.stream().map(c -> PgTypes.quote(c.name())).collect(Collectors.joining(", "));
+        return withPositions
+                ? "unnest(" + params + ", ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS s(" + alias + ", _p0, _p1, _p2, _p3)"
+                : "unnest(" + params + ") AS s(" + alias + ")";
+    }
+
+    private static int bindColumns(Connection c, PreparedStatement ps, int first, List<Column> cols, List<SinkEvent> rows, boolean fromKey)
+            throws SQLException {
+        int i = first;
+        for (Column col : cols) {
+            Object[] values = newArray(col, rows.size());
+            for (int r = 0; r < rows.size(); r++) {
+                Map<String, Object> img = fromKey ? rows.get(r).image() : rows.get(r).after();
+                values[r] = element(col, img.get(col.name()));
+            }
+            ps.setArray(i++, c.createArrayOf(arrayType(col), values));
+        }
+        return i;
+    }
+
+    private static void bindPositions(Connection c, PreparedStatement ps, int first, List<SinkEvent> rows) throws SQLException {
+        for (int p = 0; p < 4; p++) {
+            Long[] part = new Long[rows.size()];
+            for (int r = 0; r < rows.size(); r++) {
+                part[r] = rows.get(r).position().parts()[p];
+            }
+            ps.setArray(first + p, c.createArrayOf("int8", part));
+        }
+    }
+
+    /** A typed Java array for pgjdbc's createArrayOf (it refuses byte[] inside Object[]). */
+    private static Object[] newArray(Column c, int n) {
+        return switch (c.type()) {
+            case BOOLEAN -> new Boolean[n];
+            case INT16 -> new Short[n];
+            case INT32 -> new Integer[n];
+            case INT64 -> new Long[n];
+            case FLOAT32 -> new Float[n];
+            case FLOAT64 -> new Double[n];
+            case BYTES -> new byte[n][];
+            default -> new String[n];
+        };
+    }
+
+    /** The array element type a column travels as; text for the types cast on the server. */
+    private static String arrayType(Column c) {
+        return switch (c.type()) {
+            case BOOLEAN -> "bool";
+            case INT16 -> "int2";
+            case INT32 -> "int4";
+            case INT64 -> "int8";
+            case FLOAT32 -> "float4";
+            case FLOAT64 -> "float8";
+            case BYTES -> "bytea";
+            default -> "text";
+        };
+    }
+
+    /** A value as its array element: exact text for decimals, JSON, UUIDs and all date/time types. */
+    private static Object element(Column c, Object v) {
+        if (v == null) {
+            return null;
+        }
+        return switch (c.type()) {
+            case INT16 -> ((Number) v).shortValue();
+            case INT32 -> ((Number) v).intValue();
+            case INT64 -> ((Number) v).longValue();
+            case FLOAT32 -> ((Number) v).floatValue();
+            case FLOAT64 -> ((Number) v).doubleValue();
+            case BYTES -> bytes((ByteBuffer) v);
+            case DATE -> LocalDate.ofEpochDay(((Number) v).longValue()).toString();
+            case TIME -> LocalTime.ofNanoOfDay(((Number) v).longValue() * 1000).toString();
+            case TIMESTAMP -> LocalDateTime.ofEpochSecond(Math.floorDiv((Long) v, 1_000_000L),
+                    (int) Math.floorMod((Long) v, 1_000_000L) * 1000, ZoneOffset.UTC).toString();
+            case TIMESTAMPTZ -> Instant.EPOCH.plusSeconds(Math.floorDiv((Long) v, 1_000_000L))
+                    .plusNanos(Math.floorMod((Long) v, 1_000_000L) * 1000).toString();
+            case BOOLEAN -> (Boolean) v;
+            default -> v.toString();
+        };
     }
 
     private static byte[] bytes(ByteBuffer b) {

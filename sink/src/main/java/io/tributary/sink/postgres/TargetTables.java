@@ -1,5 +1,6 @@
 package io.tributary.sink.postgres;
 
+import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.TableSchema;
 import java.sql.Connection;
@@ -7,65 +8,202 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates a target table from the table shape an event carries (exact types, the same primary key and NOT
- * NULL constraints, plus the guard column {@value #POSITION}), and applies additive evolution: a column
- * the target lacks is added, nullable. Nothing is ever dropped or retyped.
+ * Makes a target table fit the table shape an event carries. A missing table is created with the exact
+ * types, the same primary key and NOT NULL constraints. An existing (migration-owned) table is validated:
+ * each column's type must be the source's or a lossless widening, the primary key must match, and a NOT
+ * NULL target column the source does not have must have a default; every difference is reported together
+ * and the table is refused. Additive evolution: a column the target lacks is added, nullable. Nothing is
+ * ever dropped or retyped. Tributary's own state lives in columns and tables named {@code _tributary_*}:
+ * {@value #POSITION} (and {@value #DELETED} with soft deletes) on the table, the side table
+ * {@code _tributary_del_<table>} of remembered deletes, and {@code _tributary_parked} /
+ * {@code _tributary_quarantine} shared by the database's tables.
  */
 final class TargetTables {
     static final String POSITION = "_tributary_pos";
+    static final String DELETED = "_tributary_deleted";
     private static final Logger log = LoggerFactory.getLogger(TargetTables.class);
+    /** Lossless widenings a migration-owned table may use: source type -> acceptable target types. */
+    private static final Map<String, Set<String>> WIDER = Map.of(
+            "smallint", Set.of("integer", "bigint", "numeric"),
+            "integer", Set.of("bigint", "numeric"),
+            "bigint", Set.of("numeric"),
+            "real", Set.of("double precision"),
+            "json", Set.of("jsonb"));
 
     private TargetTables() {
     }
 
-    /** Makes the target table fit {@code t}; returns the target's table name. */
-    static String ensure(Connection c, TableSchema t) throws SQLException {
+    static String tombstoneTable(String table) {
+        return "_tributary_del_" + table;
+    }
+
+    /** The shared side tables for parked and quarantined events. */
+    static void ensureShared(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String t : List.of("_tributary_parked", "_tributary_quarantine")) {
+                s.execute("CREATE TABLE IF NOT EXISTS " + t + " (id bigserial PRIMARY KEY, table_name text NOT NULL, topic text NOT NULL, "
+                        + "kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, record_key bytea, record_value bytea NOT NULL, "
+                        + "reason text NOT NULL, first_seen timestamptz NOT NULL DEFAULT now(), attempts int NOT NULL DEFAULT 1, "
+                        + "last_seen timestamptz NOT NULL DEFAULT now())");
+            }
+        }
+        c.commit();
+    }
+
+    /** Makes the target fit {@code t}, inside the caller's transaction; throws {@link TargetSchemaException} listing every difference it cannot fix. */
+    static void ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options) throws SQLException {
         String name = t.table().table();
-        Map<String, String> existing = columns(c, name);
+        Map<String, TargetColumn> existing = columns(c, name);
         try (Statement s = c.createStatement()) {
             if (existing.isEmpty()) {
                 String cols = t.columns().stream()
                         .map(col -> PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col) + (col.optional() ? "" : " NOT NULL"))
                         .collect(Collectors.joining(", "));
-                String pk = t.primaryKey().stream().map(PgTypes::quote).collect(Collectors.joining(", "));
                 s.execute("CREATE TABLE IF NOT EXISTS " + PgTypes.quote(name) + " (" + cols + ", " + POSITION
-                        + " bigint[] NOT NULL, PRIMARY KEY (" + pk + "))");
+                        + " bigint[] NOT NULL" + (options.softDelete() ? ", " + DELETED + " boolean NOT NULL DEFAULT false" : "")
+                        + ", PRIMARY KEY (" + pk(t) + "))");
                 log.info("created target table table={} columns={}", name, t.columns().size());
             } else {
+                List<String> differences = differences(c, t, existing);
+                if (!differences.isEmpty()) {
+                    throw new TargetSchemaException(name, differences);
+                }
                 for (Column col : t.columns()) {
                     if (!existing.containsKey(col.name())) {
-                        s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + PgTypes.quote(col.name())
-                                + " " + PgTypes.sqlType(col));
+                        s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col));
                         log.info("added target column table={} column={} type={}", name, col.name(), PgTypes.sqlType(col));
                     }
                 }
-                if (!existing.containsKey(POSITION)) {
-                    s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN " + POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");
+                s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");
+                if (options.softDelete()) {
+                    s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + DELETED + " boolean NOT NULL DEFAULT false");
                 }
             }
+            String keys = t.primaryKey().stream().map(k -> t.column(k).orElseThrow())
+                    .map(col -> PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col) + " NOT NULL").collect(Collectors.joining(", "));
+            s.execute("CREATE TABLE IF NOT EXISTS " + PgTypes.quote(tombstoneTable(name)) + " (" + keys + ", " + POSITION
+                    + " bigint[] NOT NULL, PRIMARY KEY (" + pk(t) + "))");
         }
-        c.commit();
-        return name;
     }
 
-    private static Map<String, String> columns(Connection c, String table) throws SQLException {
-        Map<String, String> cols = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT column_name, data_type FROM information_schema.columns "
-                + "WHERE table_schema = current_schema() AND table_name = ?")) {
+    private static List<String> differences(Connection c, TableSchema t, Map<String, TargetColumn> existing) throws SQLException {
+        List<String> out = new ArrayList<>();
+        Set<String> source = new HashSet<>();
+        for (Column col : t.columns()) {
+            source.add(col.name());
+            TargetColumn target = existing.get(col.name());
+            String want = canonical(PgTypes.sqlType(col));
+            if (target != null && !target.type.equals(want) && !WIDER.getOrDefault(want.replaceAll("\\(.*", ""), Set.of()).contains(target.type.replaceAll("\\(.*", ""))
+                    && !widerText(want, target.type) && !widerNumeric(want, target.type)) {
+                out.add("column " + col.name() + " is " + target.type + " in the target but " + want + " in the source (declared "
+                        + col.sourceType() + "); change the target column to " + want + " or a wider type");
+            }
+        }
+        for (TargetColumn tc : existing.values()) {
+            if (!source.contains(tc.name) && tc.notNull && !tc.hasDefault && !tc.name.startsWith("_tributary_")) {
+                out.add("column " + tc.name + " is NOT NULL without a default in the target and the source has no such column; "
+                        + "give it a default or make it nullable");
+            }
+        }
+        List<String> targetPk = primaryKey(c, t.table().table());
+        if (!new HashSet<>(targetPk).equals(new HashSet<>(t.primaryKey()))) {
+            out.add("primary key is (" + String.join(", ", targetPk) + ") in the target but (" + String.join(", ", t.primaryKey())
+                    + ") in the source; the sink applies rows by the source's key");
+        }
+        return out;
+    }
+
+    private static boolean widerText(String want, String have) {
+        return want.startsWith("character varying(") && (have.equals("text") || have.equals("character varying")
+                || have.startsWith("character varying(") && size(have) >= size(want));
+    }
+
+    private static boolean widerNumeric(String want, String have) {
+        return want.startsWith("numeric") && (have.equals("numeric") || want.startsWith("numeric(") && have.startsWith("numeric(")
+                && have.endsWith("," + want.replaceAll(".*,", "")) && size(have) >= size(want));
+    }
+
+    private static int size(String type) {
+        return Integer.parseInt(type.replaceAll(".*\\((\\d+).*", "$1"));
+    }
+
+    /** Our type spelled as PostgreSQL's format_type spells it. */
+    static String canonical(String sqlType) {
+        return sqlType.replaceFirst("^varchar", "character varying").replaceFirst("^char\\(", "character(")
+                .replace("timestamptz", "timestamp with time zone").replaceFirst("^timestamp$", "timestamp without time zone")
+                .replaceFirst("^time$", "time without time zone");
+    }
+
+    private record TargetColumn(String name, String type, boolean notNull, boolean hasDefault) {
+    }
+
+    private static Map<String, TargetColumn> columns(Connection c, String table) throws SQLException {
+        Map<String, TargetColumn> cols = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef "
+                + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid "
+                + "WHERE r.relname = ? AND r.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    cols.put(rs.getString(1), rs.getString(2));
+                    cols.put(rs.getString(1), new TargetColumn(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4)));
                 }
             }
         }
         return cols;
+    }
+
+    private static List<String> primaryKey(Connection c, String table) throws SQLException {
+        List<String> pk = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid "
+                + "JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = ANY (i.indkey) "
+                + "WHERE r.relname = ? AND r.relnamespace = current_schema()::regnamespace AND i.indisprimary")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    pk.add(rs.getString(1));
+                }
+            }
+        }
+        return pk;
+    }
+
+    private static String pk(TableSchema t) {
+        return t.primaryKey().stream().map(PgTypes::quote).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * Moves every serial or identity sequence of {@code table} past the largest value loaded, so that the
+     * service can insert once it takes over (seed 003). Never moves a sequence backwards.
+     */
+    static void advanceSequences(Connection c, String table) throws SQLException {
+        List<String[]> seqs = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, pg_get_serial_sequence(format('%I', r.relname), a.attname) "
+                + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid WHERE r.relname = ? "
+                + "AND r.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped "
+                + "AND pg_get_serial_sequence(format('%I', r.relname), a.attname) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seqs.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String[] seq : seqs) {
+                s.execute("SELECT setval('" + seq[1].replace("'", "''") + "', m) FROM (SELECT max(" + PgTypes.quote(seq[0]) + ") AS m FROM "
+                        + PgTypes.quote(table) + ") x, " + seq[1] + " q WHERE m IS NOT NULL AND (m > q.last_value OR NOT q.is_called)");
+            }
+        }
     }
 }

@@ -69,7 +69,8 @@ public final class Normalizer {
         ChangeEvent e = new ChangeEvent(out, Envelope.op(envelope),
                 convert(Envelope.image(envelope, "before"), out), convert(Envelope.image(envelope, "after"), out),
                 Envelope.position(envelope), (Long) source.get("ts_ms"), source.get("snapshot").toString(),
-                source.get("connector").toString(), source.get("db").toString(), (Long) source.get("txId"), (Long) source.get("lsn"));
+                source.get("connector").toString(), source.get("db").toString(), (Long) source.get("txId"), (Long) source.get("lsn"),
+                Envelope.unchanged(envelope));
         return Envelope.value(e);
     }
 

@@ -41,7 +41,7 @@ class ServiceTopologyTest {
             new Column("id", ColumnType.INT64, "int8", false),
             new Column("qty", ColumnType.DECIMAL, "numeric(12,4)", false)), List.of("id"));
     static final PipelineConfig.Service SERVICE = new PipelineConfig.Service("ml-platform", "g",
-            new PipelineConfig.Database("jdbc:postgresql://x/y", "u", Secret.NONE), List.of(CKPT, TRADES));
+            new PipelineConfig.Database("jdbc:postgresql://x/y", "u", Secret.NONE), List.of(CKPT, TRADES), Map.of(), java.time.Duration.ofMinutes(10));
 
     private TopologyTestDriver driver;
     private final SchemaInlineSerde serde = new SchemaInlineSerde();

@@ -45,7 +45,11 @@ final class ConnectRecords {
             return null;
         }
         String len = p.get(LENGTH);
-        if (SIZED.contains(t) && len != null && !len.equals("0") && !len.equals("2147483647")) {
+        // unbounded numeric and varchar arrive with length 0 from a snapshot (JDBC metadata) and with
+        // 131089 / 2147483647 from the stream (pgoutput typmod -1): both mean "no declared size"
+        boolean unbounded = len == null || len.equals("0") || Long.parseLong(len) > 10_485_760L
+                || (t.equals("NUMERIC") || t.equals("DECIMAL")) && Long.parseLong(len) > 1000;
+        if (SIZED.contains(t) && !unbounded) {
             String scale = p.get(SCALE);
             return t + "(" + len + (scale != null && (t.equals("NUMERIC") || t.equals("DECIMAL")) ? "," + scale : "") + ")";
         }
@@ -78,6 +82,26 @@ final class ConnectRecords {
             default -> throw new IllegalStateException("column " + table + "." + f.name() + " has type " + declared
                     + " (" + s.type() + "), which Tributary does not carry yet; exclude the table or convert the column");
         };
+    }
+
+    /** Debezium's stand-in for a TOAST value PostgreSQL did not send because it did not change. */
+    static final String UNAVAILABLE = "__debezium_unavailable_value";
+    private static final ByteBuffer UNAVAILABLE_BYTES = ByteBuffer.wrap(UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    /** Columns of {@code after} that hold the placeholder: removed from the row and named instead. */
+    static List<String> unchangedToast(Map<String, Object> after) {
+        if (after == null) {
+            return List.of();
+        }
+        List<String> unchanged = new ArrayList<>();
+        for (Map.Entry<String, Object> e : after.entrySet()) {
+            Object v = e.getValue();
+            if (UNAVAILABLE.equals(v) || (v instanceof ByteBuffer b && b.equals(UNAVAILABLE_BYTES))) {
+                unchanged.add(e.getKey());
+            }
+        }
+        unchanged.forEach(c -> after.put(c, null));
+        return unchanged;
     }
 
     /** A Connect row as a map of the contract's Avro representation. */

@@ -93,6 +93,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("offset.storage.topic", "tributary.offsets." + source.name());
         p.setProperty("offset.storage.partitions", "1");
@@ -162,10 +163,11 @@ final class PostgresCapture implements AutoCloseable {
         } else {
             streaming = true;
         }
+        Map<String, Object> after = ConnectRecords.row(value.getStruct("after"), shape);
         writer.write(new io.tributary.schemas.event.ChangeEvent(shape, op,
-                ConnectRecords.row(value.getStruct("before"), shape), ConnectRecords.row(value.getStruct("after"), shape),
+                ConnectRecords.row(value.getStruct("before"), shape), after,
                 position(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
-                src.getInt64("txId"), src.getInt64("lsn")));
+                src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after)));
     }
 
     /** See {@link Position}: {@code [0, previous commit LSN, change LSN, ordinal at that LSN]}; snapshot rows {@code [0,0,0,n]}. */

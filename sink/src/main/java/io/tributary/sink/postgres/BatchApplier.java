@@ -1,0 +1,293 @@
+package io.tributary.sink.postgres;
+
+import io.tributary.common.app.Preflight;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.schemas.event.Op;
+import io.tributary.schemas.event.TableSchema;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies batches of events to one service's target database, each batch in one transaction: the newest
+ * event per key (across the batch and the events parked earlier) is written set-based per table version.
+ * When a set-based statement fails on a record's data, the group is retried record by record inside
+ * savepoints so that only the bad records are taken out: a child whose parent row is missing (23503) is
+ * parked in {@code _tributary_parked} and retried with every later batch, and quarantined with the reason
+ * once it has waited {@code park-timeout}; any other data or constraint error (a CHECK, a NOT NULL) becomes
+ * a dead letter for the caller to publish. Retriable and fatal errors are thrown with the transaction rolled
+ * back, so the caller can retry the same batch.
+ */
+final class BatchApplier implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
+
+    /** Decodes a parked event's stored bytes back into an event. */
+    interface Decoder {
+        SinkEvent decode(String topic, int partition, long offset, byte[] key, byte[] value, Long parkedId);
+    }
+
+    record DeadLetter(SinkEvent event, String reason) {
+    }
+
+    /** What one batch did; {@code applied} counts events written or found already applied (older than the target). */
+    record Outcome(int applied, List<DeadLetter> deadLetters, int parked, int quarantined, Set<String> tables) {
+    }
+
+    private final PipelineConfig.Service service;
+    private final Decoder decoder;
+    private final Map<TableSchema, TableWriter> writers = new HashMap<>();
+    private Connection db;
+    private long lastSequenceUpdate;
+
+    BatchApplier(PipelineConfig.Service service, Decoder decoder) {
+        this.service = service;
+        this.decoder = decoder;
+    }
+
+    Outcome apply(List<SinkEvent> fresh) throws SQLException {
+        connect();
+        try {
+            Outcome o = applyInTransaction(fresh);
+            db.commit();
+            return o;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            writers.clear(); // tables created in the rolled-back transaction are gone again
+            throw e;
+        }
+    }
+
+    private Outcome applyInTransaction(List<SinkEvent> fresh) throws SQLException {
+        List<SinkEvent> all = new ArrayList<>(loadParked());
+        all.addAll(fresh);
+        Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
+        for (SinkEvent e : all) {
+            List<Object> key = List.of(e.table().table().topic(), e.keyValues());
+            newest.merge(key, e, (a, b) -> b.position().compareTo(a.position()) >= 0 ? b : a);
+        }
+        List<Long> done = new ArrayList<>();
+        Set<SinkEvent> winners = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        winners.addAll(newest.values());
+        for (SinkEvent e : all) {
+            if (e.parkedId() != null && !winners.contains(e)) {
+                done.add(e.parkedId()); // superseded by a newer event for the same key
+            }
+        }
+        Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
+        newest.values().forEach(e -> groups.computeIfAbsent(e.table(), t -> new ArrayList<>()).add(e));
+        List<DeadLetter> dead = new ArrayList<>();
+        int[] parkedQuarantined = new int[2];
+        Set<String> tables = new HashSet<>();
+        for (Map.Entry<TableSchema, List<SinkEvent>> g : groups.entrySet()) {
+            TableWriter writer = writer(g.getKey());
+            tables.add(g.getKey().table().table());
+            Savepoint sp = db.setSavepoint();
+            try {
+                write(writer, g.getValue());
+                g.getValue().stream().filter(e -> e.parkedId() != null).forEach(e -> done.add(e.parkedId()));
+            } catch (SQLException e) {
+                if (SqlErrors.classify(e) == SqlErrors.Kind.RETRIABLE || SqlErrors.classify(e) == SqlErrors.Kind.FATAL) {
+                    throw e;
+                }
+                db.rollback(sp);
+                isolate(writer, g.getValue(), dead, done, parkedQuarantined);
+            }
+        }
+        deleteParked(done);
+        return new Outcome(all.size() - dead.size() - parkedQuarantined[0] - parkedQuarantined[1], dead,
+                parkedQuarantined[0], parkedQuarantined[1], tables);
+    }
+
+    private void isolate(TableWriter writer, List<SinkEvent> events, List<DeadLetter> dead, List<Long> done, int[] parkedQuarantined)
+            throws SQLException {
+        for (SinkEvent e : events) {
+            Savepoint sp = db.setSavepoint();
+            try {
+                write(writer, List.of(e));
+                if (e.parkedId() != null) {
+                    done.add(e.parkedId());
+                }
+            } catch (SQLException ex) {
+                SqlErrors.Kind kind = SqlErrors.classify(ex);
+                if (kind == SqlErrors.Kind.RETRIABLE || kind == SqlErrors.Kind.FATAL) {
+                    throw ex;
+                }
+                db.rollback(sp);
+                String reason = SqlErrors.describe(ex);
+                if (kind == SqlErrors.Kind.MISSING_PARENT) {
+                    parkedQuarantined[park(e, reason) ? 0 : 1]++;
+                } else {
+                    dead.add(new DeadLetter(e, reason));
+                    if (e.parkedId() != null) {
+                        done.add(e.parkedId());
+                    }
+                }
+            }
+        }
+    }
+
+    private void write(TableWriter writer, List<SinkEvent> events) throws SQLException {
+        List<SinkEvent> deletes = new ArrayList<>();
+        Map<Set<String>, List<SinkEvent>> upserts = new LinkedHashMap<>();
+        for (SinkEvent e : events) {
+            if (e.op() == Op.DELETE) {
+                deletes.add(e);
+            } else {
+                upserts.computeIfAbsent(Set.copyOf(e.unchanged()), u -> new ArrayList<>()).add(e);
+            }
+        }
+        for (Map.Entry<Set<String>, List<SinkEvent>> u : upserts.entrySet()) {
+            if (u.getKey().isEmpty()) {
+                writer.upsert(db, u.getValue(), Set.of());
+            } else {
+                for (SinkEvent e : u.getValue()) {
+                    if (writer.upsert(db, List.of(e), u.getKey()) == 0 && !writer.exists(db, e)) {
+                        throw new SQLException("update of " + e.describe() + " leaves columns " + u.getKey() + " unchanged (unchanged TOAST values "
+                                + "the source did not send), but the target has no such row to keep them from; re-snapshot the table", "22000");
+                    }
+                }
+            }
+        }
+        writer.delete(db, deletes);
+    }
+
+    /** Parks {@code e}, or quarantines it once it has waited longer than park-timeout; true when parked. */
+    private boolean park(SinkEvent e, String reason) throws SQLException {
+        if (e.parkedId() != null) {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE _tributary_parked SET attempts = attempts + 1, last_seen = now(), reason = ? "
+                    + "WHERE id = ? RETURNING now() - first_seen > make_interval(secs => ?)")) {
+                ps.setString(1, reason);
+                ps.setLong(2, e.parkedId());
+                ps.setDouble(3, service.parkTimeout().toMillis() / 1000.0);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        quarantine(e.parkedId(), e, reason);
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO _tributary_parked (table_name, topic, kafka_partition, kafka_offset, "
+                + "record_key, record_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, e.table().table().table());
+            ps.setString(2, e.topic());
+            ps.setInt(3, e.partition());
+            ps.setLong(4, e.offset());
+            ps.setBytes(5, e.rawKey());
+            ps.setBytes(6, e.rawValue());
+            ps.setString(7, reason);
+            ps.executeUpdate();
+        }
+        log.info("parked service={} event={} reason={}", service.name(), e.describe(), reason);
+        return true;
+    }
+
+    private void quarantine(long parkedId, SinkEvent e, String reason) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("WITH moved AS (DELETE FROM _tributary_parked WHERE id = ? RETURNING *) "
+                + "INSERT INTO _tributary_quarantine (table_name, topic, kafka_partition, kafka_offset, record_key, record_value, reason, "
+                + "first_seen, attempts, last_seen) SELECT table_name, topic, kafka_partition, kafka_offset, record_key, record_value, "
+                + "'orphan: no parent row after ' || attempts || ' attempts since ' || first_seen || '; ' || ?, first_seen, attempts, now() FROM moved")) {
+            ps.setLong(1, parkedId);
+            ps.setString(2, reason);
+            ps.executeUpdate();
+        }
+        log.warn("quarantined orphan service={} event={} reason={}", service.name(), e.describe(), reason);
+    }
+
+    private List<SinkEvent> loadParked() throws SQLException {
+        List<SinkEvent> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, record_value "
+                + "FROM _tributary_parked ORDER BY id LIMIT 10000"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(decoder.decode(rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5), rs.getBytes(6), rs.getLong(1)));
+            }
+        }
+        return out;
+    }
+
+    boolean hasParked() throws SQLException {
+        connect();
+        try (PreparedStatement ps = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM _tributary_parked)"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            boolean any = rs.getBoolean(1);
+            db.commit();
+            return any;
+        }
+    }
+
+    private void deleteParked(List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM _tributary_parked WHERE id = ANY (?)")) {
+            ps.setArray(1, db.createArrayOf("int8", ids.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    private TableWriter writer(TableSchema t) throws SQLException {
+        TableWriter w = writers.get(t);
+        if (w == null) {
+            TargetTables.ensure(db, t, service.options(t.table().table()));
+            w = new TableWriter(t, service.options(t.table().table()));
+            writers.put(t, w);
+        }
+        return w;
+    }
+
+    /** Moves sequences past what was loaded, at most every {@code everyMillis}. */
+    void advanceSequences(Set<String> tables, long everyMillis) throws SQLException {
+        if (System.currentTimeMillis() - lastSequenceUpdate < everyMillis || tables.isEmpty()) {
+            return;
+        }
+        connect();
+        for (String t : tables) {
+            TargetTables.advanceSequences(db, t);
+        }
+        db.commit();
+        lastSequenceUpdate = System.currentTimeMillis();
+    }
+
+    private void connect() throws SQLException {
+        if (db == null || db.isClosed()) {
+            writers.clear();
+            db = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
+            db.setAutoCommit(false);
+            TargetTables.ensureShared(db);
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            if (db != null && !db.isClosed()) {
+                db.rollback();
+            }
+        } catch (SQLException e) {
+            close();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (db != null) {
+            try {
+                db.close();
+            } catch (SQLException e) {
+                log.debug("closing target connection failed service={} error={}", service.name(), e.toString());
+            }
+            db = null;
+        }
+    }
+}
