@@ -69,8 +69,8 @@ final class BatchApplier implements AutoCloseable {
     }
 
     private Outcome applyInTransaction(List<SinkEvent> fresh) throws SQLException {
-        List<SinkEvent> all = new ArrayList<>(loadParked());
-        all.addAll(fresh);
+        List<SinkEvent> all = new ArrayList<>(fresh);
+        all.addAll(loadParked()); // after the fresh events: their parents may be among them
         Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
         for (SinkEvent e : all) {
             List<Object> key = List.of(e.table().table().topic(), e.keyValues());
@@ -87,7 +87,7 @@ final class BatchApplier implements AutoCloseable {
         Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
         newest.values().forEach(e -> groups.computeIfAbsent(e.table(), t -> new ArrayList<>()).add(e));
         List<DeadLetter> dead = new ArrayList<>();
-        int[] parkedQuarantined = new int[2];
+        List<SinkEvent> missingParent = new ArrayList<>();
         Set<String> tables = new HashSet<>();
         for (Map.Entry<TableSchema, List<SinkEvent>> g : groups.entrySet()) {
             TableWriter writer = writer(g.getKey());
@@ -101,20 +101,32 @@ final class BatchApplier implements AutoCloseable {
                     throw e;
                 }
                 db.rollback(sp);
-                isolate(writer, g.getValue(), dead, done, parkedQuarantined);
+                isolate(g.getValue(), dead, done, missingParent);
             }
         }
+        // one more pass: a parent may have come in a later table group of this batch
+        List<SinkEvent> stillMissing = new ArrayList<>();
+        isolate(missingParent, dead, done, stillMissing);
+        int[] parkedQuarantined = new int[2];
+        for (SinkEvent e : stillMissing) {
+            parkedQuarantined[park(e, missingReason.get(e)) ? 0 : 1]++;
+        }
         deleteParked(done);
+        missingReason.clear();
         return new Outcome(all.size() - dead.size() - parkedQuarantined[0] - parkedQuarantined[1], dead,
                 parkedQuarantined[0], parkedQuarantined[1], tables);
     }
 
-    private void isolate(TableWriter writer, List<SinkEvent> events, List<DeadLetter> dead, List<Long> done, int[] parkedQuarantined)
+    /** Why each event of the current batch lacks a parent, for parking it. */
+    private final Map<SinkEvent, String> missingReason = new java.util.IdentityHashMap<>();
+
+    /** Writes events one by one in savepoints; bad ones become dead letters, those lacking a parent go to {@code missingParent}. */
+    private void isolate(List<SinkEvent> events, List<DeadLetter> dead, List<Long> done, List<SinkEvent> missingParent)
             throws SQLException {
         for (SinkEvent e : events) {
             Savepoint sp = db.setSavepoint();
             try {
-                write(writer, List.of(e));
+                write(writer(e.table()), List.of(e));
                 if (e.parkedId() != null) {
                     done.add(e.parkedId());
                 }
@@ -126,7 +138,8 @@ final class BatchApplier implements AutoCloseable {
                 db.rollback(sp);
                 String reason = SqlErrors.describe(ex);
                 if (kind == SqlErrors.Kind.MISSING_PARENT) {
-                    parkedQuarantined[park(e, reason) ? 0 : 1]++;
+                    missingParent.add(e);
+                    missingReason.put(e, reason);
                 } else {
                     dead.add(new DeadLetter(e, reason));
                     if (e.parkedId() != null) {

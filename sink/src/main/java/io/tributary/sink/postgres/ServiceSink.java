@@ -5,9 +5,6 @@ import io.micrometer.core.instrument.Timer;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
-import io.tributary.schemas.event.Envelope;
-import io.tributary.schemas.event.TableSchema;
-import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -17,8 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,10 +42,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServiceSink.class);
     private final PipelineConfig config;
     private final PipelineConfig.Service service;
-    private final AvroSerde keys;
-    private final AvroSerde values;
+    private final EventDecoder decoder;
     private final MeterRegistry metrics;
-    private final Map<Schema, TableSchema> shapes = new ConcurrentHashMap<>();
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
     private final BatchApplier applier;
     private volatile boolean running = true;
@@ -60,10 +53,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     public ServiceSink(PipelineConfig config, PipelineConfig.Service service, SchemaRegistryClient registry, MeterRegistry metrics) {
         this.config = config;
         this.service = service;
-        this.keys = new AvroSerde(registry, true);
-        this.values = new AvroSerde(registry, false);
+        this.decoder = new EventDecoder(registry);
         this.metrics = metrics;
-        this.applier = new BatchApplier(service, this::decode);
+        this.applier = new BatchApplier(service, decoder);
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {
@@ -175,18 +167,10 @@ public final class ServiceSink implements Runnable, AutoCloseable {
 
     private void decodeOrDeadLetter(ConsumerRecord<byte[], byte[]> r, List<SinkEvent> out, KafkaProducer<byte[], byte[]> dlq) {
         try {
-            out.add(decode(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null));
+            out.add(decoder.decode(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null));
         } catch (RuntimeException e) {
             deadLetter(dlq, r.topic(), r.partition(), r.offset(), r.key(), r.value(), "cannot decode: " + e.getMessage());
         }
-    }
-
-    SinkEvent decode(String topic, int partition, long offset, byte[] key, byte[] value, Long parkedId) {
-        GenericRecord k = keys.deserialize(topic, key);
-        GenericRecord v = values.deserialize(topic, value);
-        TableSchema table = shapes.computeIfAbsent(v.getSchema(), s -> Envelope.tableSchema(s, k.getSchema()));
-        return new SinkEvent(table, Envelope.op(v), Envelope.image(v, "before"), Envelope.image(v, "after"), Envelope.unchanged(v),
-                Envelope.position(v), Envelope.commitTsMs(v), topic, partition, offset, key, value, parkedId);
     }
 
     private void deadLetter(KafkaProducer<byte[], byte[]> dlq, String topic, int partition, long offset, byte[] key, byte[] value, String reason) {

@@ -1,0 +1,260 @@
+package io.tributary.sink.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.Column;
+import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.Op;
+import io.tributary.schemas.event.TableSchema;
+import io.tributary.testkit.TestServers;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** The sink's apply path against a real PostgreSQL, with events encoded through the real registry. */
+class BatchApplierIT {
+    private final SinkEvents events = new SinkEvents();
+
+    private static String db(String name) throws Exception {
+        return TestServers.newDatabase("sink_" + name);
+    }
+
+    private static List<List<String>> rows(String url, String sql) throws Exception {
+        List<List<String>> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
+            s.execute("SET TIME ZONE 'UTC'");
+            try (ResultSet rs = s.executeQuery(sql)) {
+                while (rs.next()) {
+                    List<String> row = new ArrayList<>();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        row.add(rs.getString(i));
+                    }
+                    out.add(row);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void sql(String url, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void anyRedeliveryDuplicationOrReplayEndsInTheInOrderState(long seed) throws Exception {
+        String url = db("prop_" + seed);
+        Random r = new Random(seed);
+        List<SinkEvent> history = new ArrayList<>();
+        TreeMap<Long, SinkEvent> expected = new TreeMap<>();
+        for (long pos = 1; pos <= 400; pos++) {
+            long id = 1 + r.nextInt(25);
+            SinkEvent e = expected.containsKey(id) && r.nextInt(4) == 0 ? events.delete(id, pos) : events.upsert(id, "v" + pos, pos);
+            history.add(e);
+            if (e.op() == Op.DELETE) {
+                expected.remove(id);
+            } else {
+                expected.put(id, e);
+            }
+        }
+        List<SinkEvent> delivery = new ArrayList<>(history);
+        for (int i = 0; i < 150; i++) {
+            delivery.add(history.get(r.nextInt(history.size()))); // duplicates
+        }
+        Collections.shuffle(delivery, r);                         // out of order, across batches
+        delivery.addAll(history);                                 // and a replay from the start
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            for (int i = 0; i < delivery.size(); ) {
+                int n = 1 + r.nextInt(60);
+                applier.apply(delivery.subList(i, Math.min(delivery.size(), i + n)));
+                i += n;
+            }
+        }
+        List<List<String>> want = new ArrayList<>();
+        expected.forEach((id, e) -> want.add(List.of(String.valueOf(id), e.after().get("name").toString(), e.after().get("notes").toString())));
+        assertEquals(want, rows(url, "SELECT id, name, notes FROM items ORDER BY id"));
+    }
+
+    @Test
+    void aDeleteIsRememberedSoAnOlderInsertReplayedAfterItCannotBringTheRowBack() throws Exception {
+        String url = db("delete_replay");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            SinkEvent insert = events.upsert(1, "first", 10);
+            applier.apply(List.of(insert));
+            applier.apply(List.of(events.delete(1, 20)));
+            applier.apply(List.of(insert));
+            assertEquals(List.of(), rows(url, "SELECT id FROM items"));
+            assertEquals(List.of(List.of("1", "{0,20,20,0}")), rows(url, "SELECT id, _tributary_pos FROM _tributary_del_items"));
+            applier.apply(List.of(events.upsert(1, "again", 30)));
+            assertEquals(List.of(List.of("1", "again")), rows(url, "SELECT id, name FROM items"));
+        }
+    }
+
+    @Test
+    void softDeleteKeepsTheRowFlagged() throws Exception {
+        String url = db("soft");
+        var options = Map.of("items", new PipelineConfig.TableOptions(true, null));
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, options, Duration.ofMinutes(10)), events.decoder)) {
+            applier.apply(List.of(events.upsert(1, "a", 1), events.upsert(2, "b", 2)));
+            applier.apply(List.of(events.delete(1, 3)));
+            assertEquals(List.of(List.of("1", "t"), List.of("2", "f")), rows(url, "SELECT id, _tributary_deleted FROM items ORDER BY id"));
+        }
+    }
+
+    @Test
+    void unchangedToastColumnsKeepTheTargetValueAndAreNeverWritten() throws Exception {
+        String url = db("toast");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            String big = "x".repeat(10_000);
+            applier.apply(List.of(events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(1, "a", "1", 1.0, 1L, big), 1, List.of())));
+            SinkEvent partial = events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(1, "b", "2", 2.0, 2L, null), 2, List.of("notes"));
+            BatchApplier.Outcome o = applier.apply(List.of(partial));
+            assertEquals(0, o.deadLetters().size());
+            assertEquals(List.of(List.of("b", "2.0000", String.valueOf(big.length()))), rows(url, "SELECT name, qty, length(notes) FROM items"));
+            SinkEvent noRow = events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(9, "z", "2", 2.0, 2L, null), 3, List.of("notes"));
+            BatchApplier.Outcome missing = applier.apply(List.of(noRow));
+            assertEquals(1, missing.deadLetters().size());
+            assertTrue(missing.deadLetters().get(0).reason().contains("unchanged TOAST"), missing.deadLetters().get(0).reason());
+            assertEquals(List.of(), rows(url, "SELECT id FROM items WHERE id = 9"));
+        }
+    }
+
+    @Test
+    void aCheckViolationIsADeadLetterAndTheRestOfTheBatchIsApplied() throws Exception {
+        String url = db("check");
+        sql(url, "CREATE TABLE items (id bigint PRIMARY KEY, name text, qty numeric(12,4) CHECK (qty >= 0), price double precision, "
+                + "updated_at timestamptz, notes text)");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            SinkEvent bad = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(2, "neg", "-1", 1.0, 1L, null), 2, List.of());
+            BatchApplier.Outcome o = applier.apply(List.of(events.upsert(1, "ok", 1), bad, events.upsert(3, "ok", 3)));
+            assertEquals(1, o.deadLetters().size());
+            assertTrue(o.deadLetters().get(0).reason().contains("23514"), o.deadLetters().get(0).reason());
+            assertEquals(2L, o.deadLetters().get(0).event().keyValues().get(0));
+            assertEquals(List.of(List.of("1"), List.of("3")), rows(url, "SELECT id FROM items ORDER BY id"));
+        }
+    }
+
+    static final TableSchema PARENTS = new TableSchema(new TableRef("src", "public", "parents"),
+            List.of(new Column("id", ColumnType.INT64, "INT8", false)), List.of("id"));
+    static final TableSchema CHILDREN = new TableSchema(new TableRef("src", "public", "children"),
+            List.of(new Column("id", ColumnType.INT64, "INT8", false), new Column("parent_id", ColumnType.INT64, "INT8", true)), List.of("id"));
+
+    @Test
+    void aChildBeforeItsParentIsParkedThenAppliedAndARealOrphanIsQuarantined() throws Exception {
+        String url = db("fk");
+        sql(url, "CREATE TABLE parents (id bigint PRIMARY KEY); CREATE TABLE children (id bigint PRIMARY KEY, parent_id bigint REFERENCES parents(id))");
+        var service = new PipelineConfig.Service("svc", "g", SinkEvents.service(url, Map.of(), Duration.ZERO).target(),
+                List.of(PARENTS.table(), CHILDREN.table()), Map.of(), Duration.ofMillis(300));
+        try (BatchApplier applier = new BatchApplier(service, events.decoder)) {
+            SinkEvent child = events.event(CHILDREN, Op.CREATE, null, Map.of("id", 10L, "parent_id", 1L), 5, List.of());
+            SinkEvent orphan = events.event(CHILDREN, Op.CREATE, null, Map.of("id", 11L, "parent_id", 99L), 6, List.of());
+            BatchApplier.Outcome first = applier.apply(List.of(child, orphan));
+            assertEquals(2, first.parked());
+            SinkEvent sibling = events.event(CHILDREN, Op.CREATE, null, Map.of("id", 12L, "parent_id", 2L), 7, List.of());
+            BatchApplier.Outcome sameBatch = applier.apply(List.of(sibling, events.event(PARENTS, Op.CREATE, null, Map.of("id", 2L), 3, List.of())));
+            assertEquals(2, sameBatch.parked(), "the earlier two stay parked; the sibling found its parent later in the same batch");
+            assertEquals(List.of(List.of("12", "2")), rows(url, "SELECT id, parent_id FROM children"));
+            assertEquals(List.of(List.of("2")), rows(url, "SELECT count(*) FROM _tributary_parked"));
+            applier.apply(List.of(events.event(PARENTS, Op.CREATE, null, Map.of("id", 1L), 4, List.of())));
+            assertEquals(List.of(List.of("10", "1"), List.of("12", "2")), rows(url, "SELECT id, parent_id FROM children ORDER BY id"));
+            assertEquals(List.of(List.of("children", "11")), rows(url, "SELECT table_name, kafka_offset - kafka_offset + 11 FROM _tributary_parked"));
+            Thread.sleep(400);
+            BatchApplier.Outcome late = applier.apply(List.of());
+            assertEquals(1, late.quarantined());
+            assertEquals(List.of(), rows(url, "SELECT id FROM _tributary_parked"));
+            List<List<String>> q = rows(url, "SELECT table_name, reason FROM _tributary_quarantine");
+            assertEquals("children", q.get(0).get(0));
+            assertTrue(q.get(0).get(1).startsWith("orphan: no parent row") && q.get(0).get(1).contains("23503"), q.get(0).get(1));
+        }
+    }
+
+    @Test
+    void aMigrationOwnedTableThatDoesNotFitIsRefusedWithEveryDifference() throws Exception {
+        String url = db("mismatch");
+        sql(url, "CREATE TABLE items (id integer PRIMARY KEY, name text, qty real, price double precision, updated_at timestamp, "
+                + "notes text, owner text NOT NULL)");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            TargetSchemaException e = assertThrows(TargetSchemaException.class, () -> applier.apply(List.of(events.upsert(1, "a", 1))));
+            String m = e.getMessage();
+            assertTrue(m.contains("column id is integer in the target but bigint"), m);
+            assertTrue(m.contains("column qty is real in the target but numeric(12,4)"), m);
+            assertTrue(m.contains("column updated_at is timestamp without time zone in the target but timestamp with time zone"), m);
+            assertTrue(m.contains("column owner is NOT NULL without a default"), m);
+        }
+        assertEquals(List.of(), rows(url, "SELECT id FROM items"), "nothing was written");
+    }
+
+    @Test
+    void aWiderMigrationOwnedTableIsAcceptedAndANewSourceColumnIsAdded() throws Exception {
+        String url = db("wider");
+        sql(url, "CREATE TABLE items (id bigserial PRIMARY KEY, name text, qty numeric, price double precision, updated_at timestamptz, "
+                + "created_by text DEFAULT 'migration' NOT NULL)");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            applier.apply(List.of(events.upsert(41, "a", 1), events.upsert(7, "b", 2)));
+            applier.advanceSequences(java.util.Set.of("items"), 0);
+        }
+        assertEquals(List.of(List.of("7", "b", "n2", "migration"), List.of("41", "a", "n1", "migration")),
+                rows(url, "SELECT id, name, notes, created_by FROM items ORDER BY id"));
+        assertEquals(List.of(List.of("42")), rows(url, "SELECT nextval('items_id_seq')"), "the sequence moved past the largest id loaded");
+    }
+
+    @Test
+    void lastWriteWinsLetsTheNewerTimestampWinWhateverThePosition() throws Exception {
+        String url = db("lww");
+        var options = Map.of("items", new PipelineConfig.TableOptions(false, "updated_at"));
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, options, Duration.ofMinutes(10)), events.decoder)) {
+            SinkEvent newerClock = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(1, "late-pos-new-ts", "1", 1.0, 2_000L, null), 1, List.of());
+            SinkEvent olderClock = events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(1, "new-pos-old-ts", "1", 1.0, 1_000L, null), 2, List.of());
+            applier.apply(List.of(newerClock));
+            applier.apply(List.of(olderClock));
+            assertEquals(List.of(List.of("late-pos-new-ts")), rows(url, "SELECT name FROM items"));
+        }
+    }
+
+    @Test
+    void aTargetConnectionKilledMidBatchIsRetriableAndTheRetryIsExact() throws Exception {
+        String url = db("restart");
+        List<SinkEvent> batch = new ArrayList<>();
+        for (long i = 1; i <= 2000; i++) {
+            batch.add(events.upsert(i, "row" + i, i));
+        }
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            applier.apply(batch.subList(0, 10));
+            sql(url, "CREATE OR REPLACE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$; "
+                    + "CREATE TRIGGER slow BEFORE INSERT OR UPDATE ON items FOR EACH ROW EXECUTE FUNCTION slow()");
+            Thread killer = new Thread(() -> {
+                try {
+                    Thread.sleep(500);
+                    sql(TestServers.postgresUrl(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'sink_restart' AND pid <> pg_backend_pid()");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            killer.start();
+            java.sql.SQLException e = assertThrows(java.sql.SQLException.class, () -> applier.apply(batch));
+            killer.join();
+            assertEquals(SqlErrors.Kind.RETRIABLE, SqlErrors.classify(e), SqlErrors.describe(e));
+            assertEquals(List.of(List.of("10")), rows(url, "SELECT count(*) FROM items"), "the failed batch left nothing half-applied");
+            sql(url, "DROP TRIGGER slow ON items");
+            applier.apply(batch);
+        }
+        assertEquals(List.of(List.of("2000", "2000", "row2000")), rows(url, "SELECT count(*), max(id), max(name) FILTER (WHERE id = 2000) FROM items"));
+    }
+}
