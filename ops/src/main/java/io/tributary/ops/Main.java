@@ -23,6 +23,7 @@ public final class Main {
             case "sink" -> SinkApp.main(rest);
             case "demo" -> Demo.main(rest);
             case "local-servers" -> LocalServers.main(rest);
+            case "bench" -> Bench.main(rest);
             default -> {
                 System.err.println("""
                         usage: tributary COMMAND [options]
@@ -31,6 +32,7 @@ public final class Main {
                           transform        --config FILE [--service NAME]  route and normalise per owning service
                           sink             --config FILE [--service NAME]  apply service topics to target databases
                           demo             [--seconds N] [--scale N]        the whole pipeline on local servers
+                          bench sink [--rows N] [--updates N] [--pg-url URL] benchmark the sink against raw COPY
                           local up|down                                     start/stop local Kafka, registry, PostgreSQL""");
                 System.exit(2);
             }

@@ -1,0 +1,48 @@
+package io.tributary.ops;
+
+import io.tributary.sink.postgres.SinkBench;
+import io.tributary.testkit.LocalPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code bin/tributary bench sink}: runs the sink benchmark on a local PostgreSQL (or --pg-url) and prints the figures. */
+final class Bench {
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || !args[0].equals("sink")) {
+            System.err.println("usage: tributary bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]");
+            System.exit(2);
+        }
+        long rows = 1_000_000;
+        long updates = 500_000;
+        String url = null;
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--rows" -> rows = Long.parseLong(args[i + 1]);
+                case "--updates" -> updates = Long.parseLong(args[i + 1]);
+                case "--pg-url" -> url = args[i + 1];
+                default -> {
+                    System.err.println("unknown option " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        LocalPostgres pg = null;
+        if (url == null) {
+            Path dir = Files.createTempDirectory("tributary-bench-");
+            pg = LocalPostgres.start(dir.resolve("pg"));
+            LocalPostgres.createDatabase(pg.jdbcUrl("postgres"), "bench");
+            url = pg.jdbcUrl("bench");
+        }
+        try {
+            System.out.println("sink benchmark (seed 001 experiment_metrics shape)");
+            System.out.println(SinkBench.run(url, rows, updates));
+        } finally {
+            if (pg != null) {
+                pg.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.tributary.sink.postgres;
+
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.Secret;
+import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.Column;
+import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.Op;
+import io.tributary.schemas.event.Position;
+import io.tributary.schemas.event.TableSchema;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.postgresql.PGConnection;
+
+/**
+ * {@code bin/tributary bench sink}: how fast the sink applies a seed-001 {@code experiment_metrics}
+ * snapshot and then steady updates of existing keys, against raw {@code COPY} of the same rows in the same
+ * run (this machine is shared, so the ratio is the figure to compare). Events are generated batch by batch,
+ * so memory stays flat however many rows are applied. Measures the database apply path; Kafka and Avro
+ * decoding are not part of it.
+ */
+public final class SinkBench {
+    static final TableSchema METRICS = new TableSchema(new TableRef("experiments", "main", "experiment_metrics"), List.of(
+            new Column("_tributary_rowid", ColumnType.INT64, "rowid", false),
+            new Column("time", ColumnType.TIMESTAMPTZ, "DATETIME", false),
+            new Column("experiment_id", ColumnType.INT64, "INTEGER", true),
+            new Column("metric_name", ColumnType.TEXT, "TEXT", false),
+            new Column("metric_value", ColumnType.FLOAT64, "REAL", false),
+            new Column("step", ColumnType.INT64, "INTEGER", true),
+            new Column("epoch", ColumnType.INT64, "INTEGER", true)), List.of("_tributary_rowid"));
+    private static final int BATCH = 10_000;
+
+    private SinkBench() {
+    }
+
+    public record Result(long rows, double copySeconds, double snapshotSeconds, long updates, double updateSeconds, long maxHeapUsedMb) {
+        @Override
+        public String toString() {
+            return String.format("rows=%d%n  raw COPY:          %6.2f s  %,10.0f rows/s%n  sink snapshot:     %6.2f s  %,10.0f rows/s  (%.2fx COPY time)%n"
+                            + "  sink updates:      %6.2f s  %,10.0f rows/s  (%d updates of existing keys)%n  max heap used:     %d MiB",
+                    rows, copySeconds, rows / copySeconds, snapshotSeconds, rows / snapshotSeconds, snapshotSeconds / copySeconds,
+                    updateSeconds, updates / updateSeconds, updates, maxHeapUsedMb);
+        }
+    }
+
+    public static Result run(String jdbcUrl, long rows, long updates) throws SQLException, java.io.IOException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS experiment_metrics, _tributary_del_experiment_metrics, bench_copy");
+        }
+        double copy = copy(jdbcUrl, rows);
+        PipelineConfig.Service service = new PipelineConfig.Service("bench", "bench",
+                new PipelineConfig.Database(jdbcUrl, "postgres", Secret.NONE), List.of(METRICS.table()), Map.of(), Duration.ofMinutes(10));
+        long maxHeap = 0;
+        long t0 = System.nanoTime();
+        try (BatchApplier applier = new BatchApplier(service, (t, p, o, k, v, id) -> {
+            throw new IllegalStateException("nothing is parked in the benchmark");
+        })) {
+            for (long first = 1; first <= rows; first += BATCH) {
+                applier.apply(batch(first, Math.min(BATCH, rows - first + 1), Op.READ, 1, null));
+                maxHeap = Math.max(maxHeap, usedHeapMb());
+            }
+            double snapshot = (System.nanoTime() - t0) / 1e9;
+            Random r = new Random(1);
+            long t1 = System.nanoTime();
+            for (long done = 0; done < updates; done += BATCH) {
+                long first = 1 + (long) (r.nextDouble() * Math.max(1, rows - BATCH));
+                applier.apply(batch(first, Math.min(BATCH, updates - done), Op.UPDATE, 2 + done, r));
+                maxHeap = Math.max(maxHeap, usedHeapMb());
+            }
+            double update = (System.nanoTime() - t1) / 1e9;
+            return new Result(rows, copy, snapshot, updates, update, maxHeap);
+        }
+    }
+
+    private static List<SinkEvent> batch(long first, long n, Op op, long generation, Random r) {
+        List<SinkEvent> out = new ArrayList<>((int) n);
+        for (long id = first; id < first + n; id++) {
+            Map<String, Object> row = row(id, r == null ? 0 : r.nextInt(1000));
+            out.add(new SinkEvent(METRICS, op, null, row, List.of(), Position.of(generation, 0, 0, id), 0L, "bench", 0, id, null, null, null));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> row(long id, int salt) {
+        Map<String, Object> m = new HashMap<>(16);
+        m.put("_tributary_rowid", id);
+        m.put("time", 1_738_368_000_000_000L + id * 1_000_000L);
+        m.put("experiment_id", id % 100);
+        m.put("metric_name", id % 3 == 0 ? "loss" : "sharpe");
+        m.put("metric_value", Math.sin(id + salt) * 1e3);
+        m.put("step", id);
+        m.put("epoch", id / 1000);
+        return m;
+    }
+
+    private static double copy(String jdbcUrl, long rows) throws SQLException, java.io.IOException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE bench_copy (id bigint PRIMARY KEY, time timestamptz NOT NULL, experiment_id bigint, "
+                        + "metric_name text NOT NULL, metric_value double precision NOT NULL, step bigint, epoch bigint)");
+            }
+            long t0 = System.nanoTime();
+            var copy = c.unwrap(PGConnection.class).getCopyAPI();
+            for (long first = 1; first <= rows; first += BATCH) {
+                StringBuilder sb = new StringBuilder();
+                for (long id = first; id < Math.min(rows + 1, first + BATCH); id++) {
+                    Map<String, Object> r = row(id, 0);
+                    sb.append(id).append('\t').append(Instant.EPOCH.plusNanos((Long) r.get("time") * 1000)).append('\t')
+                            .append(r.get("experiment_id")).append('\t').append(r.get("metric_name")).append('\t')
+                            .append(r.get("metric_value")).append('\t').append(id).append('\t').append(id / 1000).append('\n');
+                }
+                copy.copyIn("COPY bench_copy FROM STDIN", new StringReader(sb.toString()));
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private static long usedHeapMb() {
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) >> 20;
+    }
+}
