@@ -3,10 +3,12 @@ package io.tributary.sink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.common.app.AppRunner;
 import io.tributary.common.app.Deployable;
+import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.sink.postgres.ServiceSink;
+import io.tributary.sink.timescale.Hypertables;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,9 +45,28 @@ public final class SinkApp implements Deployable {
             preflight.registry(config.registry().url());
             for (PipelineConfig.Service s : services) {
                 preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password());
+                checkTimescale(s, preflight);
             }
             return new SinkApp(config, services, metrics);
         }, stop);
+    }
+
+    /** A table declared a hypertable (and not optional) needs a target that can load TimescaleDB. */
+    private static void checkTimescale(PipelineConfig.Service s, Preflight preflight) {
+        List<String> needing = s.options().entrySet().stream()
+                .filter(e -> e.getValue().timescale() != null && !e.getValue().timescale().optional()).map(java.util.Map.Entry::getKey).toList();
+        if (needing.isEmpty()) {
+            return;
+        }
+        try (java.sql.Connection c = Preflight.connect(s.target().url(), s.target().user(), s.target().password())) {
+            if (!Hypertables.available(c)) {
+                preflight.problem("services[" + s.name() + "].options." + needing.get(0) + ".timescale",
+                        "the target database cannot load TimescaleDB, needed by " + needing,
+                        "install TimescaleDB with shared_preload_libraries = 'timescaledb', or set optional: true");
+            }
+        } catch (java.sql.SQLException e) {
+            // unreachable targets are reported by the connection check above
+        }
     }
 
     @Override

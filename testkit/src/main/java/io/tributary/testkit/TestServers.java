@@ -63,9 +63,39 @@ public final class TestServers {
         return postgres;
     }
 
+    private static String timescale;
+
+    /**
+     * JDBC URL of a superuser on a PostgreSQL with TimescaleDB ({@code TRIBUTARY_TEST_TIMESCALE_URL}, or
+     * {@link LocalTimescale}); empty, with {@link LocalTimescale#unavailableReason()}, when there is none.
+     */
+    public static synchronized java.util.Optional<String> timescaleUrl() {
+        String fromEnv = System.getenv("TRIBUTARY_TEST_TIMESCALE_URL");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return java.util.Optional.of(fromEnv);
+        }
+        if (LocalTimescale.unavailableReason() != null) {
+            return java.util.Optional.empty();
+        }
+        if (timescale == null) {
+            try {
+                LocalTimescale t = LocalTimescale.start(workDir().resolve("timescale"));
+                started.add(t);
+                timescale = t.jdbcUrl("postgres");
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start PostgreSQL with TimescaleDB: " + e.getMessage(), e);
+            }
+        }
+        return java.util.Optional.of(timescale);
+    }
+
     /** Creates a fresh database for one test and returns its superuser JDBC URL. */
     public static String newDatabase(String name) throws java.sql.SQLException {
-        String url = postgresUrl();
+        return newDatabase(postgresUrl(), name);
+    }
+
+    /** Creates a fresh database on the server of {@code url} and returns its superuser JDBC URL. */
+    public static String newDatabase(String url, String name) throws java.sql.SQLException {
         try (var c = java.sql.DriverManager.getConnection(url, "postgres", "");
              var s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");

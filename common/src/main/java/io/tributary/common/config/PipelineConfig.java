@@ -44,8 +44,25 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     }
 
     /** {@code services[].options.<table>}: how the sink applies one table. */
-    public record TableOptions(boolean softDelete, String lastWriteWinsColumn) {
-        public static final TableOptions DEFAULT = new TableOptions(false, null);
+    public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale) {
+        public static final TableOptions DEFAULT = new TableOptions(false, null, null);
+
+        public TableOptions(boolean softDelete, String lastWriteWinsColumn) {
+            this(softDelete, lastWriteWinsColumn, null);
+        }
+    }
+
+    /**
+     * {@code options.<table>.timescale}: make the target a TimescaleDB hypertable. Intervals are PostgreSQL
+     * interval text ("1 month", "7 days"); null means "not declared".
+     */
+    public record Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy,
+                            String compressAfter, String retention, List<Aggregate> aggregates) {
+    }
+
+    /** A continuous aggregate over a hypertable, refreshed by a TimescaleDB policy. */
+    public record Aggregate(String name, String bucket, List<String> groupBy, List<String> columns,
+                            String refreshStart, String refreshEnd, String refreshEvery) {
     }
 
     public record Database(String url, String user, Secret password) {

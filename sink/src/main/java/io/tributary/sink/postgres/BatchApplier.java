@@ -4,6 +4,7 @@ import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.TableSchema;
+import io.tributary.sink.timescale.Hypertables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -253,8 +254,10 @@ final class BatchApplier implements AutoCloseable {
     private TableWriter writer(TableSchema t) throws SQLException {
         TableWriter w = writers.get(t);
         if (w == null) {
-            TargetTables.ensure(db, t, service.options(t.table().table()));
-            w = new TableWriter(t, service.options(t.table().table()));
+            PipelineConfig.TableOptions options = service.options(t.table().table());
+            TargetTables.ensure(db, t, options);
+            boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
+            w = new TableWriter(t, options, hypertable);
             writers.put(t, w);
         }
         return w;

@@ -3,6 +3,7 @@ package io.tributary.sink.postgres;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.TableSchema;
+import io.tributary.sink.timescale.Hypertables;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,10 +36,13 @@ final class TableWriter {
     private final String table;
     private final String tombstones;
     private final PipelineConfig.TableOptions options;
+    /** The target's unique key: the primary key, plus the time column on a hypertable. */
+    private final List<String> conflictKey;
 
-    TableWriter(TableSchema schema, PipelineConfig.TableOptions options) {
+    TableWriter(TableSchema schema, PipelineConfig.TableOptions options, boolean hypertable) {
         this.schema = schema;
         this.options = options;
+        this.conflictKey = Hypertables.conflictColumns(schema.primaryKey(), hypertable ? options.timescale() : null);
         this.table = PgTypes.quote(schema.table().table());
         this.tombstones = PgTypes.quote(TargetTables.tombstoneTable(schema.table().table()));
     }
@@ -60,17 +64,32 @@ final class TableWriter {
         if (unchanged.isEmpty()) {
             sql = "INSERT INTO " + table + " AS t (" + names(cols, "") + ", " + TargetTables.POSITION + ") SELECT "
                     + names(cols, s) + ", " + pos + " FROM " + unnest(cols) + " WHERE " + notDeleted
-                    + " ON CONFLICT (" + names(keyColumns(), "") + ") DO UPDATE SET " + (set.isEmpty() ? "" : set + ", ")
+                    + " ON CONFLICT (" + conflictKey.stream().map(PgTypes::quote).collect(Collectors.joining(", ")) + ") DO UPDATE SET " + (set.isEmpty() ? "" : set + ", ")
                     + TargetTables.POSITION + " = EXCLUDED." + TargetTables.POSITION + soft + " WHERE " + guard("EXCLUDED.");
         } else {
             // no insert: a row whose unchanged values the target does not have cannot be completed here
             sql = "UPDATE " + table + " AS t SET " + (set.isEmpty() ? "" : set + ", ") + TargetTables.POSITION + " = " + pos + soft
                     + " FROM " + unnest(cols) + " WHERE " + keyMatch("t.", s) + " AND " + notDeleted + " AND " + guard(s).replace(s + TargetTables.POSITION, pos);
         }
+        if (conflictKey.size() > schema.primaryKey().size()) {
+            moveAcrossTime(c, rows);
+        }
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindColumns(c, ps, 1, cols, rows, false);
             bindPositions(c, ps, i, rows);
             return ps.executeUpdate();
+        }
+    }
+
+    /** On a hypertable keyed by (key, time), an update that moves a row in time first removes the older version. */
+    private void moveAcrossTime(Connection c, List<SinkEvent> rows) throws SQLException {
+        List<Column> cols = schema.columns();
+        String time = PgTypes.quote(options.timescale().timeColumn());
+        String sql = "DELETE FROM " + table + " AS t USING " + unnest(cols) + " WHERE " + keyMatch("t.", "s.") + " AND t." + time
+                + " IS DISTINCT FROM s." + time + " AND t." + TargetTables.POSITION + " < ARRAY[s._p0, s._p1, s._p2, s._p3]";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindPositions(c, ps, bindColumns(c, ps, 1, cols, rows, false), rows);
+            ps.executeUpdate();
         }
     }
 

@@ -3,6 +3,7 @@ package io.tributary.sink.postgres;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.TableSchema;
+import io.tributary.sink.timescale.Hypertables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -64,6 +65,8 @@ final class TargetTables {
     /** Makes the target fit {@code t}, inside the caller's transaction; throws {@link TargetSchemaException} listing every difference it cannot fix. */
     static void ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options) throws SQLException {
         String name = t.table().table();
+        PipelineConfig.Timescale ts = timescale(c, name, options);
+        List<String> key = Hypertables.conflictColumns(t.primaryKey(), ts);
         Map<String, TargetColumn> existing = columns(c, name);
         try (Statement s = c.createStatement()) {
             if (existing.isEmpty()) {
@@ -72,10 +75,10 @@ final class TargetTables {
                         .collect(Collectors.joining(", "));
                 s.execute("CREATE TABLE IF NOT EXISTS " + PgTypes.quote(name) + " (" + cols + ", " + POSITION
                         + " bigint[] NOT NULL" + (options.softDelete() ? ", " + DELETED + " boolean NOT NULL DEFAULT false" : "")
-                        + ", PRIMARY KEY (" + pk(t) + "))");
+                        + ", PRIMARY KEY (" + key.stream().map(PgTypes::quote).collect(Collectors.joining(", ")) + "))");
                 log.info("created target table table={} columns={}", name, t.columns().size());
             } else {
-                List<String> differences = differences(c, t, existing);
+                List<String> differences = differences(c, t, existing, key);
                 if (!differences.isEmpty()) {
                     throw new TargetSchemaException(name, differences);
                 }
@@ -95,9 +98,30 @@ final class TargetTables {
             s.execute("CREATE TABLE IF NOT EXISTS " + PgTypes.quote(tombstoneTable(name)) + " (" + keys + ", " + POSITION
                     + " bigint[] NOT NULL, PRIMARY KEY (" + pk(t) + "))");
         }
+        if (ts != null) {
+            Hypertables.apply(c, name, ts);
+        }
     }
 
-    private static List<String> differences(Connection c, TableSchema t, Map<String, TargetColumn> existing) throws SQLException {
+    /**
+     * The table's TimescaleDB declaration when the target can have it; null for a plain table. A table
+     * declared optional falls back to a plain table, loudly; otherwise a missing extension is an error.
+     */
+    static PipelineConfig.Timescale timescale(Connection c, String table, PipelineConfig.TableOptions options) throws SQLException {
+        PipelineConfig.Timescale ts = options.timescale();
+        if (ts == null || Hypertables.ensureExtension(c)) {
+            return ts;
+        }
+        if (ts.optional()) {
+            log.warn("TimescaleDB is not available in the target; table={} is declared optional and becomes a plain table", table);
+            return null;
+        }
+        throw new TargetSchemaException(table, List.of("it is declared a TimescaleDB hypertable but the target database cannot load the "
+                + "timescaledb extension; install TimescaleDB (shared_preload_libraries = 'timescaledb') or declare the table optional"));
+    }
+
+    private static List<String> differences(Connection c, TableSchema t, Map<String, TargetColumn> existing, List<String> key)
+            throws SQLException {
         List<String> out = new ArrayList<>();
         Set<String> source = new HashSet<>();
         for (Column col : t.columns()) {
@@ -117,9 +141,9 @@ final class TargetTables {
             }
         }
         List<String> targetPk = primaryKey(c, t.table().table());
-        if (!new HashSet<>(targetPk).equals(new HashSet<>(t.primaryKey()))) {
-            out.add("primary key is (" + String.join(", ", targetPk) + ") in the target but (" + String.join(", ", t.primaryKey())
-                    + ") in the source; the sink applies rows by the source's key");
+        if (!new HashSet<>(targetPk).equals(new HashSet<>(key))) {
+            out.add("primary key is (" + String.join(", ", targetPk) + ") in the target but must be (" + String.join(", ", key)
+                    + "): the sink applies rows by the source's key (plus the time column of a hypertable)");
         }
         return out;
     }
