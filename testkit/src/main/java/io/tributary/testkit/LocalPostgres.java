@@ -16,16 +16,43 @@ import java.sql.Statement;
  * authentication. Not guaranteed: data outliving {@link #close()}.
  */
 public final class LocalPostgres implements AutoCloseable {
-    private final EmbeddedPostgres pg;
+    private final Path dataDir;
+    private EmbeddedPostgres pg;
 
-    private LocalPostgres(EmbeddedPostgres pg) {
+    private LocalPostgres(Path dataDir, EmbeddedPostgres pg) {
+        this.dataDir = dataDir;
         this.pg = pg;
     }
 
+    /** A server whose data directory is removed when it closes. */
     public static LocalPostgres start(Path dataDir) throws IOException {
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setDataDirectory(dataDir)
-                .setCleanDataDirectory(true)
+        return new LocalPostgres(dataDir, embedded(dataDir, 0, true));
+    }
+
+    /** A server whose data outlives {@link #stop()}, for restart tests; the caller removes {@code dataDir}. */
+    public static LocalPostgres startPersistent(Path dataDir) throws IOException {
+        return new LocalPostgres(dataDir, embedded(dataDir, 0, false));
+    }
+
+    /** Stops the server; {@link #startAgain()} brings it back on the same port with the same data. */
+    public void stop() throws IOException {
+        stoppedPort = pg.getPort();
+        pg.close();
+    }
+
+    private int stoppedPort;
+
+    public void startAgain() throws IOException {
+        pg = embedded(dataDir, stoppedPort, false);
+    }
+
+    private static EmbeddedPostgres embedded(Path dataDir, int port, boolean clean) throws IOException {
+        EmbeddedPostgres.Builder b = EmbeddedPostgres.builder();
+        if (port > 0) {
+            b.setPort(port);
+        }
+        return b.setDataDirectory(dataDir)
+                .setCleanDataDirectory(clean)
                 .setServerConfig("wal_level", "logical")
                 .setServerConfig("max_replication_slots", "20")
                 .setServerConfig("max_wal_senders", "20")
@@ -35,10 +62,9 @@ public final class LocalPostgres implements AutoCloseable {
                 .setServerConfig("full_page_writes", "off")
                 .setServerConfig("shared_buffers", "256MB")
                 .start();
-        return new LocalPostgres(pg);
     }
 
-    /** JDBC URL of the superuser on {@code database}. */
+    /** JDBC URL of the superuser on {@code database}; stays valid across {@link #stop()} and {@link #startAgain()}. */
     public String jdbcUrl(String database) {
         return pg.getJdbcUrl("postgres", database);
     }
