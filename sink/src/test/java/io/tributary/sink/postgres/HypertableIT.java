@@ -91,11 +91,11 @@ class HypertableIT {
             applier.apply(rows);
 
             assertEquals(List.of("experiment_metrics"), column(url, "SELECT hypertable_name FROM timescaledb_information.hypertables"));
-            assertEquals(List.of("1 day"), column(url, "SELECT time_interval::text FROM timescaledb_information.dimensions"));
+            assertEquals(List.of("1 day"), column(url, "SELECT time_interval::text FROM timescaledb_information.dimensions WHERE hypertable_name = 'experiment_metrics'"));
             assertEquals(List.of("_tributary_rowid", "time"), column(url, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
                     + "AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'experiment_metrics'::regclass AND i.indisprimary ORDER BY a.attname"));
             assertEquals(List.of("metrics_1d", "metrics_1h", "metrics_5m"), column(url, "SELECT view_name FROM timescaledb_information.continuous_aggregates ORDER BY 1"));
-            assertEquals(List.of("experiment_id"), column(url, "SELECT attname FROM timescaledb_information.compression_settings WHERE segmentby_column_index IS NOT NULL"));
+            assertEquals(List.of("experiment_id"), column(url, "SELECT attname FROM timescaledb_information.compression_settings WHERE hypertable_name = 'experiment_metrics' AND segmentby_column_index IS NOT NULL"));
             assertEquals(List.of("policy_compression", "policy_refresh_continuous_aggregate", "policy_refresh_continuous_aggregate",
                     "policy_refresh_continuous_aggregate", "policy_retention"), column(url, "SELECT proc_name FROM timescaledb_information.jobs "
                     + "WHERE job_id >= 1000 ORDER BY proc_name"));
