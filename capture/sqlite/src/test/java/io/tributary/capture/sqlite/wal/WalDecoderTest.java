@@ -238,6 +238,19 @@ class WalDecoderTest {
     }
 
     @Test
+    void aCheckpointOverUndecodedFramesIsAGapNotWrongData() throws Exception {
+        try (SqliteWalFixture db = new SqliteWalFixture(dir)) {
+            db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+            try (WalDecoder d = WalDecoder.open(db.path)) {
+                assertEquals(1, d.poll().size());
+                db.exec("INSERT INTO t VALUES (1, 'a')", "PRAGMA wal_checkpoint(PASSIVE)");
+                assertThrows(WalGapException.class, d::poll);
+                assertThrows(IllegalStateException.class, d::poll);
+            }
+        }
+    }
+
+    @Test
     void aCorruptTailEndsTheDataWithoutAnError() throws Exception {
         try (SqliteWalFixture db = new SqliteWalFixture(dir)) {
             db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO t VALUES (1, 'a')",
