@@ -25,9 +25,10 @@ final class SqliteWalFixture implements AutoCloseable {
     final Path path;
     final Connection c;
 
-    SqliteWalFixture(Path dir) throws SQLException {
+    SqliteWalFixture(Path dir, String... createPragmas) throws SQLException {
         this.path = dir.resolve("app.db");
         this.c = DriverManager.getConnection("jdbc:sqlite:" + path);
+        exec(createPragmas);
         exec("PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0");
     }
 

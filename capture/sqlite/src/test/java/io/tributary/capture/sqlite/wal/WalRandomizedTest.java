@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Random transactions (inserts, updates, deletes, range deletes, overflowing values, rollbacks) over a rowid
@@ -32,13 +32,18 @@ class WalRandomizedTest {
     @TempDir
     Path dir;
 
+    /** Seed; page size 512 (deep trees, long overflow chains), 65536 (stored as 1) or the default; auto-vacuum. */
     @ParameterizedTest
-    @ValueSource(longs = {1L, 42L, 20240611L, -7L})
-    void replayOfDecodedChangesEqualsTheDatabase(long seed) throws Exception {
+    @CsvSource({"1, 4096, NONE", "42, 512, NONE", "20240611, 65536, NONE", "-7, 1024, FULL"})
+    void replayOfDecodedChangesEqualsTheDatabase(long seed, int pageSize, String autoVacuum) throws Exception {
         Random rnd = new Random(seed);
         int ops = 0;
         int decoded = 0;
-        try (SqliteWalFixture db = new SqliteWalFixture(dir)) {
+        try (SqliteWalFixture db = new SqliteWalFixture(dir, "PRAGMA page_size=" + pageSize,
+                "PRAGMA auto_vacuum=" + autoVacuum)) {
+            assertEquals((long) pageSize, db.select("pragma_page_size", List.of("page_size")).keySet().iterator().next().get(0));
+            assertEquals(autoVacuum.equals("FULL") ? 1L : 0L,
+                    db.select("pragma_auto_vacuum", List.of("auto_vacuum")).keySet().iterator().next().get(0));
             db.exec("CREATE TABLE r (id INTEGER PRIMARY KEY, t TEXT, i INTEGER, x REAL, b BLOB, u)",
                     "CREATE TABLE p (name TEXT, qty INTEGER, price REAL)",
                     "CREATE TABLE w (k TEXT, n INTEGER, v, big TEXT, PRIMARY KEY (k, n)) WITHOUT ROWID");
