@@ -1,0 +1,212 @@
+package io.tributary.capture.sqlite.wal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Decodes the row changes of committed transactions from a live SQLite database's WAL, reading the
+ * {@code -wal}, {@code -shm} and database files directly (never through SQLite, never taking its locks).
+ *
+ * <p>Guarantees: every transaction returned was committed, is returned once and in commit order, and its
+ * changes are exact (see {@link RowChange}) for all ordinary tables (see {@link TableChanges}). A
+ * transaction whose "before" state may have been overwritten by a checkpoint, or whose frames may have been
+ * overwritten by a WAL restart while they were read, is not returned: {@link #poll()} throws
+ * {@link WalGapException} instead and the decoder stays unusable.
+ *
+ * <p>Does not guarantee: that no transaction is missed across a WAL restart. If the application
+ * checkpoints and restarts the WAL between two polls, the transactions committed in the old generation
+ * after the last poll are gone without trace (SQLite leaves no record of them). A caller that needs every
+ * transaction must stop checkpoints from passing its position, e.g. by holding a read transaction open
+ * through SQLite at the decoded position. Also not supported: databases in exclusive locking mode (no
+ * {@code -shm} file), and a writer on another host.
+ *
+ * <p>Cost: opening and every WAL restart read all pages of all tables once (to learn which page belongs to
+ * which table); a transaction then costs reading its written pages, their ancestors, and the pages of the
+ * rows it changed. Not thread-safe for concurrent polls; calls are serialised.
+ */
+public final class WalDecoder implements Closeable {
+    private final FileChannel db;
+    private final WalReader reader;
+    private final PageOwners owners = new PageOwners();
+    private WalReader.Generation generation;
+    private int decodedThrough;
+    private Schema schema;
+    private boolean broken;
+    /** Pages written by the last decoded transaction; for tests. */
+    int[] lastWritten = new int[0];
+
+    private WalDecoder(Path database) throws IOException {
+        this.db = FileChannel.open(database, StandardOpenOption.READ);
+        this.reader = new WalReader(database);
+    }
+
+    /**
+     * A decoder whose first {@link #poll()} returns every committed transaction of the current WAL
+     * generation. Throws {@link WalGapException} if a checkpoint already copied some of them into the
+     * database file (their before images are then lost).
+     */
+    public static WalDecoder open(Path database) throws IOException {
+        return start(database, false);
+    }
+
+    /** A decoder whose first {@link #poll()} returns only transactions committed after this call. */
+    public static WalDecoder openAtEnd(Path database) throws IOException {
+        return start(database, true);
+    }
+
+    private static WalDecoder start(Path database, boolean atEnd) throws IOException {
+        WalDecoder d = new WalDecoder(database);
+        try {
+            d.generation = d.reader.poll();
+            d.decodedThrough = atEnd && d.generation != null ? d.generation.lastCommit() : 0;
+            d.rebuild();
+            d.verify(d.decodedThrough);
+            return d;
+        } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        } catch (InterruptedException e) {
+            d.close();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while opening " + database);
+        }
+    }
+
+    /** The transactions committed since the last poll (possibly none), in commit order. */
+    public synchronized List<WalTransaction> poll() throws IOException {
+        if (broken) {
+            throw new IllegalStateException("this decoder failed earlier; open a new one");
+        }
+        try {
+            WalReader.Generation g = reader.poll();
+            int minLimit = decodedThrough;
+            boolean readPages = false;
+            if (g != generation) {
+                generation = g;
+                decodedThrough = 0;
+                minLimit = 0;
+                rebuild();
+                readPages = true;
+            }
+            List<WalTransaction> out = new ArrayList<>();
+            if (g != null) {
+                for (int commit : g.commitsAfter(decodedThrough)) {
+                    out.add(decode(decodedThrough, commit));
+                    decodedThrough = commit;
+                }
+            }
+            if (readPages || !out.isEmpty()) {
+                verify(minLimit);
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        } catch (InterruptedException e) {
+            broken = true;
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while polling the WAL");
+        }
+    }
+
+    /** The position of the last decoded commit (commit frame 0: none yet), or null when there is no WAL content. */
+    public synchronized WalPosition position() {
+        WalReader.Generation g = generation;
+        return g == null ? null : WalPosition.of(g.checkpointSeq, g.salt1, g.salt2, decodedThrough);
+    }
+
+    private WalTransaction decode(int previous, int commit) throws IOException {
+        BitSet seen = new BitSet();
+        int[] written = new int[commit - previous];
+        int n = 0;
+        for (int f = previous + 1; f <= commit; f++) {
+            int p = generation.index.pageOf(f);
+            if (!seen.get(p)) {
+                seen.set(p);
+                written[n++] = p;
+            }
+        }
+        lastWritten = java.util.Arrays.copyOf(written, n);
+        TransactionDiffer.Result r = new TransactionDiffer(owners).diff(view(previous), view(commit), schema, lastWritten);
+        schema = r.schema();
+        WalReader.Generation g = generation;
+        return new WalTransaction(WalPosition.of(g.checkpointSeq, g.salt1, g.salt2, commit), r.tables());
+    }
+
+    /** Re-learns the schema and page owners from scratch at {@link #decodedThrough}. */
+    private void rebuild() throws IOException {
+        owners.reset();
+        schema = learn(view(decodedThrough), owners);
+    }
+
+    private static Schema learn(PageView view, PageOwners into) throws IOException {
+        Schema s = Schema.read(view);
+        for (int i = 0; i < s.pages.length; i += 2) {
+            into.set(s.pages[i], s.pages[i + 1]);
+        }
+        if (s.format != null) {
+            TreeWalker w = new TreeWalker(view, s.format);
+            for (TableDef t : s.tables.values()) {
+                w.walk(t.rootPage, PageOwners.ROOT, !t.withoutRowid, null, p -> true, into::set);
+            }
+        }
+        return s;
+    }
+
+    /**
+     * After pages were read for views at or after frame {@code minLimit}: the generation must still be the
+     * same (no restart overwrote frames) and no checkpoint may have started copying frames after
+     * {@code minLimit} into the database file (nBackfillAttempted is published before the copying starts).
+     */
+    private void verify(int minLimit) throws IOException, InterruptedException {
+        if (generation == null) {
+            return;
+        }
+        ShmHeader h = reader.shmHeader();
+        if (h == null || h.salt1() != generation.salt1 || h.salt2() != generation.salt2) {
+            throw new WalGapException("the WAL was restarted while it was being decoded");
+        }
+        if (Integer.compareUnsigned(h.nBackfillAttempted(), minLimit) > 0) {
+            throw new WalGapException("a checkpoint copied frames " + (minLimit + 1) + ".." + h.nBackfillAttempted()
+                    + " into the database file before they were decoded");
+        }
+    }
+
+    private PageView view(int limit) throws IOException {
+        WalReader.Generation g = generation;
+        if (g != null) {
+            return new PageView(db, reader.walChannel(), g.index, g.pageSize, limit);
+        }
+        return new PageView(db, null, null, dbFilePageSize(), 0);
+    }
+
+    private int dbFilePageSize() throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(2);
+        if (!WalReader.readFully(db, b, 16)) {
+            return 4096;
+        }
+        int raw = b.getShort(0) & 0xffff;
+        return raw == 1 ? 65536 : raw >= 512 ? raw : 4096;
+    }
+
+    /** Test hook: whether the incrementally kept page owners equal owners learnt from scratch now. */
+    synchronized boolean ownersConsistent() throws IOException {
+        PageOwners fresh = new PageOwners();
+        learn(view(decodedThrough), fresh);
+        return fresh.describe().equals(owners.describe());
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        try (FileChannel d = db; WalReader r = reader) {
+            broken = true;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.tributary.capture.sqlite.wal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
+
+/**
+ * Reads the committed frames of a database's {@code -wal} file without SQLite and without its locks.
+ *
+ * <p>Guarantees: a frame is indexed only if (1) it is at or below {@code mxFrame} of a stable wal-index
+ * header, so its transaction was committed when the header was read, (2) its salts equal the WAL header's
+ * and those equal the wal-index header's, (3) the cumulative checksum from the WAL header up to it holds,
+ * and (4) it belongs to a transaction whose commit frame passes (1)-(3). A frame failing any test ends the
+ * readable data for this poll, silently: a half-written, rolled-back or overwritten tail is not an error.
+ * A change of salts in the wal-index header means the WAL was restarted (a new generation); the reader then
+ * starts over at frame 1 of the new generation.
+ *
+ * <p>Does not guarantee that frames stay readable after they were indexed: a checkpoint may restart the
+ * WAL and overwrite them. {@link WalDecoder} checks that after reading their pages.
+ */
+final class WalReader implements Closeable {
+    static final int MAGIC_LE = 0x377f0682;
+    static final int MAGIC_BE = 0x377f0683;
+    static final int HEADER_SIZE = 32;
+    static final int FRAME_HEADER_SIZE = 24;
+    private static final int CHUNK = 1 << 20;
+
+    /** One WAL generation (from a restart to the next), identified by its salts. */
+    static final class Generation {
+        final int pageSize;
+        final ByteOrder checksumOrder;
+        final int checkpointSeq;
+        final int salt1;
+        final int salt2;
+        final FrameIndex index = new FrameIndex();
+        private int[] commits = new int[16];
+        private int commitCount;
+        private int cks0;
+        private int cks1;
+
+        Generation(int pageSize, ByteOrder order, int checkpointSeq, int salt1, int salt2, int cks0, int cks1) {
+            this.pageSize = pageSize;
+            this.checksumOrder = order;
+            this.checkpointSeq = checkpointSeq;
+            this.salt1 = salt1;
+            this.salt2 = salt2;
+            this.cks0 = cks0;
+            this.cks1 = cks1;
+        }
+
+        /** Commit frames after {@code frame}, in order. */
+        int[] commitsAfter(int frame) {
+            int i = commitCount;
+            while (i > 0 && commits[i - 1] > frame) {
+                i--;
+            }
+            return Arrays.copyOfRange(commits, i, commitCount);
+        }
+
+        int lastCommit() {
+            return commitCount == 0 ? 0 : commits[commitCount - 1];
+        }
+
+        private void commit(int frame, int[] pages, int count, WalChecksum ck) {
+            index.append(pages, count);
+            if (commitCount == commits.length) {
+                commits = Arrays.copyOf(commits, commitCount * 2);
+            }
+            commits[commitCount++] = frame;
+            cks0 = ck.s0();
+            cks1 = ck.s1();
+        }
+    }
+
+    private final Path walPath;
+    private final Path shmPath;
+    private FileChannel wal;
+    private FileChannel shm;
+    private Object shmKey;
+    private Generation generation;
+
+    WalReader(Path database) {
+        this.walPath = Path.of(database + "-wal");
+        this.shmPath = Path.of(database + "-shm");
+    }
+
+    /** The current generation after this poll, or null if there is no readable WAL content. */
+    Generation poll() throws IOException, InterruptedException {
+        ShmHeader h = shmHeader();
+        if (h == null) {
+            return generation;
+        }
+        if (generation != null && (h.salt1() != generation.salt1 || h.salt2() != generation.salt2)) {
+            generation = null;
+        }
+        if (h.mxFrame() == 0) {
+            return generation;
+        }
+        if (generation == null) {
+            generation = readHeader(h);
+            if (generation == null) {
+                return null;
+            }
+        }
+        readFrames(generation, h.mxFrame());
+        return generation;
+    }
+
+    /** A fresh read of the wal-index header, or null if there is none. */
+    ShmHeader shmHeader() throws IOException, InterruptedException {
+        Object key = fileKey(shmPath);
+        if (shm == null || key == null || !key.equals(shmKey)) {
+            if (shm != null) {
+                shm.close();
+            }
+            shm = open(shmPath);
+            shmKey = key;
+            if (shm == null) {
+                return null;
+            }
+        }
+        return ShmHeader.read(shm);
+    }
+
+    /** Identifies the file behind a path, so that a deleted and re-created -shm is noticed. */
+    private static Object fileKey(Path p) throws IOException {
+        try {
+            Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+            return key == null ? p : key;
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    FileChannel walChannel() {
+        return wal;
+    }
+
+    private Generation readHeader(ShmHeader h) throws IOException {
+        if (wal != null) {
+            wal.close();
+        }
+        wal = open(walPath);
+        if (wal == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.BIG_ENDIAN);
+        if (!readFully(wal, b, 0)) {
+            return null;
+        }
+        int magic = b.getInt(0);
+        if (magic != MAGIC_LE && magic != MAGIC_BE) {
+            return null;
+        }
+        if (b.getInt(4) != ShmHeader.VERSION) {
+            throw new WalFormatException("unsupported WAL format version " + b.getInt(4));
+        }
+        int pageSize = b.getInt(8);
+        if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1) {
+            return null;
+        }
+        ByteOrder order = magic == MAGIC_BE ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        WalChecksum ck = new WalChecksum(0, 0);
+        ck.add(b, 0, 24, order);
+        if (ck.s0() != b.getInt(24) || ck.s1() != b.getInt(28) || b.getInt(16) != h.salt1() || b.getInt(20) != h.salt2()) {
+            return null;
+        }
+        return new Generation(pageSize, order, b.getInt(12), b.getInt(16), b.getInt(20), ck.s0(), ck.s1());
+    }
+
+    private void readFrames(Generation g, int mxFrame) throws IOException {
+        int frameSize = FRAME_HEADER_SIZE + g.pageSize;
+        int perChunk = Math.max(1, CHUNK / frameSize);
+        ByteBuffer buf = ByteBuffer.allocate(perChunk * frameSize).order(ByteOrder.BIG_ENDIAN);
+        WalChecksum ck = new WalChecksum(g.cks0, g.cks1);
+        int[] pending = new int[16];
+        int count = 0;
+        int first = g.index.frames() + 1;
+        for (int f = first; f <= mxFrame; ) {
+            int n = Math.min(perChunk, mxFrame - f + 1);
+            buf.clear().limit(n * frameSize);
+            if (!readFully(wal, buf, HEADER_SIZE + (long) (f - 1) * frameSize)) {
+                return;
+            }
+            for (int i = 0; i < n; i++, f++) {
+                int o = i * frameSize;
+                int pgno = buf.getInt(o);
+                if (pgno == 0 || buf.getInt(o + 8) != g.salt1 || buf.getInt(o + 12) != g.salt2) {
+                    return;
+                }
+                ck.add(buf, o, 8, g.checksumOrder);
+                ck.add(buf, o + FRAME_HEADER_SIZE, g.pageSize, g.checksumOrder);
+                if (ck.s0() != buf.getInt(o + 16) || ck.s1() != buf.getInt(o + 20)) {
+                    return;
+                }
+                if (count == pending.length) {
+                    pending = Arrays.copyOf(pending, count * 2);
+                }
+                pending[count++] = pgno;
+                if (buf.getInt(o + 4) != 0) {
+                    g.commit(f, pending, count, ck);
+                    count = 0;
+                }
+            }
+        }
+    }
+
+    static boolean readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int r = ch.read(b, pos + b.position());
+            if (r < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static FileChannel open(Path p) throws IOException {
+        try {
+            return FileChannel.open(p, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (FileChannel a = wal; FileChannel b = shm) {
+            generation = null;
+        }
+    }
+}

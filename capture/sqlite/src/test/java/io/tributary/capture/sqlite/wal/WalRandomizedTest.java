@@ -1,0 +1,179 @@
+package io.tributary.capture.sqlite.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Random transactions (inserts, updates, deletes, range deletes, overflowing values, rollbacks) over a rowid
+ * table with an INTEGER PRIMARY KEY, a rowid table without one, and a WITHOUT ROWID table. After every
+ * commit the decoded transaction, replayed onto a model whose before images must match, has to equal
+ * {@code SELECT *} of every table; the incrementally kept page owners must equal a fresh walk; and at the
+ * end a decoder reading the whole WAL from the start must replay to the same final state.
+ */
+class WalRandomizedTest {
+    private static final Map<String, List<String>> KEYS = Map.of("r", List.of("rowid"), "p", List.of("rowid"),
+            "w", List.of("k", "n"));
+    private static final long[] INTS = {0, 1, -1, 127, -128, 32767, -32768, 8388607, -8388608, Integer.MAX_VALUE,
+        Integer.MIN_VALUE, 140737488355327L, -140737488355328L, Long.MAX_VALUE, Long.MIN_VALUE};
+    private static final double[] REALS = {3.0, -0.0, 0.0, 1e300, -1e-300, Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY, 9007199254740992.0, 9.223372036854775807E18, -9.223372036854775808E18, 0.5};
+
+    @TempDir
+    Path dir;
+
+    /** Seed; page size 512 (deep trees, long overflow chains), 65536 (stored as 1) or the default; auto-vacuum. */
+    @ParameterizedTest
+    @CsvSource({"1, 4096, NONE", "42, 512, NONE", "20240611, 65536, NONE", "-7, 1024, FULL"})
+    void replayOfDecodedChangesEqualsTheDatabase(long seed, int pageSize, String autoVacuum) throws Exception {
+        Random rnd = new Random(seed);
+        int ops = 0;
+        int decoded = 0;
+        try (SqliteWalFixture db = new SqliteWalFixture(dir, "PRAGMA page_size=" + pageSize,
+                "PRAGMA auto_vacuum=" + autoVacuum)) {
+            assertEquals((long) pageSize, db.select("pragma_page_size", List.of("page_size")).keySet().iterator().next().get(0));
+            assertEquals(autoVacuum.equals("FULL") ? 1L : 0L,
+                    db.select("pragma_auto_vacuum", List.of("auto_vacuum")).keySet().iterator().next().get(0));
+            db.exec("CREATE TABLE r (id INTEGER PRIMARY KEY, t TEXT, i INTEGER, x REAL, b BLOB, u)",
+                    "CREATE TABLE p (name TEXT, qty INTEGER, price REAL)",
+                    "CREATE TABLE w (k TEXT, n INTEGER, v, big TEXT, PRIMARY KEY (k, n)) WITHOUT ROWID");
+            SqliteWalFixture.Replay replay = new SqliteWalFixture.Replay();
+            try (WalDecoder d = WalDecoder.open(db.path)) {
+                d.poll().forEach(replay::apply);
+                db.c.setAutoCommit(false);
+                while (ops < 2000) {
+                    int size = rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(150) : 1 + rnd.nextInt(6);
+                    for (int i = 0; i < size; i++, ops++) {
+                        operation(db, rnd);
+                    }
+                    boolean rollback = rnd.nextInt(10) == 0;
+                    if (rollback) {
+                        db.c.rollback();
+                    } else {
+                        db.c.commit();
+                    }
+                    List<WalTransaction> txs = d.poll();
+                    assertTrue(txs.size() <= (rollback ? 0 : 1), () -> txs.size() + " transactions for one commit");
+                    txs.forEach(replay::apply);
+                    decoded += txs.size();
+                    assertSameAsDatabase(db, replay);
+                    assertTrue(d.ownersConsistent(), "page owners drifted from a fresh walk");
+                }
+            }
+            try (WalDecoder fresh = WalDecoder.open(db.path)) {
+                SqliteWalFixture.Replay all = new SqliteWalFixture.Replay();
+                List<WalTransaction> txs = fresh.poll();
+                txs.forEach(all::apply);
+                assertEquals(decoded + 3, txs.size());
+                assertSameAsDatabase(db, all);
+            }
+        }
+    }
+
+    private static void assertSameAsDatabase(SqliteWalFixture db, SqliteWalFixture.Replay replay) throws SQLException {
+        for (Map.Entry<String, List<String>> t : KEYS.entrySet()) {
+            SqliteWalFixture.assertTable(db.select(t.getKey(), t.getValue()), replay.table(t.getKey()), t.getKey());
+        }
+    }
+
+    private static void operation(SqliteWalFixture db, Random rnd) throws SQLException {
+        switch (rnd.nextInt(12)) {
+            case 0, 1, 2 -> db.update("INSERT INTO r (t, i, x, b, u) VALUES (?, ?, ?, ?, ?)", text(rnd), integer(rnd),
+                    real(rnd), blob(rnd), any(rnd));
+            case 3 -> db.update("UPDATE r SET " + List.of("t", "i", "x", "b", "u").get(rnd.nextInt(5)) + " = ? WHERE id = ?",
+                    any(rnd), existing(db, "r", "id", rnd));
+            case 4 -> db.update("UPDATE r SET t = ?, x = ? WHERE id = ?", text(rnd), real(rnd), existing(db, "r", "id", rnd));
+            case 5 -> db.update("DELETE FROM r WHERE id = ?", existing(db, "r", "id", rnd));
+            case 6 -> {
+                long from = existing(db, "r", "id", rnd);
+                db.update("DELETE FROM r WHERE id BETWEEN ? AND ?", from, from + rnd.nextInt(40));
+            }
+            case 7 -> db.update("INSERT INTO p VALUES (?, ?, ?)", text(rnd), integer(rnd), real(rnd));
+            case 8 -> db.update(rnd.nextBoolean() ? "UPDATE p SET qty = qty + 1 WHERE rowid = ?" : "DELETE FROM p WHERE rowid = ?",
+                    existing(db, "p", "rowid", rnd));
+            case 9, 10 -> db.update("INSERT OR REPLACE INTO w VALUES (?, ?, ?, ?)", "k" + rnd.nextInt(60), (long) rnd.nextInt(5),
+                    any(rnd), rnd.nextInt(8) == 0 ? large(rnd) : text(rnd));
+            default -> db.update(rnd.nextBoolean() ? "DELETE FROM w WHERE k = ?" : "UPDATE w SET v = n WHERE k = ?",
+                    "k" + rnd.nextInt(60));
+        }
+    }
+
+    /** A key of a random existing row, or an absent one when the table is empty. */
+    private static long existing(SqliteWalFixture db, String table, String key, Random rnd) throws SQLException {
+        try (Statement s = db.c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            int n = rs.getInt(1);
+            if (n == 0) {
+                return 1;
+            }
+            try (ResultSet k = s.executeQuery("SELECT " + key + " FROM " + table + " ORDER BY " + key + " LIMIT 1 OFFSET "
+                    + rnd.nextInt(n))) {
+                return k.getLong(1);
+            }
+        }
+    }
+
+    private static Object any(Random rnd) {
+        return switch (rnd.nextInt(6)) {
+            case 0 -> null;
+            case 1 -> integer(rnd);
+            case 2 -> real(rnd);
+            case 3 -> blob(rnd);
+            default -> text(rnd);
+        };
+    }
+
+    private static Long integer(Random rnd) {
+        return rnd.nextInt(3) == 0 ? INTS[rnd.nextInt(INTS.length)] : rnd.nextLong() >> rnd.nextInt(64);
+    }
+
+    private static Double real(Random rnd) {
+        if (rnd.nextInt(3) == 0) {
+            return REALS[rnd.nextInt(REALS.length)];
+        }
+        if (rnd.nextBoolean()) {
+            return (double) (rnd.nextInt(2000) - 1000);
+        }
+        double d;
+        do {
+            d = Double.longBitsToDouble(rnd.nextLong());
+        } while (Double.isNaN(d));
+        return d;
+    }
+
+    private static byte[] blob(Random rnd) {
+        byte[] b = new byte[rnd.nextInt(20) == 0 ? 3000 + rnd.nextInt(20000) : rnd.nextInt(40)];
+        rnd.nextBytes(b);
+        return b;
+    }
+
+    private static String text(Random rnd) {
+        return rnd.nextInt(25) == 0 ? large(rnd) : chars(rnd, rnd.nextInt(40));
+    }
+
+    private static String large(Random rnd) {
+        return chars(rnd, 2000 + rnd.nextInt(25000));
+    }
+
+    private static String chars(Random rnd, int n) {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789éüß☃中文";
+        StringBuilder b = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            if (rnd.nextInt(50) == 0) {
+                b.appendCodePoint(0x1F600 + rnd.nextInt(50));
+            } else {
+                b.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            }
+        }
+        return b.toString();
+    }
+}
