@@ -36,13 +36,8 @@ public final class SinkApp implements Deployable {
     /** Runs until {@code stop} is counted down (or SIGTERM); returns the exit code. */
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("sink", args, List.of("service"), (config, options, metrics, preflight) -> {
-            List<PipelineConfig.Service> services = config.services().stream()
-                    .filter(s -> !options.containsKey("service") || s.name().equals(options.get("service"))).toList();
-            if (services.isEmpty()) {
-                preflight.problem("--service", "no service named '" + options.get("service") + "'", "use a name listed under services:");
-            }
-            preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
-            preflight.registry(config.registry().url());
+            List<PipelineConfig.Service> services = preflight.services(config, options);
+            preflight.kafkaAndRegistry(config);
             for (PipelineConfig.Service s : services) {
                 preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password());
                 checkTimescale(s, preflight);

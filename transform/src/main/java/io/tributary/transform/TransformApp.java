@@ -57,13 +57,8 @@ public final class TransformApp implements Deployable {
     /** Runs until {@code stop} is counted down (or SIGTERM); returns the exit code. */
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
-            List<PipelineConfig.Service> services = config.services().stream()
-                    .filter(s -> !options.containsKey("service") || s.name().equals(options.get("service"))).toList();
-            if (services.isEmpty()) {
-                preflight.problem("--service", "no service named '" + options.get("service") + "'", "use a name listed under services:");
-            }
-            preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
-            preflight.registry(config.registry().url());
+            List<PipelineConfig.Service> services = preflight.services(config, options);
+            preflight.kafkaAndRegistry(config);
             return new TransformApp(config, services, metrics);
         }, stop);
     }

@@ -32,6 +32,36 @@ public final class Preflight {
         problems.add(new ConfigProblem(key, message, hint));
     }
 
+    /** Kafka and the registry of the pipeline file answer. */
+    public void kafkaAndRegistry(io.tributary.common.config.PipelineConfig config) {
+        kafka(config.kafka().bootstrap(), config.kafka().properties());
+        registry(config.registry().url());
+    }
+
+    /** The services a deployable runs: all of the file's, or the one {@code --service} names. */
+    public List<io.tributary.common.config.PipelineConfig.Service> services(io.tributary.common.config.PipelineConfig config,
+                                                                             Map<String, String> options) {
+        var services = config.services().stream()
+                .filter(s -> !options.containsKey("service") || s.name().equals(options.get("service"))).toList();
+        if (services.isEmpty()) {
+            problem("--service", "no service named '" + options.get("service") + "'", "use a name listed under services:");
+        }
+        return services;
+    }
+
+    /** The sources of one kind a capture runs: all of the file's, or the one {@code --source} names. */
+    public List<io.tributary.common.config.PipelineConfig.Source> sources(io.tributary.common.config.PipelineConfig config,
+                                                                           Map<String, String> options, boolean sqlite) {
+        String kind = sqlite ? "SQLite" : "PostgreSQL";
+        var sources = config.sources().stream().filter(s -> s.isSqlite() == sqlite)
+                .filter(s -> !options.containsKey("source") || s.name().equals(options.get("source"))).toList();
+        if (sources.isEmpty()) {
+            problem("--source", options.containsKey("source") ? "no " + kind + " source named '" + options.get("source") + "'"
+                    : "the pipeline file has no " + kind + " source", sqlite ? "add a source with sqlite: { path: ... }" : "add a source with postgres: { url: ... }");
+        }
+        return sources;
+    }
+
     public void kafka(String bootstrap, Map<String, String> extra) {
         Map<String, Object> props = new java.util.HashMap<>(extra);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -40,15 +40,8 @@ public final class PostgresCaptureApp implements Deployable {
     /** Runs until {@code stop} is counted down (or SIGTERM); returns the exit code. */
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("capture-postgres", args, List.of("source"), (config, options, metrics, preflight) -> {
-            List<PipelineConfig.Source> sources = config.sources().stream()
-                    .filter(s -> !s.isSqlite())
-                    .filter(s -> !options.containsKey("source") || s.name().equals(options.get("source"))).toList();
-            if (sources.isEmpty()) {
-                preflight.problem("--source", options.containsKey("source") ? "no PostgreSQL source named '" + options.get("source") + "'"
-                        : "the pipeline file has no PostgreSQL source", "add a source with postgres: { url: ... }");
-            }
-            preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
-            preflight.registry(config.registry().url());
+            List<PipelineConfig.Source> sources = preflight.sources(config, options, false);
+            preflight.kafkaAndRegistry(config);
             sources.forEach(s -> checkSource(s, preflight));
             return new PostgresCaptureApp(config, sources, metrics);
         }, stop);

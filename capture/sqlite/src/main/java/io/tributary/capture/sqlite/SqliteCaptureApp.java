@@ -48,19 +48,11 @@ public final class SqliteCaptureApp implements Deployable {
     }
 
     static SqliteCaptureApp create(PipelineConfig config, Map<String, String> options, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics, Preflight preflight) {
-        List<PipelineConfig.Source> sources = config.sources().stream()
-                .filter(PipelineConfig.Source::isSqlite)
-                .filter(s -> !options.containsKey("source") || s.name().equals(options.get("source")))
-                .toList();
-        if (sources.isEmpty()) {
-            preflight.problem("--source", options.containsKey("source") ? "no SQLite source named '" + options.get("source") + "'"
-                    : "the pipeline file has no SQLite source", "add a source with sqlite: { path: ... }");
-        }
+        List<PipelineConfig.Source> sources = preflight.sources(config, options, true);
         for (PipelineConfig.Source s : sources) {
             checkSource(s, preflight);
         }
-        preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
-        preflight.registry(config.registry().url());
+        preflight.kafkaAndRegistry(config);
         return new SqliteCaptureApp(config, sources, metrics);
     }
 
