@@ -35,8 +35,40 @@ public final class ChangeEventWriter implements AutoCloseable {
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     public ChangeEventWriter(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, MeterRegistry metrics) {
-        this.producer = new KafkaProducer<>(KafkaSetup.producer(kafka), new AvroSerde(registry, true), new AvroSerde(registry, false));
+        this(kafka, registry, metrics, null);
+    }
+
+    /**
+     * With a {@code transactionalId}, events are written in Kafka transactions ({@link #begin()},
+     * {@link #commit()}): a capture writes its events and its source position in one transaction, so after a
+     * crash consumers that read committed records see both or neither. A second writer with the same id
+     * fences the first.
+     */
+    public ChangeEventWriter(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, MeterRegistry metrics, String transactionalId) {
+        java.util.Map<String, Object> props = KafkaSetup.producer(kafka);
+        if (transactionalId != null) {
+            props.put("transactional.id", transactionalId);
+            props.put("transaction.timeout.ms", 900_000);
+        }
+        this.producer = new KafkaProducer<>(props, new AvroSerde(registry, true), new AvroSerde(registry, false));
         this.metrics = metrics;
+        if (transactionalId != null) {
+            producer.initTransactions();
+        }
+    }
+
+    public void begin() {
+        producer.beginTransaction();
+    }
+
+    /** Commits the open transaction: every record written since {@link #begin()} becomes visible at once. */
+    public void commit() {
+        producer.commitTransaction();
+    }
+
+    /** Writes any record (a position, a marker) in the current transaction. */
+    public void send(String topic, GenericRecord key, GenericRecord value) {
+        producer.send(new ProducerRecord<>(topic, key, value), this::onAck);
     }
 
     public void write(ChangeEvent e) {

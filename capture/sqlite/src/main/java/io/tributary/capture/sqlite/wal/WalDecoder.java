@@ -61,6 +61,50 @@ public final class WalDecoder implements Closeable {
         return start(database, true);
     }
 
+    /**
+     * A decoder that continues after {@code position} (a position an earlier decoder reported), when it can
+     * prove nothing after it is lost: the WAL generation is still the same and no checkpoint copied frames
+     * past it into the database file. Otherwise throws {@link WalGapException}.
+     */
+    public static WalDecoder openAt(Path database, WalPosition position) throws IOException {
+        WalDecoder d = new WalDecoder(database);
+        try {
+            d.generation = d.reader.poll();
+            WalReader.Generation g = d.generation;
+            if (g == null || !WalPosition.of(g.checkpointSeq, g.salt1, g.salt2, 0).sameGeneration(position)) {
+                throw new WalGapException("the WAL generation of position " + position + " is gone (the WAL was restarted or deleted since)");
+            }
+            if (position.commitFrame() > Integer.toUnsignedLong(g.lastCommit())) {
+                throw new WalGapException("position " + position + " is past the WAL's last commit frame " + g.lastCommit());
+            }
+            d.decodedThrough = (int) position.commitFrame();
+            d.rebuild();
+            d.verify(d.decodedThrough);
+            return d;
+        } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        } catch (InterruptedException e) {
+            d.close();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while opening " + database);
+        }
+    }
+
+    /**
+     * Whether every frame of the WAL is already in the database file, so that a read transaction begun now
+     * would use read mark 0 and protect no frame (see the tailer's pinning).
+     */
+    public synchronized boolean fullyCheckpointed() throws IOException {
+        try {
+            ShmHeader h = reader.shmHeader();
+            return h == null || h.mxFrame() == h.nBackfill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the wal-index");
+        }
+    }
+
     private static WalDecoder start(Path database, boolean atEnd) throws IOException {
         WalDecoder d = new WalDecoder(database);
         try {
@@ -89,6 +133,11 @@ public final class WalDecoder implements Closeable {
             int minLimit = decodedThrough;
             boolean readPages = false;
             if (g != generation) {
+                // a restart increments salt-1 by exactly one; anything else means a generation went by unseen
+                if (generation != null && g != null && g.salt1 != generation.salt1 + 1) {
+                    throw new WalGapException("the WAL went from salt-1 " + Integer.toUnsignedString(generation.salt1) + " to "
+                            + Integer.toUnsignedString(g.salt1) + ": a whole WAL generation (or a deleted WAL) went by undecoded");
+                }
                 generation = g;
                 decodedThrough = 0;
                 minLimit = 0;

@@ -1,0 +1,88 @@
+package io.tributary.capture.sqlite;
+
+import io.tributary.capture.sqlite.wal.WalPosition;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.schemas.registry.AvroSerde;
+import io.tributary.schemas.registry.SchemaRegistryClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The tailer's source position, stored in the compacted topic {@code tributary.positions.<source>} in the
+ * same Kafka transaction as the events up to it, so that after a crash the position and the events agree.
+ *
+ * @param generation   the snapshot generation (its start time in ms); grows with every new snapshot
+ * @param epoch        how many WAL restarts the tailer followed since that snapshot
+ * @param wal          the last decoded WAL position
+ * @param snapshotDone false while a snapshot is being written: a restart then takes a new snapshot
+ */
+record TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone) {
+    static final Schema KEY = SchemaBuilder.record("TailKey").namespace("io.tributary").fields().requiredString("source").endRecord();
+    static final Schema VALUE = SchemaBuilder.record("TailPosition").namespace("io.tributary").fields()
+            .requiredLong("generation").requiredLong("epoch").requiredLong("checkpointSequence").requiredLong("salt1")
+            .requiredLong("salt2").requiredLong("commitFrame").requiredBoolean("snapshotDone").endRecord();
+
+    static String topic(String source) {
+        return "tributary.positions." + source;
+    }
+
+    GenericRecord toValue() {
+        GenericData.Record r = new GenericData.Record(VALUE);
+        r.put("generation", generation);
+        r.put("epoch", epoch);
+        r.put("checkpointSequence", wal == null ? -1L : wal.checkpointSequence());
+        r.put("salt1", wal == null ? -1L : wal.salt1());
+        r.put("salt2", wal == null ? -1L : wal.salt2());
+        r.put("commitFrame", wal == null ? -1L : wal.commitFrame());
+        r.put("snapshotDone", snapshotDone);
+        return r;
+    }
+
+    static GenericRecord key(String source) {
+        GenericData.Record k = new GenericData.Record(KEY);
+        k.put("source", source);
+        return k;
+    }
+
+    static TailPosition fromValue(GenericRecord r) {
+        long cs = (Long) r.get("checkpointSequence");
+        WalPosition wal = cs < 0 ? null : new WalPosition(cs, (Long) r.get("salt1"), (Long) r.get("salt2"), (Long) r.get("commitFrame"));
+        return new TailPosition((Long) r.get("generation"), (Long) r.get("epoch"), wal, (Boolean) r.get("snapshotDone"));
+    }
+
+    /** The last committed position of {@code source}, or null when there is none. */
+    static TailPosition latest(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, String source) {
+        Map<String, Object> props = KafkaSetup.base(kafka);
+        props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", false);
+        TopicPartition tp = new TopicPartition(topic(source), 0);
+        try (var consumer = new KafkaConsumer<GenericRecord, GenericRecord>(props, new AvroSerde(registry, true), new AvroSerde(registry, false))) {
+            consumer.assign(List.of(tp));
+            consumer.seekToEnd(List.of(tp));
+            long end = consumer.position(tp);
+            if (end == 0) {
+                return null;
+            }
+            consumer.seek(tp, Math.max(0, end - 100));
+            TailPosition last = null;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (consumer.position(tp) < end && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<GenericRecord, GenericRecord> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) {
+                        last = fromValue(r.value());
+                    }
+                }
+            }
+            return last;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.tributary.capture.sqlite;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Keeps the WAL frames the tailer has not decoded yet from being checkpointed away or overwritten by a WAL
+ * restart, by holding a SQLite read transaction. A read transaction pins the frames after its read mark,
+ * and only while its mark is above 0 (one begun on a fully checkpointed WAL pins nothing), so two read
+ * connections take turns: a new read transaction is begun first, the decoder then catches up past its
+ * mark, and only then is the older one released. So one transaction is always held.
+ *
+ * <p>The connections stay open for the life of the process: POSIX locks belong to the whole process, and
+ * closing any descriptor of the database or {@code -shm} file would drop SQLite's locks. For the same
+ * reason nothing else in the process may close such a descriptor while pins are held.
+ */
+final class WalPins implements AutoCloseable {
+    private final Connection[] conns = new Connection[2];
+    private int current = -1;
+
+    WalPins(Path database) throws SQLException {
+        for (int i = 0; i < 2; i++) {
+            conns[i] = DriverManager.getConnection("jdbc:sqlite:file:" + database);
+            try (Statement s = conns[i].createStatement()) {
+                s.execute("PRAGMA query_only = 1");
+                s.execute("PRAGMA busy_timeout = 5000");
+            }
+            conns[i].setAutoCommit(false);
+        }
+    }
+
+    /** Begins a read transaction on the idle connection and returns it; the previous one is still held. */
+    Connection holdNext() throws SQLException {
+        int next = current < 0 ? 0 : 1 - current;
+        try (Statement s = conns[next].createStatement()) {
+            s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+        }
+        int previous = current;
+        current = next;
+        return conns[previous < 0 ? next : next];
+    }
+
+    /** Ends the older read transaction, keeping the one begun last. */
+    void releasePrevious() throws SQLException {
+        if (current >= 0) {
+            conns[1 - current].rollback();
+        }
+    }
+
+    /** The connection whose read transaction is held now. */
+    Connection held() {
+        return conns[current];
+    }
+
+    @Override
+    public void close() throws SQLException {
+        for (Connection c : conns) {
+            c.rollback();
+            c.close();
+        }
+    }
+}
