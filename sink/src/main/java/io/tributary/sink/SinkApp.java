@@ -69,9 +69,8 @@ public final class SinkApp implements Deployable {
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
         for (PipelineConfig.Service s : services) {
             ServiceSink sink = new ServiceSink(config, s, registry, metrics);
-            List<String> topics = new ArrayList<>(sink.topics());
-            topics.add(ServiceSink.deadLetterTopic(s));
-            KafkaSetup.ensureTopics(config.kafka(), topics);
+            KafkaSetup.ensureTopics(config.kafka(), sink.topics());
+            KafkaSetup.ensureTopics(config.kafka(), List.of(ServiceSink.deadLetterTopic(s)), KafkaSetup.DEAD_LETTER_TOPIC);
             Thread t = new Thread(sink, "sink-" + s.name());
             sinks.add(sink);
             threads.add(t);

@@ -24,7 +24,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +76,7 @@ public final class TransformApp implements Deployable {
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put("processing.exception.handler.global.enabled", true);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
-        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RegistryAwareDeserializationHandler.class);
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic(service));
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name());
@@ -88,7 +87,8 @@ public final class TransformApp implements Deployable {
     public void start() {
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
         for (PipelineConfig.Service service : services) {
-            List<String> topics = new ArrayList<>(List.of(deadLetterTopic(service)));
+            KafkaSetup.ensureTopics(config.kafka(), List.of(deadLetterTopic(service)), KafkaSetup.DEAD_LETTER_TOPIC);
+            List<String> topics = new ArrayList<>();
             service.tables().forEach(t -> {
                 topics.add(t.topic());
                 topics.add(ServiceTopology.serviceTopic(service, t));
@@ -100,6 +100,11 @@ public final class TransformApp implements Deployable {
             KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(config, service));
             new KafkaStreamsMetrics(streams, List.of(io.micrometer.core.instrument.Tag.of("service", service.name()))).bindTo(metrics);
             streams.setUncaughtExceptionHandler(e -> {
+                if (RegistryAwareDeserializationHandler.unreachableRegistry(e)) {
+                    log.warn("transform service={} cannot reach the schema registry; replacing the stream thread, which resumes "
+                            + "from the last committed offset: {}", service.name(), e.toString());
+                    return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+                }
                 log.error("transform service={} stream thread failed: {}", service.name(), e.toString(), e);
                 return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });

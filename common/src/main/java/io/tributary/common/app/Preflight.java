@@ -102,9 +102,22 @@ public final class Preflight {
         }
     }
 
+    /**
+     * A JDBC connection that cannot hang for ever on a half-open TCP connection (a failover): keep-alive on
+     * and a socket timeout of 5 minutes, unless the URL sets its own.
+     */
     public static Connection connect(String url, String user, Secret password) throws SQLException {
         DriverManager.setLoginTimeout(10);
-        return DriverManager.getConnection(url, user, password.value());
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password.value());
+        if (!url.contains("socketTimeout")) {
+            props.setProperty("socketTimeout", "300");
+        }
+        if (!url.contains("tcpKeepAlive")) {
+            props.setProperty("tcpKeepAlive", "true");
+        }
+        return DriverManager.getConnection(url, props);
     }
 
     public static String rootMessage(Throwable e) {

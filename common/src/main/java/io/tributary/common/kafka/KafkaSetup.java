@@ -35,16 +35,27 @@ public final class KafkaSetup {
         return m;
     }
 
+    /** Topic settings of change topics: compacted, but nothing younger than 7 days is compacted away. */
+    public static final Map<String, String> CHANGE_TOPIC = Map.of("cleanup.policy", "compact",
+            "min.compaction.lag.ms", "604800000", "delete.retention.ms", "604800000");
+    /** Topic settings of dead-letter topics: every record kept (never compacted) for 30 days. */
+    public static final Map<String, String> DEAD_LETTER_TOPIC = Map.of("cleanup.policy", "delete", "retention.ms", "2592000000");
+
     /**
-     * Creates the topics that do not exist yet. Change topics are compacted with deletes kept a day, so a
-     * replay from the beginning still sees the latest state of every key and recent deletes.
+     * Creates the change topics that do not exist yet. They are compacted so that a replay from the
+     * beginning still sees the latest state of every key, but a delete event and its tombstone stay for 7
+     * days (min.compaction.lag.ms, delete.retention.ms): a consumer group more than 7 days behind may miss
+     * deletes and should be rebuilt from a new snapshot.
      */
     public static void ensureTopics(PipelineConfig.Kafka kafka, Collection<String> topics) {
+        ensureTopics(kafka, topics, CHANGE_TOPIC);
+    }
+
+    public static void ensureTopics(PipelineConfig.Kafka kafka, Collection<String> topics, Map<String, String> settings) {
         try (Admin admin = Admin.create(base(kafka))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t))
-                    .map(t -> new NewTopic(t, kafka.partitions(), (short) kafka.replicationFactor())
-                            .configs(Map.of("cleanup.policy", "compact", "delete.retention.ms", "86400000")))
+                    .map(t -> new NewTopic(t, kafka.partitions(), (short) kafka.replicationFactor()).configs(settings))
                     .toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);

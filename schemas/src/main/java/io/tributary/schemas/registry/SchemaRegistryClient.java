@@ -90,7 +90,29 @@ public final class SchemaRegistryClient {
         return JSON.createObjectNode().put("schema", schema.toString()).put("schemaType", "AVRO").toString();
     }
 
+    /** Network failures and 5xx answers are retried for about 30 s (every call here is idempotent). */
     private JsonNode call(String method, String path, String body, String what) {
+        long backoff = 100;
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            try {
+                return callOnce(method, path, body, what);
+            } catch (RegistryException e) {
+                if (!e.retriable() || System.currentTimeMillis() + backoff > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    private JsonNode callOnce(String method, String path, String body, String what) {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Accept", CONTENT_TYPE + ", application/json");

@@ -75,7 +75,7 @@ final class BatchApplier implements AutoCloseable {
         Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
         for (SinkEvent e : all) {
             List<Object> key = List.of(e.table().table().topic(), e.keyValues());
-            newest.merge(key, e, (a, b) -> b.position().compareTo(a.position()) >= 0 ? b : a);
+            newest.merge(key, e, this::newer);
         }
         List<Long> done = new ArrayList<>();
         Set<SinkEvent> winners = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -118,6 +118,43 @@ final class BatchApplier implements AutoCloseable {
                 parkedQuarantined[0], parkedQuarantined[1], tables);
     }
 
+    /**
+     * Of two events for one key, the one the target must end with: by position, or by the table's
+     * last-write-wins column first. A winner that leaves columns unchanged (TOAST values the source did not
+     * send) takes those values from the event it replaces, so collapsing never loses them.
+     */
+    private SinkEvent newer(SinkEvent a, SinkEvent b) {
+        String ts = service.options(a.table().table().table()).lastWriteWinsColumn();
+        boolean bWins = ts != null && a.op() != Op.DELETE && b.op() != Op.DELETE
+                ? compareLww(a.after().get(ts), b.after().get(ts), a, b) <= 0
+                : b.position().compareTo(a.position()) >= 0;
+        SinkEvent winner = bWins ? b : a;
+        SinkEvent loser = bWins ? a : b;
+        if (winner.unchanged().isEmpty() || winner.op() == Op.DELETE || loser.op() == Op.DELETE) {
+            return winner;
+        }
+        Map<String, Object> after = new java.util.HashMap<>(winner.after());
+        List<String> stillUnchanged = new ArrayList<>();
+        for (String col : winner.unchanged()) {
+            if (loser.unchanged().contains(col)) {
+                stillUnchanged.add(col);
+            } else {
+                after.put(col, loser.after().get(col));
+            }
+        }
+        return new SinkEvent(winner.table(), winner.op(), winner.before(), after, stillUnchanged, winner.position(), winner.commitTsMs(),
+                winner.topic(), winner.partition(), winner.offset(), winner.rawKey(), winner.rawValue(), winner.parkedId());
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compareLww(Object tsA, Object tsB, SinkEvent a, SinkEvent b) {
+        if (tsA == null || tsB == null) {
+            return tsA == null && tsB == null ? a.position().compareTo(b.position()) : tsA == null ? -1 : 1;
+        }
+        int c = ((Comparable) tsA).compareTo(tsB);
+        return c != 0 ? c : a.position().compareTo(b.position());
+    }
+
     /** Why each event of the current batch lacks a parent, for parking it. */
     private final Map<SinkEvent, String> missingReason = new java.util.IdentityHashMap<>();
 
@@ -152,6 +189,15 @@ final class BatchApplier implements AutoCloseable {
     }
 
     private void write(TableWriter writer, List<SinkEvent> events) throws SQLException {
+        try {
+            writeUnchecked(writer, events);
+        } catch (RuntimeException e) {
+            // a value that cannot be bound (a time of 24:00, say) is that record's problem: a dead letter
+            throw new SQLException("cannot write " + (events.size() == 1 ? events.get(0).describe() : events.size() + " events") + ": " + e, "22000", e);
+        }
+    }
+
+    private void writeUnchecked(TableWriter writer, List<SinkEvent> events) throws SQLException {
         List<SinkEvent> deletes = new ArrayList<>();
         Map<Set<String>, List<SinkEvent>> upserts = new LinkedHashMap<>();
         for (SinkEvent e : events) {
@@ -166,7 +212,7 @@ final class BatchApplier implements AutoCloseable {
                 writer.upsert(db, u.getValue(), Set.of());
             } else {
                 for (SinkEvent e : u.getValue()) {
-                    if (writer.upsert(db, List.of(e), u.getKey()) == 0 && !writer.exists(db, e)) {
+                    if (writer.upsert(db, List.of(e), u.getKey()) == 0 && !writer.exists(db, e) && !writer.deletedSince(db, e)) {
                         throw new SQLException("update of " + e.describe() + " leaves columns " + u.getKey() + " unchanged (unchanged TOAST values "
                                 + "the source did not send), but the target has no such row to keep them from; re-snapshot the table", "22000");
                     }
@@ -263,16 +309,23 @@ final class BatchApplier implements AutoCloseable {
         return w;
     }
 
-    /** Moves sequences past what was loaded, at most every {@code everyMillis}. */
+    private final Set<String> sequencesPending = new HashSet<>();
+
+    /**
+     * Moves sequences of the tables written since the last run past what was loaded, at most every
+     * {@code everyMillis}; tables written meanwhile wait for the next run (call it when idle too).
+     */
     void advanceSequences(Set<String> tables, long everyMillis) throws SQLException {
-        if (System.currentTimeMillis() - lastSequenceUpdate < everyMillis || tables.isEmpty()) {
+        sequencesPending.addAll(tables);
+        if (System.currentTimeMillis() - lastSequenceUpdate < everyMillis || sequencesPending.isEmpty()) {
             return;
         }
         connect();
-        for (String t : tables) {
+        for (String t : sequencesPending) {
             TargetTables.advanceSequences(db, t);
         }
         db.commit();
+        sequencesPending.clear();
         lastSequenceUpdate = System.currentTimeMillis();
     }
 

@@ -20,6 +20,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import io.tributary.schemas.registry.RegistryException;
+import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -94,25 +97,31 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                         continue;
                     }
                     lastParkedRetry = System.currentTimeMillis();
+                    retrying(() -> {
+                        applier.advanceSequences(java.util.Set.of(), 5000); // tables written just before going idle
+                        return Boolean.TRUE;
+                    }, consumer);
                     if (!Boolean.TRUE.equals(retrying(applier::hasParked, consumer))) {
                         continue;
                     }
                 }
-                List<SinkEvent> events = new ArrayList<>(batch.count());
-                for (ConsumerRecord<byte[], byte[]> r : batch) {
-                    if (r.value() != null) { // a tombstone: the delete event before it already did the work
-                        decodeOrDeadLetter(r, events, dlq);
-                    }
-                }
-                BatchApplier.Outcome outcome = retrying(() -> applier.apply(events), consumer);
+                List<Undecodable> undecodable = new ArrayList<>();
+                List<SinkEvent> events = retrying(() -> decode(batch, undecodable), consumer);
+                BatchApplier.Outcome outcome = events == null ? null : retrying(() -> applier.apply(events), consumer);
                 if (outcome == null) {
                     break; // stopping
                 }
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                for (Undecodable u : undecodable) {
+                    sent.add(deadLetter(dlq, u.record.topic(), u.record.partition(), u.record.offset(), u.record.key(), u.record.value(), u.reason));
+                }
                 for (BatchApplier.DeadLetter d : outcome.deadLetters()) {
-                    deadLetter(dlq, d.event().topic(), d.event().partition(), d.event().offset(), d.event().rawKey(), d.event().rawValue(), d.reason());
+                    sent.add(deadLetter(dlq, d.event().topic(), d.event().partition(), d.event().offset(), d.event().rawKey(), d.event().rawValue(), d.reason()));
                 }
                 record(events, outcome);
-                dlq.flush();
+                for (Future<RecordMetadata> f : sent) {
+                    f.get(); // a dead letter Kafka did not take must not have its offset committed
+                }
                 if (!batch.isEmpty()) {
                     consumer.commitSync(nextOffsets(batch));
                 }
@@ -134,7 +143,42 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         T run() throws SQLException;
     }
 
-    /** Runs {@code attempt} until it succeeds, retrying retriable database errors with capped backoff; null when stopping. */
+    private record Undecodable(ConsumerRecord<byte[], byte[]> record, String reason) {
+    }
+
+    /** Decodes a batch; records that cannot be decoded are collected, but an unreachable registry is thrown (retriable). */
+    private List<SinkEvent> decode(ConsumerRecords<byte[], byte[]> batch, List<Undecodable> undecodable) {
+        undecodable.clear();
+        List<SinkEvent> out = new ArrayList<>(batch.count());
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            if (r.value() == null) {
+                continue; // a tombstone: the delete event before it already did the work
+            }
+            try {
+                out.add(decoder.decode(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null));
+            } catch (RuntimeException e) {
+                if (retriableRegistry(e)) {
+                    throw e;
+                }
+                undecodable.add(new Undecodable(r, "cannot decode: " + e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    private static boolean retriableRegistry(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RegistryException r && r.retriable()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs {@code attempt} until it succeeds, retrying retriable database errors and an unreachable schema
+     * registry with capped backoff while the consumer is paused; null when stopping.
+     */
     private <T> T retrying(Attempt<T> attempt, KafkaConsumer<byte[], byte[]> consumer) throws SQLException {
         long backoff = 100;
         int failures = 0;
@@ -146,8 +190,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                     log.info("recovered service={} after_failures={}", service.name(), failures);
                 }
                 return result;
-            } catch (SQLException e) {
-                if (SqlErrors.classify(e) != SqlErrors.Kind.RETRIABLE) {
+            } catch (SQLException | RuntimeException e) {
+                boolean retriable = e instanceof SQLException sql ? SqlErrors.classify(sql) == SqlErrors.Kind.RETRIABLE : retriableRegistry(e);
+                if (!retriable) {
                     throw e;
                 }
                 failures++;
@@ -157,7 +202,13 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 consumer.pause(consumer.assignment());
                 long until = System.currentTimeMillis() + backoff;
                 while (running && System.currentTimeMillis() < until) {
-                    consumer.poll(Duration.ofMillis(Math.min(100, backoff))); // paused: keeps group membership, returns nothing
+                    // paused: keeps group membership and returns nothing, unless a rebalance handed partitions
+                    // back unpaused: then rewind them, so the records are read again after the retry
+                    ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(Duration.ofMillis(Math.min(100, backoff)));
+                    for (TopicPartition tp : unexpected.partitions()) {
+                        consumer.seek(tp, unexpected.records(tp).get(0).offset());
+                    }
+                    consumer.pause(consumer.assignment());
                 }
                 backoff = Math.min(backoff * 2, 10_000);
             }
@@ -165,24 +216,17 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return null;
     }
 
-    private void decodeOrDeadLetter(ConsumerRecord<byte[], byte[]> r, List<SinkEvent> out, KafkaProducer<byte[], byte[]> dlq) {
-        try {
-            out.add(decoder.decode(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null));
-        } catch (RuntimeException e) {
-            deadLetter(dlq, r.topic(), r.partition(), r.offset(), r.key(), r.value(), "cannot decode: " + e.getMessage());
-        }
-    }
-
-    private void deadLetter(KafkaProducer<byte[], byte[]> dlq, String topic, int partition, long offset, byte[] key, byte[] value, String reason) {
+    private Future<RecordMetadata> deadLetter(KafkaProducer<byte[], byte[]> dlq, String topic, int partition, long offset, byte[] key, byte[] value,
+                                              String reason) {
         log.warn("dead-lettered service={} record={}/{}@{} reason={}", service.name(), topic, partition, offset, reason);
         ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(deadLetterTopic(service), key, value);
         dead.headers().add("tributary.error", reason.getBytes(StandardCharsets.UTF_8));
         dead.headers().add("tributary.topic", topic.getBytes(StandardCharsets.UTF_8));
         dead.headers().add("tributary.partition", Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
         dead.headers().add("tributary.offset", Long.toString(offset).getBytes(StandardCharsets.UTF_8));
-        dlq.send(dead);
         metrics.counter("tributary.sink.rows", "service", service.name(), "table", topic, "outcome", "dead_letter").increment();
         metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "dead_letter").increment();
+        return dlq.send(dead);
     }
 
     private void record(List<SinkEvent> events, BatchApplier.Outcome o) {

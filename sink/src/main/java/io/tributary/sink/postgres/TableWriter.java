@@ -71,8 +71,8 @@ final class TableWriter {
             sql = "UPDATE " + table + " AS t SET " + (set.isEmpty() ? "" : set + ", ") + TargetTables.POSITION + " = " + pos + soft
                     + " FROM " + unnest(cols) + " WHERE " + keyMatch("t.", s) + " AND " + notDeleted + " AND " + guard(s).replace(s + TargetTables.POSITION, pos);
         }
-        if (conflictKey.size() > schema.primaryKey().size()) {
-            moveAcrossTime(c, rows);
+        if (conflictKey.size() > schema.primaryKey().size() && unchanged.isEmpty()) {
+            moveAcrossTime(c, rows); // the UPDATE-only path below matches by key alone and sets the time itself
         }
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindColumns(c, ps, 1, cols, rows, false);
@@ -113,6 +113,19 @@ final class TableWriter {
                 int i = bindColumns(c, ps, 1, keys, rows, true);
                 bindPositions(c, ps, i, rows);
                 ps.executeUpdate();
+            }
+        }
+    }
+
+    /** True when a delete at least as new as {@code e} is remembered for its key: {@code e} is already superseded. */
+    boolean deletedSince(Connection c, SinkEvent e) throws SQLException {
+        List<Column> keys = keyColumns();
+        String sql = "SELECT 1 FROM " + tombstones + " AS t, " + unnest(keys) + " WHERE " + keyMatch("t.", "s.")
+                + " AND t." + TargetTables.POSITION + " >= ARRAY[s._p0, s._p1, s._p2, s._p3]";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindPositions(c, ps, bindColumns(c, ps, 1, keys, List.of(e), true), List.of(e));
+            try (var rs = ps.executeQuery()) {
+                return rs.next();
             }
         }
     }

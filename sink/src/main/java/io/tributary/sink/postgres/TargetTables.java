@@ -45,8 +45,18 @@ final class TargetTables {
     private TargetTables() {
     }
 
+    /** The side table of remembered deletes; names past PostgreSQL's 63 bytes end in a hash, so they stay distinct. */
     static String tombstoneTable(String table) {
-        return "_tributary_del_" + table;
+        String name = "_tributary_del_" + table;
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63) {
+            return name;
+        }
+        String hash = Integer.toHexString(table.hashCode() & 0x7fffffff);
+        String prefix = name.substring(0, Math.min(name.length(), 40));
+        while (prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 40) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+        }
+        return prefix + "_" + hash;
     }
 
     /** The shared side tables for parked and quarantined events. */
@@ -65,6 +75,10 @@ final class TargetTables {
     /** Makes the target fit {@code t}, inside the caller's transaction; throws {@link TargetSchemaException} listing every difference it cannot fix. */
     static void ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options) throws SQLException {
         String name = t.table().table();
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+            lock.setString(1, "tributary:" + name); // two sinks starting together must not race on the DDL
+            lock.execute();
+        }
         PipelineConfig.Timescale ts = timescale(c, name, options);
         List<String> key = Hypertables.conflictColumns(t.primaryKey(), ts);
         Map<String, TargetColumn> existing = columns(c, name);
@@ -226,7 +240,7 @@ final class TargetTables {
         try (Statement s = c.createStatement()) {
             for (String[] seq : seqs) {
                 s.execute("SELECT setval('" + seq[1].replace("'", "''") + "', m) FROM (SELECT max(" + PgTypes.quote(seq[0]) + ") AS m FROM "
-                        + PgTypes.quote(table) + ") x, " + seq[1] + " q WHERE m IS NOT NULL AND (m > q.last_value OR NOT q.is_called)");
+                        + PgTypes.quote(table) + ") x, " + seq[1] + " q WHERE m IS NOT NULL AND (m > q.last_value OR (NOT q.is_called AND m >= q.last_value))");
             }
         }
     }

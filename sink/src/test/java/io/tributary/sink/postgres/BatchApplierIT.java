@@ -137,6 +137,42 @@ class BatchApplierIT {
     }
 
     @Test
+    void unchangedColumnsSurviveCollapsingWithEarlierEventsOfTheSameBatch() throws Exception {
+        String url = db("toast_collapse");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            String big = "y".repeat(9_000);
+            SinkEvent insert = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(1, "a", "1", 1.0, 1L, big), 1, List.of());
+            SinkEvent partial = events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(1, "b", "1", 1.0, 2L, null), 2, List.of("notes"));
+            assertEquals(0, applier.apply(List.of(insert, partial)).deadLetters().size());
+            SinkEvent setNotes = events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(1, "c", "1", 1.0, 3L, "short"), 3, List.of());
+            SinkEvent partial2 = events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(1, "d", "1", 1.0, 4L, null), 4, List.of("notes"));
+            applier.apply(List.of(setNotes, partial2));
+            assertEquals(List.of(List.of("d", "short")), rows(url, "SELECT name, notes FROM items"));
+        }
+    }
+
+    @Test
+    void lastWriteWinsHoldsInsideOneBatchToo() throws Exception {
+        String url = db("lww_batch");
+        var options = Map.of("items", new PipelineConfig.TableOptions(false, "updated_at"));
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, options, Duration.ofMinutes(10)), events.decoder)) {
+            applier.apply(List.of(
+                    events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(1, "newer-clock", "1", 1.0, 2_000L, null), 1, List.of()),
+                    events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(1, "older-clock", "1", 1.0, 1_000L, null), 2, List.of())));
+            assertEquals(List.of(List.of("newer-clock")), rows(url, "SELECT name FROM items"));
+        }
+    }
+
+    @Test
+    void longTableNamesGetDistinctSideTables() {
+        String a = TargetTables.tombstoneTable("x".repeat(50) + "_history_2023");
+        String b = TargetTables.tombstoneTable("x".repeat(50) + "_history_2024");
+        assertTrue(a.length() <= 63 && b.length() <= 63, a + " " + b);
+        assertTrue(!a.equals(b), a);
+        assertEquals("_tributary_del_items", TargetTables.tombstoneTable("items"));
+    }
+
+    @Test
     void aCheckViolationIsADeadLetterAndTheRestOfTheBatchIsApplied() throws Exception {
         String url = db("check");
         sql(url, "CREATE TABLE items (id bigint PRIMARY KEY, name text, qty numeric(12,4) CHECK (qty >= 0), price double precision, "

@@ -1,0 +1,28 @@
+package io.tributary.transform;
+
+import io.tributary.schemas.registry.RegistryException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/**
+ * A record that cannot be decoded goes to the dead-letter topic and the stream goes on, as with Kafka
+ * Streams' LogAndContinue handler, except when the reason is an unreachable schema registry: that record
+ * is fine, so the stream thread fails instead of skipping it, and {@link TransformApp} replaces the thread,
+ * which resumes from the last committed offset.
+ */
+public final class RegistryAwareDeserializationHandler extends LogAndContinueExceptionHandler {
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+        return unreachableRegistry(exception) ? Response.fail() : super.handleError(context, record, exception);
+    }
+
+    static boolean unreachableRegistry(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RegistryException r && r.retriable()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
