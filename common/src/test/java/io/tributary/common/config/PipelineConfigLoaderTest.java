@@ -98,6 +98,54 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void seed004HypertablesParseFromTheFile() throws ConfigException {
+        String yaml = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]", """
+                tables: [experiments.main.experiments, experiments.main.experiment_metrics]
+                    options:
+                      experiment_metrics:
+                        timescale:
+                          time-column: time
+                          chunk-interval: 1 month
+                          compression: { segment-by: [experiment_id], after: 90 days }
+                          retention: 2 years
+                          aggregates:
+                            - name: daily_ohlc
+                              bucket: 1 day
+                              group-by: [experiment_id]
+                              columns: ["first(metric_value, time) AS open", "max(metric_value) AS high", "min(metric_value) AS low", "last(metric_value, time) AS close"]
+                              refresh: { start-offset: 3 days, end-offset: 1 hour, every: 1 hour }
+                      experiments: { delete: soft, conflict: last-write-wins, timestamp-column: created_at }
+                    park-timeout: 5m""");
+        PipelineConfig.Service ml = PipelineConfigLoader.parse(yaml, "t", ENV).service("ml-platform").orElseThrow();
+        PipelineConfig.Timescale ts = ml.options("experiment_metrics").timescale();
+        assertEquals("1 month", ts.chunkInterval());
+        assertEquals(List.of("experiment_id"), ts.segmentBy());
+        assertEquals("90 days", ts.compressAfter());
+        assertEquals("2 years", ts.retention());
+        assertEquals("last(metric_value, time) AS close", ts.aggregates().get(0).columns().get(3));
+        assertEquals("3 days", ts.aggregates().get(0).refreshStart());
+        assertEquals(new PipelineConfig.TableOptions(true, "created_at", null), ml.options("experiments"));
+        assertEquals(Duration.ofMinutes(5), ml.parkTimeout());
+        assertEquals(PipelineConfig.TableOptions.DEFAULT, ml.options("unlisted"));
+    }
+
+    @Test
+    void badTableOptionsAreProblems() {
+        String yaml = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]", """
+                tables: [experiments.main.experiments, experiments.main.experiment_metrics]
+                    options:
+                      experiment_metrics: { delete: maybe, conflict: last-write-wins, timescale: { chunk-interval: soon } }
+                      nope: { delete: soft }""");
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(yaml, "t", ENV));
+        List<String> keys = e.problems().stream().map(ConfigProblem::key).toList();
+        for (String k : List.of("services[ml-platform].options.experiment_metrics.delete", "services[ml-platform].options.experiment_metrics.timestamp-column",
+                "services[ml-platform].options.experiment_metrics.timescale.time-column", "services[ml-platform].options.experiment_metrics.timescale.chunk-interval",
+                "services[ml-platform].options.nope")) {
+            assertTrue(keys.contains(k), k + " missing in " + keys);
+        }
+    }
+
+    @Test
     void unreadableFileAndBadYamlAreProblemsToo() {
         ConfigException missing = assertThrows(ConfigException.class, () -> PipelineConfigLoader.load(Path.of("/nonexistent/p.yaml"), ENV));
         assertEquals("--config", missing.problems().get(0).key());
