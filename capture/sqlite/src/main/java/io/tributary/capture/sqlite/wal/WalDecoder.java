@@ -67,9 +67,7 @@ public final class WalDecoder implements Closeable {
      * past it into the database file. Otherwise throws {@link WalGapException}.
      */
     public static WalDecoder openAt(Path database, WalPosition position) throws IOException {
-        WalDecoder d = new WalDecoder(database);
-        try {
-            d.generation = d.reader.poll();
+        return opened(database, d -> {
             WalReader.Generation g = d.generation;
             if (g == null || !WalPosition.of(g.checkpointSeq, g.salt1, g.salt2, 0).sameGeneration(position)) {
                 throw new WalGapException("the WAL generation of position " + position + " is gone (the WAL was restarted or deleted since)");
@@ -77,18 +75,8 @@ public final class WalDecoder implements Closeable {
             if (position.commitFrame() > Integer.toUnsignedLong(g.lastCommit())) {
                 throw new WalGapException("position " + position + " is past the WAL's last commit frame " + g.lastCommit());
             }
-            d.decodedThrough = (int) position.commitFrame();
-            d.rebuild();
-            d.verify(d.decodedThrough);
-            return d;
-        } catch (IOException | RuntimeException e) {
-            d.close();
-            throw e;
-        } catch (InterruptedException e) {
-            d.close();
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while opening " + database);
-        }
+            return (int) position.commitFrame();
+        });
     }
 
     /**
@@ -106,10 +94,19 @@ public final class WalDecoder implements Closeable {
     }
 
     private static WalDecoder start(Path database, boolean atEnd) throws IOException {
+        return opened(database, d -> atEnd && d.generation != null ? d.generation.lastCommit() : 0);
+    }
+
+    /** Chooses where a freshly opened decoder starts: the commit frame it has decoded through. */
+    private interface Start {
+        int decodedThrough(WalDecoder d) throws IOException;
+    }
+
+    private static WalDecoder opened(Path database, Start start) throws IOException {
         WalDecoder d = new WalDecoder(database);
         try {
             d.generation = d.reader.poll();
-            d.decodedThrough = atEnd && d.generation != null ? d.generation.lastCommit() : 0;
+            d.decodedThrough = start.decodedThrough(d);
             d.rebuild();
             d.verify(d.decodedThrough);
             return d;
