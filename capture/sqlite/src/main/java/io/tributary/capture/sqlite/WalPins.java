@@ -15,7 +15,8 @@ import java.sql.Statement;
  *
  * <p>The connections stay open for the life of the process: POSIX locks belong to the whole process, and
  * closing any descriptor of the database or {@code -shm} file would drop SQLite's locks. For the same
- * reason nothing else in the process may close such a descriptor while pins are held.
+ * reason nothing else in the process may close such a descriptor while pins are held (the decoder reads
+ * those files through {@code wal.ProcessFiles}, whose descriptors are never closed).
  */
 final class WalPins implements AutoCloseable {
     private final Connection[] conns = new Connection[2];

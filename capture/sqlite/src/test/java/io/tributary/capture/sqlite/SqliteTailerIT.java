@@ -38,9 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The WAL tailer against a real SQLite file written by another process (random transactions, rollbacks,
  * checkpoints in all four modes), a real broker and registry: replaying the emitted events gives exactly
- * {@code SELECT *} of every table, every before image equals the row as it was, and positions only grow.
- * (Resuming after a stop is exercised by {@code run(true)}, not yet run: after a resume, an event across a
- * later WAL restart was seen with a wrong before image; see docs/sqlite-wal.md.)
+ * {@code SELECT *} of every table, every before image equals the row as it was, and positions only grow;
+ * also after a stop and a resume in the same process.
  */
 class SqliteTailerIT {
     @TempDir
@@ -80,6 +79,11 @@ class SqliteTailerIT {
         run(false);
     }
 
+    @Test
+    void aResumedTailerMissesNothingAcrossLaterWalRestarts() throws Exception {
+        run(true);
+    }
+
     private void run(boolean restart) throws Exception {
         Connection appConnection = null;
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
@@ -114,6 +118,10 @@ class SqliteTailerIT {
             first.close();
             t1.join(30_000);
             assertNull(first.failure());
+            // the stopped tailer's objects become garbage: a collection now must not close any descriptor that
+            // SQLite's locks in this process depend on (it once did: the JDK's cleaner closed the old decoder's
+            // -shm and database channels, dropping the second tailer's pin and the wal-index's DMS lock)
+            System.gc();
             assertEquals(0, w.waitFor(), () -> "writer failed: " + read(dir.resolve("writer-2.log")));
             second = tailer(source, metrics);
             t2 = new Thread(second, "tailer-2");

@@ -4,8 +4,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -43,7 +43,12 @@ public final class WalDecoder implements Closeable {
     int[] lastWritten = new int[0];
 
     private WalDecoder(Path database) throws IOException {
-        this.db = FileChannel.open(database, StandardOpenOption.READ);
+        // the process's channel, never closed: closing a descriptor of the database file would drop SQLite's locks on it
+        FileChannel ch = ProcessFiles.open(database);
+        if (ch == null) {
+            throw new NoSuchFileException(database.toString());
+        }
+        this.db = ch;
         this.reader = new WalReader(database);
     }
 
@@ -251,7 +256,9 @@ public final class WalDecoder implements Closeable {
 
     @Override
     public synchronized void close() throws IOException {
-        try (FileChannel d = db; WalReader r = reader) {
+        // the database and -shm channels are the process's (ProcessFiles) and stay open: closing them would drop
+        // SQLite's locks, the tailer's pins included
+        try (WalReader r = reader) {
             broken = true;
         }
     }

@@ -5,11 +5,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 
 /**
@@ -116,28 +114,16 @@ final class WalReader implements Closeable {
 
     /** A fresh read of the wal-index header, or null if there is none. */
     ShmHeader shmHeader() throws IOException, InterruptedException {
-        Object key = fileKey(shmPath);
+        Object key = ProcessFiles.fileKey(shmPath);
         if (shm == null || key == null || !key.equals(shmKey)) {
-            if (shm != null) {
-                shm.close();
-            }
-            shm = open(shmPath);
+            // never closed: closing a descriptor of the -shm drops this process's SQLite locks on it (see ProcessFiles)
+            shm = ProcessFiles.open(shmPath);
             shmKey = key;
             if (shm == null) {
                 return null;
             }
         }
         return ShmHeader.read(shm);
-    }
-
-    /** Identifies the file behind a path, so that a deleted and re-created -shm is noticed. */
-    private static Object fileKey(Path p) throws IOException {
-        try {
-            Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
-            return key == null ? p : key;
-        } catch (NoSuchFileException e) {
-            return null;
-        }
     }
 
     FileChannel walChannel() {
@@ -233,8 +219,10 @@ final class WalReader implements Closeable {
 
     @Override
     public void close() throws IOException {
-        try (FileChannel a = wal; FileChannel b = shm) {
+        // only the -wal channel: the -shm one belongs to the process (ProcessFiles)
+        try (FileChannel a = wal) {
             generation = null;
+            shm = null;
         }
     }
 }
