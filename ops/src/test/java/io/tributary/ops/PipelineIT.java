@@ -110,6 +110,15 @@ class PipelineIT {
                 s.execute("BEGIN; UPDATE positions SET qty = 9 WHERE user_id = 1 AND symbol = 'BTC'; DELETE FROM positions WHERE user_id = 2; "
                         + "INSERT INTO positions VALUES (3, 'ADA', 100); COMMIT;");
             }
+            // the SQLite application keeps writing too: the WAL tailer carries inserts, updates and deletes
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite); Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 5000");
+                s.execute("INSERT INTO model_checkpoints VALUES (4, 'd.pt', -2.5, 42, 1, '2025-02-03 04:05:06', '{\"a\": [1]}', x'00')");
+                s.execute("UPDATE model_checkpoints SET loss = 7.0, is_production = 0, path = '" + "p".repeat(6000) + "' WHERE id = 1");
+                s.execute("DELETE FROM model_checkpoints WHERE id = 2");
+                s.execute("DELETE FROM metrics WHERE rowid = 1");
+                s.execute("INSERT INTO metrics VALUES ('late', 3.25)");
+            }
             awaitMatch(config, runner);
             assertNull(runner.failed(), "deployables: " + runner.exitCodes());
             assertEquals(200, get(sinkPort, "/health/ready").statusCode());
@@ -147,9 +156,11 @@ class PipelineIT {
         assertEquals("bytea", sqliteTypes.get("weights"));
         List<List<String>> ckpt = rows(ml, "SELECT id, loss, big, is_production, created_at AT TIME ZONE 'UTC', config, encode(weights, 'hex') "
                 + "FROM model_checkpoints ORDER BY id");
-        assertEquals(List.of("1", "3", "-9223372036854775808", "t", "2025-01-02 03:04:05.678", "{\"lr\":  0.1}", "deadbeef"), ckpt.get(0));
-        assertEquals(List.of("2", "0.1", "9223372036854775807", "f", "2025-01-02 03:04:05", "null", "null"), ckpt.get(1).stream().map(v -> v == null ? "null" : v).toList());
-        assertEquals(List.of(List.of("1", "loss", "0.5"), List.of("2", "loss", "0.5"), List.of("3", "acc", "1e-300")),
+        assertEquals(List.of("1", "7", "-9223372036854775808", "f", "2025-01-02 03:04:05.678", "{\"lr\":  0.1}", "deadbeef"), ckpt.get(0));
+        assertEquals(List.of("3", "null", "null", "null", "null", "[1,2]", ""), ckpt.get(1).stream().map(v -> v == null ? "null" : v).toList());
+        assertEquals(List.of("4", "-2.5", "42", "t", "2025-02-03 04:05:06", "{\"a\": [1]}", "00"), ckpt.get(2));
+        assertEquals(3, ckpt.size(), "the deleted checkpoint is gone");
+        assertEquals(List.of(List.of("2", "loss", "0.5"), List.of("3", "acc", "1e-300"), List.of("4", "late", "3.25")),
                 rows(ml, "SELECT _tributary_rowid, metric_name, metric_value FROM metrics ORDER BY 1"), "a table without a primary key is keyed by rowid");
     }
 

@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * {@code bin/tributary demo}: the main job on its embedded default. Starts a real Kafka broker, schema
  * registry and PostgreSQL locally, creates a PostgreSQL monolith (seed 002) and a SQLite experiments
- * database (seed 001), runs the four deployables, makes live changes in the monolith while showing
+ * database (seed 001), runs the four deployables, makes live changes in both sources while showing
  * progress, then prints source rows, target rows and a content checksum per table. Exits 0 only if every
  * table matches. Everything it started is stopped on exit and on Ctrl-C.
  */
@@ -75,17 +75,24 @@ public final class Demo {
             long caughtUp = awaitMatch(config, runner[0], 180);
             out.printf("      initial snapshot replicated in %.1f s%n", caughtUp / 1000.0);
 
-            out.printf("[4/5] live changes in the monolith for %d s ...%n", liveSeconds);
+            out.printf("[4/5] live changes in the monolith and in experiments.db for %d s ...%n", liveSeconds);
             LiveWorkload live = new LiveWorkload(monolith, 150, liveSeconds * 1000L);
+            SqliteLiveWorkload liveSqlite = new SqliteLiveWorkload(sqlite, liveSeconds * 1000L);
             Thread liveThread = new Thread(live, "demo-live-workload");
+            Thread sqliteThread = new Thread(liveSqlite, "demo-sqlite-workload");
             liveThread.start();
-            while (liveThread.isAlive()) {
+            sqliteThread.start();
+            while (liveThread.isAlive() || sqliteThread.isAlive()) {
                 liveThread.join(2000);
-                out.printf("      %5.1f s  transactions=%d  row changes=%d%n", (System.currentTimeMillis() - t0) / 1000.0, live.transactions(), live.rowChanges());
+                out.printf("      %5.1f s  postgres: transactions=%d row changes=%d   sqlite: row changes=%d%n",
+                        (System.currentTimeMillis() - t0) / 1000.0, live.transactions(), live.rowChanges(), liveSqlite.rowChanges());
                 checkDeployables(runner[0]);
             }
             if (live.failure() != null) {
                 throw live.failure();
+            }
+            if (liveSqlite.failure() != null) {
+                throw liveSqlite.failure();
             }
             long lagMs = awaitMatch(config, runner[0], 120);
             out.printf("      target caught up %.2f s after the last change%n", lagMs / 1000.0);

@@ -7,7 +7,6 @@ import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
-import io.tributary.schemas.kafka.ChangeEventWriter;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -15,22 +14,18 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code bin/tributary capture-sqlite --config FILE [--source NAME]}: captures the SQLite sources of the
- * pipeline file (all of them, or the one named) into their per-table topics. For now this is a consistent
- * snapshot ({@link SqliteSnapshot}); the process exits 0 once every source's snapshot is acknowledged.
+ * pipeline file (all of them, or the one named) into their per-table topics with a WAL tailer each
+ * ({@link SqliteTailer}): a snapshot at an exact WAL position, then every committed change.
  */
 public final class SqliteCaptureApp implements Deployable {
-    private static final Logger log = LoggerFactory.getLogger(SqliteCaptureApp.class);
     private final PipelineConfig config;
     private final List<PipelineConfig.Source> sources;
     private final MeterRegistry metrics;
-    private volatile boolean done;
-    private volatile boolean failed;
-    private Thread worker;
+    private final List<SqliteTailer> tailers = new java.util.ArrayList<>();
+    private final List<Thread> threads = new java.util.ArrayList<>();
 
     SqliteCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
         this.config = config;
@@ -63,6 +58,12 @@ public final class SqliteCaptureApp implements Deployable {
             return;
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + s.sqlite().path() + "?mode=ro")) {
+            try (var st = c.createStatement(); var rs = st.executeQuery("PRAGMA journal_mode")) {
+                if (rs.next() && !"wal".equalsIgnoreCase(rs.getString(1))) {
+                    preflight.problem(key, "'" + s.sqlite().path() + "' is in journal mode " + rs.getString(1) + ", not WAL",
+                            "the application must use PRAGMA journal_mode = WAL (it is persistent: run it once)");
+                }
+            }
             for (TableRef t : s.tables()) {
                 if (!SqliteTables.exists(c, t.table())) {
                     preflight.problem("sources[" + s.name() + "].tables", "table '" + t.table() + "' does not exist in " + s.sqlite().path(),
@@ -76,42 +77,38 @@ public final class SqliteCaptureApp implements Deployable {
 
     @Override
     public void start() {
-        List<String> topics = sources.stream().flatMap(s -> s.tables().stream()).map(TableRef::topic).toList();
-        KafkaSetup.ensureTopics(config.kafka(), topics);
-        worker = new Thread(() -> {
-            try (ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), new SchemaRegistryClient(config.registry().url()), metrics)) {
-                for (PipelineConfig.Source s : sources) {
-                    long rows = SqliteSnapshot.run(s, writer);
-                    log.info("snapshot acknowledged source={} rows={}", s.name(), rows);
-                }
-                done = true;
-            } catch (Exception e) {
-                log.error("capture-sqlite failed: {}", e.getMessage(), e);
-                failed = true;
-            }
-        }, "capture-sqlite");
-        worker.start();
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        for (PipelineConfig.Source s : sources) {
+            List<String> topics = new java.util.ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
+            topics.add(TailPosition.topic(s.name()));
+            KafkaSetup.ensureTopics(config.kafka(), topics);
+            SqliteTailer tailer = new SqliteTailer(config.kafka(), s, registry, metrics);
+            Thread t = new Thread(tailer, "capture-sqlite-" + s.name());
+            tailers.add(tailer);
+            threads.add(t);
+            t.start();
+        }
     }
 
     @Override
     public boolean ready() {
-        return worker != null && !failed;
+        return !tailers.isEmpty() && tailers.stream().allMatch(SqliteTailer::streaming) && alive();
     }
 
     @Override
     public boolean alive() {
-        return !failed;
-    }
-
-    @Override
-    public boolean finished() {
-        return done;
+        return tailers.stream().allMatch(t -> t.failure() == null);
     }
 
     @Override
     public void close() {
-        if (worker != null) {
-            worker.interrupt();
+        tailers.forEach(SqliteTailer::close);
+        for (Thread t : threads) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
