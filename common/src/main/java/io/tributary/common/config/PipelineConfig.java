@@ -28,7 +28,11 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
         }
     }
 
-    public record Sqlite(Path path, Duration pollInterval) {
+    /** @param walLimitMb past this WAL size the tailer lets SQLite restart the WAL (a brief quiet window) */
+    public record Sqlite(Path path, Duration pollInterval, int walLimitMb) {
+        public Sqlite(Path path, Duration pollInterval) {
+            this(path, pollInterval, 64);
+        }
     }
 
     public record Postgres(String url, String user, Secret password, String slot, String publication) {

@@ -165,10 +165,11 @@ public final class PipelineConfigLoader {
     }
 
     private PipelineConfig.Sqlite readSqlite(JsonNode n, String at) {
-        known(n, at, "path", "poll-interval");
+        known(n, at, "path", "poll-interval", "wal-limit-mb");
         String path = required(n, at, "path", "the path of the application's SQLite database file");
         Duration poll = duration(n, at, "poll-interval", Duration.ofMillis(100));
-        return new PipelineConfig.Sqlite(path == null ? null : Path.of(path), poll);
+        int walLimit = integer(n, at, "wal-limit-mb", 64, 1, 1 << 20);
+        return new PipelineConfig.Sqlite(path == null ? null : Path.of(path), poll, walLimit);
     }
 
     private PipelineConfig.Postgres readPostgres(JsonNode n, String at, String sourceName) {

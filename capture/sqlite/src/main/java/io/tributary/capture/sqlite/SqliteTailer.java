@@ -44,8 +44,7 @@ import org.slf4j.LoggerFactory;
  * an error, counts {@code tributary.capture.gaps}, and takes a new snapshot: a new generation. Never a
  * silent gap.
  *
- * <p>Not yet: bounding the WAL while the tailer pins it (the application's checkpoints can copy frames but
- * not restart the WAL while a pin is held), a marker event that lets sinks drop rows of older generations
+ * <p>Not yet: a marker event that lets sinks drop rows of older generations
  * after a new snapshot, and schema changes beyond ADD COLUMN. Commit timestamps are not in the WAL: events
  * carry the time they were decoded.
  */
@@ -70,6 +69,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private long generation;
     private long epoch;
     private WalPosition lastWal;
+    private int pageSize;
 
     SqliteTailer(PipelineConfig.Kafka kafka, PipelineConfig.Source source, SchemaRegistryClient registry, MeterRegistry metrics) {
         this.kafka = kafka;
@@ -221,6 +221,31 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             txs.addAll(decoder.poll());
             pins.releasePrevious();
         }
+        emit(txs, writer);
+        committedTransactions += txs.size();
+        metrics.counter("tributary.capture.transactions", "source", source.name()).increment(txs.size());
+        if (walInUse() > source.sqlite().walLimitMb() * 1024L * 1024L) {
+            quietWindow(decoder, writer);
+        }
+        return true;
+    }
+
+    /** Bytes of WAL frames in the current generation (the file itself is reused from its start after a restart). */
+    private long walInUse() throws SQLException {
+        if (lastWal == null) {
+            return 0;
+        }
+        if (pageSize == 0) {
+            try (Statement s = schemaConn.createStatement(); ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+                rs.next();
+                pageSize = rs.getInt(1);
+            }
+        }
+        return lastWal.commitFrame() * (pageSize + 24L);
+    }
+
+    /** Writes the events of {@code txs} and the position after them in one Kafka transaction. */
+    private void emit(List<WalTransaction> txs, ChangeEventWriter writer) throws SQLException {
         writer.begin();
         for (WalTransaction tx : txs) {
             if (lastWal != null && !tx.position().sameGeneration(lastWal)) {
@@ -245,9 +270,53 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             lastWal = tx.position();
         }
         commit(writer, true);
-        committedTransactions += txs.size();
-        metrics.counter("tributary.capture.transactions", "source", source.name()).increment(txs.size());
-        return true;
+    }
+
+    private long walBytes() throws IOException {
+        Path wal = database.resolveSibling(database.getFileName() + "-wal");
+        return java.nio.file.Files.exists(wal) ? java.nio.file.Files.size(wal) : 0;
+    }
+
+    /**
+     * Keeps the WAL bounded although the pins stop SQLite from restarting it: first a PASSIVE checkpoint of
+     * ours copies everything up to the held mark (writers go on); then, with writers held off for a moment
+     * (BEGIN IMMEDIATE), the last transactions are decoded and committed, the pins released, and the small
+     * rest checkpointed. The application's next write then restarts the WAL from its start, and the decoder
+     * follows into the new generation. Writers wait only for the Kafka commit and that small checkpoint.
+     */
+    private void quietWindow(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
+        checkpoint();
+        long t0;
+        try (Statement s = lock.createStatement()) {
+            try {
+                s.execute("BEGIN IMMEDIATE");
+                t0 = System.nanoTime(); // writers are held from here
+            } catch (SQLException busy) {
+                // the application holds the write lock (a long transaction or its own checkpoint): not now,
+                // the next poll tries again; nothing was changed
+                log.debug("WAL quiet window postponed source={} reason={}", source.name(), busy.getMessage());
+                return;
+            }
+            try {
+                List<WalTransaction> rest = decoder.poll();
+                if (!rest.isEmpty()) {
+                    emit(rest, writer);
+                }
+                pins.releaseAll();
+                checkpoint();
+            } finally {
+                s.execute("ROLLBACK");
+                pins.holdNext();
+            }
+        }
+        metrics.timer("tributary.capture.quiet.window", "source", source.name()).record(java.time.Duration.ofNanos(System.nanoTime() - t0));
+        log.info("WAL quiet window source={} writers_held_ms={} wal_file_bytes={}", source.name(), (System.nanoTime() - t0) / 1_000_000, walBytes());
+    }
+
+    private void checkpoint() throws SQLException {
+        try (Statement s = schemaConn.createStatement()) {
+            s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)").close();
+        }
     }
 
     private void commit(ChangeEventWriter writer, boolean snapshotDone) {

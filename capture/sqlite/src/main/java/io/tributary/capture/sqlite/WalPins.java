@@ -51,6 +51,14 @@ final class WalPins implements AutoCloseable {
         }
     }
 
+    /** Ends both read transactions: nothing is pinned until {@link #holdNext()}. */
+    void releaseAll() throws SQLException {
+        for (Connection c : conns) {
+            c.rollback();
+        }
+        current = -1;
+    }
+
     /** The connection whose read transaction is held now. */
     Connection held() {
         return conns[current];

@@ -84,14 +84,28 @@ class SqliteTailerIT {
         run(true);
     }
 
+    /** The quiet window runs and the replay stays exact across the WAL restarts it allows. */
+    @Test
+    void theTailerLetsSqliteRestartTheWalPastItsLimit() throws Exception {
+        SimpleMeterRegistry metrics = run(false, 1, "auto");
+        io.micrometer.core.instrument.Timer quiet = metrics.find("tributary.capture.quiet.window").timer();
+        assertTrue(quiet != null && quiet.count() > 0, "the tailer let SQLite restart the WAL");
+        System.out.printf("WAL quiet windows: %d, writers held at most %.1f ms%n", quiet.count(), quiet.max(java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+
     private void run(boolean restart) throws Exception {
+        run(restart, 64, "checkpoint");
+    }
+
+    /** {@code writerMode}: checkpoint (explicit checkpoints in all four modes) or auto (SQLite's auto-checkpoint only). */
+    private SimpleMeterRegistry run(boolean restart, int walLimitMb, String writerMode) throws Exception {
         Connection appConnection = null;
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         String name = (restart ? "resume" : "tail") + Long.toHexString(System.nanoTime());
         Path db = dir.resolve("app.db");
         assertEquals(0, writer(db, 1, 300, true).waitFor(), () -> "initial writer failed: " + read(dir.resolve("writer-1.log")));
         List<TableRef> refs = TABLES.stream().map(t -> new TableRef(name, "main", t)).toList();
-        PipelineConfig.Source source = new PipelineConfig.Source(name, new PipelineConfig.Sqlite(db, Duration.ofMillis(20)), null, refs);
+        PipelineConfig.Source source = new PipelineConfig.Source(name, new PipelineConfig.Sqlite(db, Duration.ofMillis(20), walLimitMb), null, refs);
         List<String> topics = new ArrayList<>(refs.stream().map(TableRef::topic).toList());
         topics.add(TailPosition.topic(name));
         KafkaSetup.ensureTopics(kafka(), topics);
@@ -131,7 +145,13 @@ class SqliteTailerIT {
                 Thread.sleep(5); // the application's checkpoints below may only run once a tailer pins the WAL again
             }
         }
-        Process w = writer(db, 3, 4000, false);
+        Process w = writer(db, 3, 4000, false, writerMode);
+        long maxWal = 0;
+        Path walFile = dir.resolve("app.db-wal");
+        while (w.isAlive()) {
+            maxWal = Math.max(maxWal, java.nio.file.Files.exists(walFile) ? java.nio.file.Files.size(walFile) : 0);
+            Thread.sleep(10);
+        }
         assertEquals(0, w.waitFor(), () -> "writer failed: " + read(dir.resolve("writer-3.log")));
 
         Map<String, TableSchema> schemas = new HashMap<>();
@@ -155,6 +175,9 @@ class SqliteTailerIT {
         for (TableRef r : refs) {
             assertEquals(expected.get(r.table()), replayed.get(r.table()), "replay of " + r.topic() + " equals SELECT *");
         }
+        // a figure, not an assertion: how far the WAL grew, against the limit the tailer keeps it to when it can
+        System.out.printf("WAL file at most %,d bytes with a limit of %d MiB%n", maxWal, walLimitMb);
+        return metrics;
     }
 
     /** Reads the topics (read_committed) until the replay equals {@code expected} or 90 s pass; checks images and positions. */

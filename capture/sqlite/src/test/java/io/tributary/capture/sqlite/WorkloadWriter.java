@@ -13,8 +13,9 @@ import java.util.Random;
  * extremes, whole-number REALs, BLOBs, TEXT large enough to overflow), an INTEGER PRIMARY KEY table and a
  * WITHOUT ROWID table, checkpointing now and then in all four modes, with SQLite's default auto-checkpoint.
  *
- * <p>Usage: {@code WorkloadWriter DB SEED OPERATIONS create|checkpoint|nocheckpoint}: {@code nocheckpoint} turns
- * auto-checkpoint off and never checkpoints.
+ * <p>Usage: {@code WorkloadWriter DB SEED OPERATIONS create|checkpoint|auto|nocheckpoint}: {@code checkpoint}
+ * also checkpoints explicitly in random modes, {@code auto} leaves it to SQLite's auto-checkpoint, and
+ * {@code nocheckpoint} turns auto-checkpoint off and never checkpoints.
  */
 public final class WorkloadWriter {
     static final String[] SCHEMA = {
