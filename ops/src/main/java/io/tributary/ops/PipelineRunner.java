@@ -5,20 +5,22 @@ import io.tributary.capture.sqlite.SqliteCaptureApp;
 import io.tributary.sink.SinkApp;
 import io.tributary.transform.TransformApp;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs the four deployables of a pipeline file side by side in this JVM, each exactly as its own
- * {@code main} would (same config checks, endpoints and shutdown), for the demo and the end-to-end test.
+ * {@code main} would (same config checks, endpoints and shutdown), for the demo and the end-to-end tests.
+ * One deployable can be stopped and started again, as an operator would restart a process.
  */
 public final class PipelineRunner implements AutoCloseable {
     private interface Entry {
         int run(String[] args, CountDownLatch stop);
+    }
+
+    private record Running(CountDownLatch stop, Thread thread, AtomicInteger code) {
     }
 
     private static final Map<String, Entry> DEPLOYABLES = new LinkedHashMap<>();
@@ -30,39 +32,57 @@ public final class PipelineRunner implements AutoCloseable {
         DEPLOYABLES.put("sink", SinkApp::run);
     }
 
-    private final CountDownLatch stop = new CountDownLatch(1);
-    private final List<Thread> threads = new ArrayList<>();
-    private final Map<String, AtomicInteger> exitCodes = new LinkedHashMap<>();
+    private final String[] args;
+    private final Map<String, Running> running = new LinkedHashMap<>();
 
-    public PipelineRunner(Path pipelineFile) {
-        String[] args = {"--config", pipelineFile.toString()};
-        DEPLOYABLES.forEach((name, entry) -> {
-            AtomicInteger code = new AtomicInteger(-1);
-            exitCodes.put(name, code);
-            Thread t = new Thread(() -> code.set(entry.run(args, stop)), "deployable-" + name);
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
-        });
+    /** Starts the deployables the file has work for (a capture only for its kind of source). */
+    public PipelineRunner(Path pipelineFile) throws io.tributary.common.config.ConfigException {
+        this.args = new String[] {"--config", pipelineFile.toString()};
+        var config = io.tributary.common.config.PipelineConfigLoader.load(pipelineFile);
+        boolean sqlite = config.sources().stream().anyMatch(io.tributary.common.config.PipelineConfig.Source::isSqlite);
+        boolean postgres = config.sources().stream().anyMatch(src -> !src.isSqlite());
+        DEPLOYABLES.keySet().stream()
+                .filter(name -> !name.equals("capture-sqlite") || sqlite)
+                .filter(name -> !name.equals("capture-postgres") || postgres)
+                .forEach(this::start);
+    }
+
+    /** Starts {@code name} (again). */
+    public synchronized void start(String name) {
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread t = new Thread(() -> code.set(DEPLOYABLES.get(name).run(args, stop)), "deployable-" + name);
+        t.setDaemon(true);
+        running.put(name, new Running(stop, t, code));
+        t.start();
+    }
+
+    /** Stops {@code name} as SIGTERM would, and waits for it. */
+    public synchronized void stop(String name) throws InterruptedException {
+        Running r = running.get(name);
+        r.stop.countDown();
+        r.thread.join(60_000);
     }
 
     /** Exit codes of the deployables that have ended (-1 while running). A code other than 0 is a failure. */
-    public Map<String, Integer> exitCodes() {
+    public synchronized Map<String, Integer> exitCodes() {
         Map<String, Integer> m = new LinkedHashMap<>();
-        exitCodes.forEach((k, v) -> m.put(k, v.get()));
+        running.forEach((k, v) -> m.put(k, v.code.get()));
         return m;
     }
 
     /** The first deployable that ended with a non-zero code, or null. */
-    public String failed() {
-        return exitCodes.entrySet().stream().filter(e -> e.getValue().get() > 0).map(Map.Entry::getKey).findFirst().orElse(null);
+    public synchronized String failed() {
+        return running.entrySet().stream().filter(e -> e.getValue().code.get() > 0).map(Map.Entry::getKey).findFirst().orElse(null);
     }
 
     @Override
-    public void close() throws InterruptedException {
-        stop.countDown();
-        for (Thread t : threads) {
-            t.join(60_000);
+    public synchronized void close() throws InterruptedException {
+        for (String name : running.keySet()) {
+            running.get(name).stop.countDown();
+        }
+        for (Running r : running.values()) {
+            r.thread.join(60_000);
         }
     }
 }

@@ -70,6 +70,7 @@ public final class SinkApp implements Deployable {
         for (PipelineConfig.Service s : services) {
             ServiceSink sink = new ServiceSink(config, s, registry, metrics);
             KafkaSetup.ensureTopics(config.kafka(), sink.topics());
+            KafkaSetup.ensureTopics(config.kafka(), sink.generationTopics());
             KafkaSetup.ensureTopics(config.kafka(), List.of(ServiceSink.deadLetterTopic(s)), KafkaSetup.DEAD_LETTER_TOPIC);
             Thread t = new Thread(sink, "sink-" + s.name());
             sinks.add(sink);

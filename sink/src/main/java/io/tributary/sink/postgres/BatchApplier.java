@@ -41,6 +41,10 @@ final class BatchApplier implements AutoCloseable {
     record DeadLetter(SinkEvent event, String reason) {
     }
 
+    /** A new snapshot generation of one (target) table; see {@link TargetTables#newGeneration}. */
+    record GenerationMarker(String table, long generation) {
+    }
+
     /** What one batch did; {@code applied} counts events written or found already applied (older than the target). */
     record Outcome(int applied, List<DeadLetter> deadLetters, int parked, int quarantined, Set<String> tables) {
     }
@@ -57,8 +61,16 @@ final class BatchApplier implements AutoCloseable {
     }
 
     Outcome apply(List<SinkEvent> fresh) throws SQLException {
+        return apply(fresh, List.of());
+    }
+
+    /** Applies the markers, then the events, in one transaction. */
+    Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
+            for (GenerationMarker m : markers) {
+                TargetTables.newGeneration(db, m.table(), m.generation());
+            }
             Outcome o = applyInTransaction(fresh);
             db.commit();
             return o;

@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import io.tributary.schemas.registry.RegistryException;
+import io.tributary.schemas.kafka.Topics;
 import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -46,6 +47,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final PipelineConfig config;
     private final PipelineConfig.Service service;
     private final EventDecoder decoder;
+    private final io.tributary.schemas.registry.AvroSerde markerSerde;
     private final MeterRegistry metrics;
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
     private final BatchApplier applier;
@@ -57,6 +59,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.config = config;
         this.service = service;
         this.decoder = new EventDecoder(registry);
+        this.markerSerde = new io.tributary.schemas.registry.AvroSerde(registry, false);
         this.metrics = metrics;
         this.applier = new BatchApplier(service, decoder);
     }
@@ -67,6 +70,13 @@ public final class ServiceSink implements Runnable, AutoCloseable {
 
     public List<String> topics() {
         return service.tables().stream().map(t -> service.name() + "." + t.table()).toList();
+    }
+
+    /** The generation-marker topics of the SQLite sources this service owns tables of. */
+    public List<String> generationTopics() {
+        return service.tables().stream().map(io.tributary.common.config.TableRef::source).distinct()
+                .filter(src -> config.source(src).map(PipelineConfig.Source::isSqlite).orElse(false))
+                .map(Topics::generations).toList();
     }
 
     public boolean ready() {
@@ -87,7 +97,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         props.put("max.poll.records", 10_000);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(KafkaSetup.producer(config.kafka()), new ByteArraySerializer(), new ByteArraySerializer())) {
-            consumer.subscribe(topics());
+            List<String> subscribed = new ArrayList<>(topics());
+            subscribed.addAll(generationTopics());
+            consumer.subscribe(subscribed);
             long lastParkedRetry = 0;
             while (running) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
@@ -106,8 +118,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                     }
                 }
                 List<Undecodable> undecodable = new ArrayList<>();
-                List<SinkEvent> events = retrying(() -> decode(batch, undecodable), consumer);
-                BatchApplier.Outcome outcome = events == null ? null : retrying(() -> applier.apply(events), consumer);
+                List<BatchApplier.GenerationMarker> markers = new ArrayList<>();
+                List<SinkEvent> events = retrying(() -> decode(batch, undecodable, markers), consumer);
+                BatchApplier.Outcome outcome = events == null ? null : retrying(() -> applier.apply(events, markers), consumer);
                 if (outcome == null) {
                     break; // stopping
                 }
@@ -147,14 +160,20 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     }
 
     /** Decodes a batch; records that cannot be decoded are collected, but an unreachable registry is thrown (retriable). */
-    private List<SinkEvent> decode(ConsumerRecords<byte[], byte[]> batch, List<Undecodable> undecodable) {
+    private List<SinkEvent> decode(ConsumerRecords<byte[], byte[]> batch, List<Undecodable> undecodable,
+                                   List<BatchApplier.GenerationMarker> markers) {
         undecodable.clear();
+        markers.clear();
         List<SinkEvent> out = new ArrayList<>(batch.count());
         for (ConsumerRecord<byte[], byte[]> r : batch) {
             if (r.value() == null) {
                 continue; // a tombstone: the delete event before it already did the work
             }
             try {
+                if (r.topic().startsWith(Topics.generations(""))) {
+                    marker(r).ifPresent(markers::add);
+                    continue;
+                }
                 out.add(decoder.decode(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null));
             } catch (RuntimeException e) {
                 if (retriableRegistry(e)) {
@@ -164,6 +183,15 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** A generation marker for a table this service owns (markers of the source's other tables are not ours). */
+    private java.util.Optional<BatchApplier.GenerationMarker> marker(ConsumerRecord<byte[], byte[]> r) {
+        org.apache.avro.generic.GenericRecord v = markerSerde.deserialize(r.topic(), r.value());
+        String source = v.get("source").toString();
+        String table = v.get("table").toString();
+        boolean owned = service.tables().stream().anyMatch(t -> t.source().equals(source) && t.table().equals(table));
+        return owned ? java.util.Optional.of(new BatchApplier.GenerationMarker(table, (Long) v.get("generation"))) : java.util.Optional.empty();
     }
 
     private static boolean retriableRegistry(Throwable e) {

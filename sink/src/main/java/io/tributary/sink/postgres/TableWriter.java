@@ -55,7 +55,8 @@ final class TableWriter {
         List<Column> cols = schema.columns();
         String s = "s.";
         String pos = "ARRAY[s._p0, s._p1, s._p2, s._p3]";
-        String notDeleted = "NOT EXISTS (SELECT 1 FROM " + tombstones + " d WHERE " + keyMatch("d.", s) + " AND d._tributary_pos >= " + pos + ")";
+        String notDeleted = "NOT EXISTS (SELECT 1 FROM " + tombstones + " d WHERE " + keyMatch("d.", s) + " AND d._tributary_pos >= " + pos + ")"
+                + " AND " + current("s.");
         String set = cols.stream().filter(col -> !schema.primaryKey().contains(col.name()) && !unchanged.contains(col.name()))
                 .map(col -> PgTypes.quote(col.name()) + " = " + (unchanged.isEmpty() ? "EXCLUDED." : s) + PgTypes.quote(col.name()))
                 .collect(Collectors.joining(", "));
@@ -102,7 +103,7 @@ final class TableWriter {
         String s = "s.";
         String pos = "ARRAY[s._p0, s._p1, s._p2, s._p3]";
         String remember = "INSERT INTO " + tombstones + " AS d (" + names(keys, "") + ", " + TargetTables.POSITION + ") SELECT "
-                + names(keys, s) + ", " + pos + " FROM " + unnest(keys) + " ON CONFLICT (" + names(keys, "") + ") DO UPDATE SET "
+                + names(keys, s) + ", " + pos + " FROM " + unnest(keys) + " WHERE " + current(s) + " ON CONFLICT (" + names(keys, "") + ") DO UPDATE SET "
                 + TargetTables.POSITION + " = EXCLUDED." + TargetTables.POSITION + " WHERE d." + TargetTables.POSITION + " < EXCLUDED." + TargetTables.POSITION;
         String apply = options.softDelete()
                 ? "UPDATE " + table + " AS t SET " + TargetTables.DELETED + " = true, " + TargetTables.POSITION + " = " + pos
@@ -140,6 +141,12 @@ final class TableWriter {
                 return rs.next();
             }
         }
+    }
+
+    /** The event's generation is not older than the table's floor (see {@link TargetTables#newGeneration}). */
+    private String current(String s) {
+        return s + "_p0 >= COALESCE((SELECT generation FROM " + TargetTables.FLOOR + " WHERE table_name = '"
+                + schema.table().table().replace("'", "''") + "'), -9223372036854775808)";
     }
 
     private String guard(String incoming) {

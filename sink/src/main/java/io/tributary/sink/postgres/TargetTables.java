@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class TargetTables {
     static final String POSITION = "_tributary_pos";
     static final String DELETED = "_tributary_deleted";
+    /** Per table, the oldest generation still valid (SQLite sources, after a new snapshot): older events are refused. */
+    static final String FLOOR = "_tributary_floor";
     private static final Logger log = LoggerFactory.getLogger(TargetTables.class);
     /** Lossless widenings a migration-owned table may use: source type -> acceptable target types. */
     private static final Map<String, Set<String>> WIDER = Map.of(
@@ -62,6 +64,7 @@ final class TargetTables {
     /** The shared side tables for parked and quarantined events. */
     static void ensureShared(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL)");
             for (String t : List.of("_tributary_parked", "_tributary_quarantine")) {
                 s.execute("CREATE TABLE IF NOT EXISTS " + t + " (id bigserial PRIMARY KEY, table_name text NOT NULL, topic text NOT NULL, "
                         + "kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, record_key bytea, record_value bytea NOT NULL, "
@@ -218,6 +221,31 @@ final class TargetTables {
 
     private static String pk(TableSchema t) {
         return t.primaryKey().stream().map(PgTypes::quote).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * A new snapshot generation {@code generation} of {@code table}: rows and remembered deletes of older
+     * generations go (the new snapshot brings again every row that still exists), and older events are
+     * refused from now on. Never lowers the floor.
+     */
+    static void newGeneration(Connection c, String table, long generation) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + FLOOR + " VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE "
+                + "SET generation = GREATEST(" + FLOOR + ".generation, EXCLUDED.generation)")) {
+            ps.setString(1, table);
+            ps.setLong(2, generation);
+            ps.executeUpdate();
+        }
+        if (!columns(c, table).isEmpty()) {
+            for (String t : List.of(table, tombstoneTable(table))) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + PgTypes.quote(t) + " WHERE " + POSITION + "[1] < ?")) {
+                    ps.setLong(1, generation);
+                    int n = ps.executeUpdate();
+                    if (n > 0 && t.equals(table)) {
+                        log.info("dropped rows of older generations table={} generation={} rows={}", table, generation, n);
+                    }
+                }
+            }
+        }
     }
 
     /**

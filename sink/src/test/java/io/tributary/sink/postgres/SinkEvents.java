@@ -51,7 +51,11 @@ final class SinkEvents {
     }
 
     SinkEvent event(TableSchema t, Op op, Map<String, Object> before, Map<String, Object> after, long pos, List<String> unchanged) {
-        ChangeEvent e = new ChangeEvent(t, op, before, after, Position.of(0, pos, pos, 0), 1_700_000_000_000L, "false",
+        return event(t, op, before, after, Position.of(0, pos, pos, 0), unchanged);
+    }
+
+    SinkEvent event(TableSchema t, Op op, Map<String, Object> before, Map<String, Object> after, Position position, List<String> unchanged) {
+        ChangeEvent e = new ChangeEvent(t, op, before, after, position, 1_700_000_000_000L, "false",
                 "postgresql", "db", null, null, unchanged);
         String topic = "svc." + t.table().table();
         return decoder.decode(topic, 0, offset++, keys.serialize(topic, Envelope.key(e)), values.serialize(topic, Envelope.value(e)), null);

@@ -81,6 +81,7 @@ public final class SqliteCaptureApp implements Deployable {
         for (PipelineConfig.Source s : sources) {
             List<String> topics = new java.util.ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
             topics.add(TailPosition.topic(s.name()));
+            topics.add(TailPosition.generationTopic(s.name()));
             KafkaSetup.ensureTopics(config.kafka(), topics);
             SqliteTailer tailer = new SqliteTailer(config.kafka(), s, registry, metrics);
             Thread t = new Thread(tailer, "capture-sqlite-" + s.name());

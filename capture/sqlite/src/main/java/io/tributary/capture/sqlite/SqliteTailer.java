@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * an error, counts {@code tributary.capture.gaps}, and takes a new snapshot: a new generation. Never a
  * silent gap.
  *
- * <p>Not yet: a marker event that lets sinks drop rows of older generations
- * after a new snapshot, and schema changes beyond ADD COLUMN. Commit timestamps are not in the WAL: events
+ * <p>Every snapshot ends with a generation marker per table ({@link TailPosition#generationTopic}), so
+ * that sinks drop rows of older generations the new snapshot did not bring again: the target stays exact
+ * across a gap. Not yet: schema changes beyond ADD COLUMN. Commit timestamps are not in the WAL: events
  * carry the time they were decoded.
  */
 final class SqliteTailer implements Runnable, AutoCloseable {
@@ -101,7 +102,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             schemaConn = open();
             WalDecoder decoder = resume(TailPosition.latest(kafka, registry, source.name()));
             if (decoder == null) {
-                decoder = snapshot(writer, 0);
+                decoder = snapshot(writer, generation); // the stored generation, if any: the new one must be newer
             }
             streaming = true;
             int failedInARow = 0;
@@ -141,7 +142,10 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             return null;
         }
         if (!stored.snapshotDone() || stored.wal() == null) {
-            log.warn("stored position cannot be resumed source={} position={}; taking a new snapshot", source.name(), stored);
+            metrics.counter("tributary.capture.gaps", "source", source.name()).increment();
+            log.error("cannot prove continuity since the stored position source={} position={} reason={}; taking a new snapshot (new generation)",
+                    source.name(), stored, stored.snapshotDone() ? "the WAL was empty at the last position" : "the last snapshot did not finish");
+            generation = stored.generation();
             return null;
         }
         pins.holdNext();
@@ -202,6 +206,10 @@ final class SqliteTailer implements Runnable, AutoCloseable {
                     }
                 }
             }
+        }
+        for (TableRef t : source.tables()) {
+            writer.send(TailPosition.generationTopic(source.name()), TailPosition.markerKey(t.table()),
+                    TailPosition.marker(source.name(), t.table(), generation));
         }
         commit(writer, true);
         log.info("snapshot committed source={} generation={} rows={} wal={}", source.name(), generation, n, lastWal);

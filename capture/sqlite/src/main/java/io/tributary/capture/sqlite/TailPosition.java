@@ -35,6 +35,29 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
         return "tributary.positions." + source;
     }
 
+    /** See {@link io.tributary.schemas.kafka.Topics#generations}. */
+    static String generationTopic(String source) {
+        return io.tributary.schemas.kafka.Topics.generations(source);
+    }
+
+    static final Schema MARKER_KEY = SchemaBuilder.record("GenerationKey").namespace("io.tributary").fields().requiredString("table").endRecord();
+    static final Schema MARKER = SchemaBuilder.record("Generation").namespace("io.tributary").fields()
+            .requiredString("source").requiredString("table").requiredLong("generation").endRecord();
+
+    static GenericRecord markerKey(String table) {
+        GenericData.Record k = new GenericData.Record(MARKER_KEY);
+        k.put("table", table);
+        return k;
+    }
+
+    static GenericRecord marker(String source, String table, long generation) {
+        GenericData.Record v = new GenericData.Record(MARKER);
+        v.put("source", source);
+        v.put("table", table);
+        v.put("generation", generation);
+        return v;
+    }
+
     GenericRecord toValue() {
         GenericData.Record r = new GenericData.Record(VALUE);
         r.put("generation", generation);

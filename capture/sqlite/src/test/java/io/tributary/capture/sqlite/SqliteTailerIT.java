@@ -108,6 +108,7 @@ class SqliteTailerIT {
         PipelineConfig.Source source = new PipelineConfig.Source(name, new PipelineConfig.Sqlite(db, Duration.ofMillis(20), walLimitMb), null, refs);
         List<String> topics = new ArrayList<>(refs.stream().map(TableRef::topic).toList());
         topics.add(TailPosition.topic(name));
+        topics.add(TailPosition.generationTopic(name));
         KafkaSetup.ensureTopics(kafka(), topics);
 
         SqliteTailer first = tailer(source, metrics);
