@@ -66,6 +66,14 @@ public final class SchemaRegistryClient {
         return s;
     }
 
+    /** The version numbers registered under {@code subject}, oldest first. */
+    public java.util.List<Integer> versions(String subject) {
+        JsonNode r = call("GET", "/subjects/" + enc(subject) + "/versions", null, "list versions of subject '" + subject + "'");
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        r.forEach(v -> out.add(v.asInt()));
+        return out;
+    }
+
     /** Whether {@code schema} may be registered under {@code subject} given its compatibility level. */
     public boolean isCompatible(String subject, Schema schema) {
         JsonNode r = call("POST", "/compatibility/subjects/" + enc(subject) + "/versions/latest", schemaBody(schema),
