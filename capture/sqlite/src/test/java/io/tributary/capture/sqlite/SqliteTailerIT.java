@@ -141,6 +141,74 @@ class SqliteTailerIT {
         assertNull(tailer.failure());
     }
 
+    /**
+     * kill -9 of the capture process (a real {@code capture-sqlite} deployable in its own JVM) at random
+     * moments while the application keeps writing: after each restart it resumes from the position stored
+     * with its events, and the topic replays to exactly the database with positions that only grow (a
+     * repeated or lost event would break one or the other).
+     */
+    @Test
+    void killDashNineOfTheCaptureLosesAndRepeatsNothing() throws Exception {
+        String name = "kill" + Long.toHexString(System.nanoTime());
+        Path db = dir.resolve("app.db");
+        assertEquals(0, writer(db, 7, 200, true).waitFor(), () -> "initial writer failed: " + read(dir.resolve("writer-7.log")));
+        List<TableRef> refs = TABLES.stream().map(t -> new TableRef(name, "main", t)).toList();
+        Path pipeline = dir.resolve("pipeline.yaml");
+        java.nio.file.Files.writeString(pipeline, """
+                kafka: { bootstrap: "%s" }
+                registry: { url: "%s" }
+                sources:
+                  - name: %s
+                    sqlite: { path: "%s", poll-interval: 20ms }
+                    tables: [items, accounts, tags]
+                services:
+                  - name: unused
+                    target: { url: "jdbc:postgresql://127.0.0.1:1/unused", user: nobody }
+                    tables: [%s.main.items, %s.main.accounts, %s.main.tags]
+                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), name, db, name, name, name));
+        List<String> topics = new ArrayList<>(refs.stream().map(TableRef::topic).toList());
+        topics.add(TailPosition.topic(name));
+        topics.add(TailPosition.generationTopic(name));
+        KafkaSetup.ensureTopics(kafka(), topics);
+        // the application keeps a connection open and does not checkpoint: continuity stays provable while no
+        // capture runs (with checkpoints, a restart is a new generation instead; see SqliteGapIT)
+        try (Connection app = DriverManager.getConnection("jdbc:sqlite:" + db); Statement hold = app.createStatement()) {
+            hold.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+            Process w = writer(db, 8, 3000, false, "nocheckpoint");
+            java.util.Random r = new java.util.Random(8);
+            for (int kill = 0; kill < 3 && w.isAlive(); kill++) {
+                Process capture = capture(pipeline, kill);
+                Thread.sleep(1000 + r.nextInt(1500));
+                capture.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no clean Kafka close
+            }
+            Process last = capture(pipeline, 9);
+            assertEquals(0, w.waitFor(), () -> "writer failed: " + read(dir.resolve("writer-8.log")));
+            Map<String, TableSchema> schemas = new HashMap<>();
+            Map<String, Map<String, String>> expected = new HashMap<>();
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                for (TableRef ref : refs) {
+                    schemas.put(ref.table(), SqliteTables.read(c, ref));
+                }
+            }
+            for (TableRef ref : refs) {
+                expected.put(ref.table(), select(db, schemas.get(ref.table())));
+            }
+            Map<String, Map<String, String>> replayed = replayUntilEqual(refs, expected);
+            last.destroy();
+            last.waitFor();
+            for (TableRef ref : refs) {
+                assertEquals(expected.get(ref.table()), replayed.get(ref.table()), "replay of " + ref.topic() + " after three kill -9");
+            }
+            assertTrue(!read(dir.resolve("capture-9.log")).contains("cannot prove continuity"), "resumed without a gap");
+        }
+    }
+
+    private Process capture(Path pipeline, int n) throws Exception {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                SqliteCaptureApp.class.getName(), "--config", pipeline.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("capture-" + n + ".log").toFile()).start();
+    }
+
     /** The quiet window runs and the replay stays exact across the WAL restarts it allows. */
     @Test
     void theTailerLetsSqliteRestartTheWalPastItsLimit() throws Exception {
