@@ -10,9 +10,37 @@ final class Bench {
     private Bench() {
     }
 
+    private static void sqlite(String[] args) throws Exception {
+        int rows = 1_000_000;
+        int rate = 2000;
+        int seconds = 10;
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--rows" -> rows = Integer.parseInt(args[i + 1]);
+                case "--rate" -> rate = Integer.parseInt(args[i + 1]);
+                case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+                default -> {
+                    System.err.println("unknown option " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        Path dir = Files.createTempDirectory("tributary-bench-sqlite-");
+        try (io.tributary.testkit.LocalKafka kafka = io.tributary.testkit.LocalKafka.start(dir.resolve("kafka"));
+             io.tributary.testkit.LocalRegistry registry = io.tributary.testkit.LocalRegistry.start(dir.resolve("registry"))) {
+            System.out.println("capture-sqlite benchmark (seed 001 experiment_metrics shape)");
+            System.out.println(io.tributary.capture.sqlite.SqliteBench.run(kafka.bootstrapServers(), registry.url(), dir, rows, rate, seconds));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("sqlite")) {
+            sqlite(args);
+            return;
+        }
         if (args.length == 0 || !args[0].equals("sink")) {
-            System.err.println("usage: tributary bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]");
+            System.err.println("usage: tributary bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]\n"
+                    + "       tributary bench sqlite [--rows N] [--rate COMMITS_PER_S] [--seconds N]");
             System.exit(2);
         }
         long rows = 1_000_000;

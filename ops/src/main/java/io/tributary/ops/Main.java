@@ -33,6 +33,7 @@ public final class Main {
                           sink             --config FILE [--service NAME]  apply service topics to target databases
                           demo             [--seconds N] [--scale N]        the whole pipeline on local servers
                           bench sink [--rows N] [--updates N] [--pg-url URL] benchmark the sink against raw COPY
+                          bench sqlite [--rows N] [--rate N] [--seconds N]  benchmark the SQLite WAL tailer
                           local up|down                                     start/stop local Kafka, registry, PostgreSQL""");
                 System.exit(2);
             }

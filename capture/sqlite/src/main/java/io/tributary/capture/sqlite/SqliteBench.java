@@ -1,0 +1,152 @@
+package io.tributary.capture.sqlite;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.TableRef;
+import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.schemas.event.Envelope;
+import io.tributary.schemas.registry.AvroSerde;
+import io.tributary.schemas.registry.SchemaRegistryClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * {@code bin/tributary bench sqlite}: the WAL tailer on a seed-001 {@code experiment_metrics} table:
+ * snapshot rows/s, then a writer committing one-row transactions at a fixed rate while the tailer runs:
+ * commit-to-visible latency (the application's commit to the event being readable, read_committed, in
+ * Kafka: decode, Kafka transaction, acknowledgement), how long the writer's commits took (is it blocked
+ * by the tailer?), and how large the WAL file grew.
+ */
+public final class SqliteBench {
+    private SqliteBench() {
+    }
+
+    public static String run(String kafka, String registryUrl, Path dir, int rows, int commitsPerSecond, int seconds) throws Exception {
+        Path db = dir.resolve("bench.db");
+        Files.deleteIfExists(db);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode = WAL");
+            s.execute("CREATE TABLE experiment_metrics (id INTEGER PRIMARY KEY, time DATETIME NOT NULL, experiment_id INTEGER, "
+                    + "metric_name TEXT NOT NULL, metric_value REAL NOT NULL, step INTEGER, committed_ns INTEGER)");
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO experiment_metrics VALUES (?, '2025-01-01 00:00:00.000', ?, 'loss', ?, ?, 0)")) {
+                for (int i = 1; i <= rows; i++) {
+                    ps.setInt(1, i);
+                    ps.setInt(2, i % 100);
+                    ps.setDouble(3, Math.sin(i));
+                    ps.setInt(4, i);
+                    ps.addBatch();
+                    if (i % 10_000 == 0) {
+                        ps.executeBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        }
+        String source = "bench" + Long.toHexString(System.nanoTime());
+        TableRef table = new TableRef(source, "main", "experiment_metrics");
+        PipelineConfig.Kafka k = new PipelineConfig.Kafka(kafka, 1, 1, Map.of());
+        KafkaSetup.ensureTopics(k, List.of(table.topic(), TailPosition.topic(source), TailPosition.generationTopic(source)));
+        SqliteTailer tailer = new SqliteTailer(k, new PipelineConfig.Source(source, new PipelineConfig.Sqlite(db, Duration.ofMillis(5)), null,
+                List.of(table)), new SchemaRegistryClient(registryUrl), new SimpleMeterRegistry());
+        long t0 = System.nanoTime();
+        Thread tt = new Thread(tailer, "bench-tailer");
+        tt.start();
+        while (!tailer.streaming() && tailer.failure() == null) {
+            Thread.sleep(2);
+        }
+        double snapshotSeconds = (System.nanoTime() - t0) / 1e9;
+
+        int n = commitsPerSecond * seconds;
+        long[] commitNanos = new long[n];
+        long[] latency = new long[n];
+        long maxWal = 0;
+        try (KafkaConsumer<GenericRecord, GenericRecord> consumer = consumer(kafka, registryUrl, table.topic());
+             Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 5000");
+            }
+            c.setAutoCommit(false);
+            Thread reader = new Thread(() -> readLatencies(consumer, rows, latency), "bench-reader");
+            reader.start();
+            long start = System.nanoTime();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO experiment_metrics VALUES (?, '2025-01-02 00:00:00.000', 1, 'live', 1.5, ?, ?)")) {
+                for (int i = 0; i < n; i++) {
+                    long due = start + (long) i * 1_000_000_000L / commitsPerSecond;
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                    long before = System.nanoTime();
+                    ps.setInt(1, rows + 1 + i);
+                    ps.setInt(2, i);
+                    ps.setLong(3, before);
+                    ps.executeUpdate();
+                    c.commit();
+                    commitNanos[i] = System.nanoTime() - before;
+                    if (i % 500 == 0) {
+                        Path wal = db.resolveSibling("bench.db-wal");
+                        maxWal = Math.max(maxWal, Files.exists(wal) ? Files.size(wal) : 0);
+                    }
+                }
+            }
+            reader.join(60_000);
+        }
+        tailer.close();
+        tt.join(30_000);
+        return String.format("rows=%d%n  snapshot:                  %6.2f s  %,10.0f rows/s%n"
+                        + "  commit-to-visible latency: p50 %.1f ms  p99 %.1f ms  max %.1f ms  (%d one-row commits at %d/s)%n"
+                        + "  writer commit time:        p50 %.2f ms  p99 %.2f ms  max %.1f ms%n  WAL file at most:          %,d bytes",
+                rows, snapshotSeconds, rows / snapshotSeconds, pct(latency, 50), pct(latency, 99), pct(latency, 100), n, commitsPerSecond,
+                pct(commitNanos, 50), pct(commitNanos, 99), pct(commitNanos, 100), maxWal);
+    }
+
+    private static KafkaConsumer<GenericRecord, GenericRecord> consumer(String kafka, String registryUrl, String topic) {
+        SchemaRegistryClient registry = new SchemaRegistryClient(registryUrl);
+        KafkaConsumer<GenericRecord, GenericRecord> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka, "group.id", "bench-" + topic,
+                "auto.offset.reset", "earliest", "isolation.level", "read_committed"), new AvroSerde(registry, true), new AvroSerde(registry, false));
+        consumer.subscribe(List.of(topic));
+        return consumer;
+    }
+
+    /** Fills {@code latency[i]} (ns) for every live row {@code rows + 1 + i}, until all are seen or 60 s pass. */
+    private static void readLatencies(KafkaConsumer<GenericRecord, GenericRecord> consumer, int rows, long[] latency) {
+        int seen = 0;
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (seen < latency.length && System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<GenericRecord, GenericRecord> r : consumer.poll(Duration.ofMillis(50))) {
+                long now = System.nanoTime();
+                if (r.value() == null) {
+                    continue;
+                }
+                Map<String, Object> after = Envelope.image(r.value(), "after");
+                long id = (Long) after.get("id");
+                if (id > rows && after.get("committed_ns") != null) {
+                    latency[(int) (id - rows - 1)] = now - (Long) after.get("committed_ns");
+                    seen++;
+                }
+            }
+        }
+    }
+
+    private static double pct(long[] nanos, int p) {
+        long[] sorted = Arrays.stream(nanos).filter(x -> x > 0).sorted().toArray();
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int i = Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1);
+        return sorted[Math.max(0, i)] / 1e6;
+    }
+}
