@@ -31,7 +31,7 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     /** @param walLimitMb past this WAL size the tailer lets SQLite restart the WAL (a brief quiet window) */
     public record Sqlite(Path path, Duration pollInterval, int walLimitMb) {
         public Sqlite(Path path, Duration pollInterval) {
-            this(path, pollInterval, 64);
+            this(path, pollInterval, 32);
         }
     }
 

@@ -168,7 +168,7 @@ public final class PipelineConfigLoader {
         known(n, at, "path", "poll-interval", "wal-limit-mb");
         String path = required(n, at, "path", "the path of the application's SQLite database file");
         Duration poll = duration(n, at, "poll-interval", Duration.ofMillis(100));
-        int walLimit = integer(n, at, "wal-limit-mb", 64, 1, 1 << 20);
+        int walLimit = integer(n, at, "wal-limit-mb", 32, 1, 1 << 20);
         return new PipelineConfig.Sqlite(path == null ? null : Path.of(path), poll, walLimit);
     }
 

@@ -55,6 +55,8 @@ public final class SqliteBench {
                 ps.executeBatch();
             }
             c.commit();
+            c.setAutoCommit(true);
+            s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)").close(); // the load's own WAL is not the tailer's doing
         }
         String source = "bench" + Long.toHexString(System.nanoTime());
         TableRef table = new TableRef(source, "main", "experiment_metrics");

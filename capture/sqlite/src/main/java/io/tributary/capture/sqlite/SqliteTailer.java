@@ -220,6 +220,9 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private boolean stream(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
         List<WalTransaction> txs = new ArrayList<>(decoder.poll());
         if (txs.isEmpty()) {
+            if (walInUse() > source.sqlite().walLimitMb() * 1024L * 1024L) {
+                quietWindow(decoder, writer); // a quiet moment is the best time: nobody waits for the lock
+            }
             return false;
         }
         if (!decoder.fullyCheckpointed()) {
