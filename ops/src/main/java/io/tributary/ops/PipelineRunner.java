@@ -4,7 +4,11 @@ import io.tributary.capture.postgres.PostgresCaptureApp;
 import io.tributary.capture.sqlite.SqliteCaptureApp;
 import io.tributary.sink.SinkApp;
 import io.tributary.transform.TransformApp;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.ops.reconcile.Reconciler;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -74,6 +78,27 @@ public final class PipelineRunner implements AutoCloseable {
     /** The first deployable that ended with a non-zero code, or null. */
     public synchronized String failed() {
         return running.entrySet().stream().filter(e -> e.getValue().code.get() > 0).map(Map.Entry::getKey).findFirst().orElse(null);
+    }
+
+    /**
+     * Waits until every owned table matches its source (rows and checksum), re-reconciling every 300 ms, for at
+     * most {@code timeout}; returns the last reports (check {@code matches()}). Throws as soon as a deployable
+     * has stopped with an error.
+     */
+    public List<Reconciler.TableReport> awaitMatch(PipelineConfig config, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Reconciler.TableReport> last;
+        while (true) {
+            String failed = failed();
+            if (failed != null) {
+                throw new IllegalStateException("deployable " + failed + " stopped with exit code " + exitCodes().get(failed) + "; see its log");
+            }
+            last = Reconciler.reconcile(config);
+            if (last.stream().allMatch(Reconciler.TableReport::matches) || System.nanoTime() > deadline) {
+                return last;
+            }
+            Thread.sleep(300);
+        }
     }
 
     @Override

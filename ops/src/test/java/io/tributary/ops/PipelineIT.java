@@ -18,6 +18,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -176,17 +177,8 @@ class PipelineIT {
     }
 
     private static void awaitMatch(PipelineConfig config, PipelineRunner runner) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        List<Reconciler.TableReport> last = List.of();
-        while (System.currentTimeMillis() < deadline) {
-            assertNull(runner.failed(), "a deployable stopped: " + runner.exitCodes());
-            last = Reconciler.reconcile(config);
-            if (last.stream().allMatch(Reconciler.TableReport::matches)) {
-                return;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("target did not match the source within 120 s: " + last);
+        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
+        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 120 s: " + last);
     }
 
     private static void assertSameRows(String srcUrl, String dstUrl, String table, String order) throws Exception {

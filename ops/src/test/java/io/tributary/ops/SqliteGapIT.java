@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -88,16 +89,7 @@ class SqliteGapIT {
     }
 
     private static void awaitMatch(PipelineConfig config, PipelineRunner runner) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        List<Reconciler.TableReport> last = List.of();
-        while (System.currentTimeMillis() < deadline) {
-            assertNull(runner.failed(), "a deployable stopped: " + runner.exitCodes());
-            last = Reconciler.reconcile(config);
-            if (last.stream().allMatch(Reconciler.TableReport::matches)) {
-                return;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("target did not match the source within 120 s: " + last);
+        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
+        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 120 s: " + last);
     }
 }

@@ -4,7 +4,6 @@ import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
 import io.tributary.schemas.event.Envelope;
-import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -150,10 +149,5 @@ public final class Normalizer {
             throw new IllegalArgumentException("more than microsecond precision");
         }
         return ChronoUnit.MICROS.between(java.time.Instant.EPOCH, instant);
-    }
-
-    /** The position of an envelope, for logging. */
-    public static Position position(GenericRecord envelope) {
-        return Envelope.position(envelope);
     }
 }

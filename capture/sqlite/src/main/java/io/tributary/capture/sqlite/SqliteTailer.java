@@ -59,7 +59,6 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private final Path database;
     private final Map<String, TableRef> tables = new HashMap<>();
     private final Map<List<String>, TableSchema> shapes = new HashMap<>();
-    private final List<WalDecoder> retired = new ArrayList<>();
     private volatile boolean running = true;
     private volatile boolean streaming;
     private volatile long committedTransactions;
@@ -121,7 +120,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
                     metrics.counter("tributary.capture.gaps", "source", source.name()).increment();
                     log.error("WAL continuity lost source={} generation={} reason={}; taking a new snapshot (new generation)",
                             source.name(), generation, gap.getMessage());
-                    retired.add(decoder); // never closed while pins are held: closing its files would drop SQLite's locks
+                    decoder.close(); // safe with pins held: the database and -shm descriptors are the process's (ProcessFiles)
                     decoder = snapshot(writer, generation);
                 }
             }
@@ -390,10 +389,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             if (schemaConn != null) {
                 schemaConn.close();
             }
-            for (WalDecoder d : retired) {
-                d.close();
-            }
-        } catch (SQLException | IOException e) {
+        } catch (SQLException e) {
             log.warn("closing capture-sqlite source={} failed: {}", source.name(), e.toString());
         }
     }
