@@ -113,6 +113,11 @@ public final class Envelope {
     }
 
     public static GenericRecord value(ChangeEvent e) {
+        return value(e, System.currentTimeMillis());
+    }
+
+    /** The envelope record of an event written at {@code tsMs}. */
+    public static GenericRecord value(ChangeEvent e, long tsMs) {
         Schemas s = schemas(e.schema());
         GenericData.Record source = new GenericData.Record(SOURCE_SCHEMA);
         TableRef t = e.schema().table();
@@ -132,7 +137,7 @@ public final class Envelope {
         v.put("after", row(s.row, e.after(), e.unchanged()));
         v.put("source", source);
         v.put("op", e.op().code());
-        v.put("ts_ms", System.currentTimeMillis());
+        v.put("ts_ms", tsMs);
         v.put("unchanged", e.unchanged());
         return v;
     }

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SqliteTailer implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteTailer.class);
-    private static final int SNAPSHOT_CHUNK = 20_000;
+    private static final int SNAPSHOT_CHUNK = 100_000; // rows per Kafka transaction: read_committed consumers see a snapshot in steps
     private final PipelineConfig.Kafka kafka;
     private final PipelineConfig.Source source;
     private final SchemaRegistryClient registry;
@@ -63,6 +64,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private volatile boolean streaming;
     private volatile long committedTransactions;
     private volatile Throwable failure;
+    private volatile Consumer<List<WalTransaction>> acknowledged = txs -> { };
     private Connection lock;
     private Connection schemaConn;
     private WalPins pins;
@@ -91,6 +93,11 @@ final class SqliteTailer implements Runnable, AutoCloseable {
 
     Throwable failure() {
         return failure;
+    }
+
+    /** Called on the tailer's thread with the source transactions whose events Kafka has just acknowledged (the bench's clock). */
+    void onAcknowledged(Consumer<List<WalTransaction>> listener) {
+        this.acknowledged = listener;
     }
 
     @Override
@@ -280,6 +287,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             lastWal = tx.position();
         }
         commit(writer, true);
+        acknowledged.accept(txs);
     }
 
     private long walBytes() throws IOException {
