@@ -20,13 +20,44 @@ public final class EnvelopeEncoder {
     private static final byte MAGIC = 0;
     private byte[] buf = new byte[512];
     private int len;
+    private TableSchema lastTable;
+    private Plan lastPlan;
+
+    /** A table shape's key and row fields, looked up once: names, and the Avro type of each value. */
+    private record Plan(String[] keyNames, Schema[] keyTypes, String[] rowNames, Schema[] rowTypes, boolean[] rowOptional) {
+        static Plan of(TableSchema t) {
+            List<Schema.Field> key = Envelope.keySchema(t).getFields();
+            List<Schema.Field> row = Envelope.rowSchema(Envelope.valueSchema(t)).getFields();
+            Plan p = new Plan(new String[key.size()], new Schema[key.size()], new String[row.size()], new Schema[row.size()], new boolean[row.size()]);
+            for (int i = 0; i < key.size(); i++) {
+                p.keyNames[i] = key.get(i).name();
+                p.keyTypes[i] = key.get(i).schema();
+            }
+            for (int i = 0; i < row.size(); i++) {
+                Schema s = row.get(i).schema();
+                p.rowNames[i] = row.get(i).name();
+                p.rowOptional[i] = s.isUnion();
+                p.rowTypes[i] = s.isUnion() ? s.getTypes().get(1) : s;
+            }
+            return p;
+        }
+    }
+
+    private Plan plan(TableSchema t) {
+        if (t != lastTable) {
+            lastPlan = Plan.of(t);
+            lastTable = t;
+        }
+        return lastPlan;
+    }
 
     /** The key record (primary-key columns, from the after image, else the before image). */
     public byte[] key(ChangeEvent e, int schemaId) {
         start(schemaId);
+        Plan p = plan(e.schema());
         Map<String, Object> row = e.after() != null ? e.after() : e.before();
-        for (Schema.Field f : Envelope.keySchema(e.schema()).getFields()) {
-            value(f.schema(), row.get(f.name()), f.name());
+        for (int i = 0; i < p.keyNames.length; i++) {
+            value(p.keyTypes[i], row.get(p.keyNames[i]), p.keyNames[i]);
         }
         return Arrays.copyOf(buf, len);
     }
@@ -34,9 +65,9 @@ public final class EnvelopeEncoder {
     /** The envelope; {@code tsMs} is its {@code ts_ms} (when the event was written). */
     public byte[] value(ChangeEvent e, int schemaId, long tsMs) {
         start(schemaId);
-        Schema row = Envelope.rowSchema(Envelope.valueSchema(e.schema()));
-        image(row, e.before(), List.of());
-        image(row, e.after(), e.unchanged());
+        Plan p = plan(e.schema());
+        image(p, e.before(), List.of());
+        image(p, e.after(), e.unchanged());
         // source
         string(Envelope.VERSION);
         string(e.connector());
@@ -50,8 +81,8 @@ public final class EnvelopeEncoder {
         optionalLong(e.lsn());
         long[] pos = e.position().parts();
         zigzag(pos.length);
-        for (long p : pos) {
-            zigzag(p);
+        for (long part : pos) {
+            zigzag(part);
         }
         zigzag(0);
         string(e.op().code());
@@ -67,28 +98,27 @@ public final class EnvelopeEncoder {
         return Arrays.copyOf(buf, len);
     }
 
-    private void image(Schema row, Map<String, Object> values, List<String> unchanged) {
+    private void image(Plan p, Map<String, Object> values, List<String> unchanged) {
         if (values == null) {
             zigzag(0); // the union's null branch
             return;
         }
         zigzag(1);
-        for (Schema.Field f : row.getFields()) {
-            Schema s = f.schema();
-            Object v = values.get(f.name());
-            boolean isUnchanged = !unchanged.isEmpty() && unchanged.contains(f.name());
-            if (s.isUnion()) {
+        for (int i = 0; i < p.rowNames.length; i++) {
+            String name = p.rowNames[i];
+            Object v = values.get(name);
+            boolean isUnchanged = !unchanged.isEmpty() && unchanged.contains(name);
+            if (p.rowOptional[i]) {
                 if (v == null || isUnchanged) {
                     zigzag(0);
                     continue;
                 }
                 zigzag(1);
-                s = s.getTypes().get(1);
             } else if (isUnchanged) {
-                placeholder(s);
+                placeholder(p.rowTypes[i]);
                 continue;
             }
-            value(s, v, f.name());
+            value(p.rowTypes[i], v, name);
         }
     }
 

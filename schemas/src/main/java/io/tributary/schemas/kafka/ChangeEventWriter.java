@@ -13,9 +13,9 @@ import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,12 +39,10 @@ public final class ChangeEventWriter implements AutoCloseable {
     private final AvroSerde keySerde;
     private final AvroSerde valueSerde;
     private final EnvelopeEncoder encoder = new EnvelopeEncoder();
-    private final Map<TableSchema, int[]> schemaIds = new HashMap<>();
+    private final Map<TableSchema, Target> targets = new HashMap<>();
     private TableSchema lastSchema;
-    private int[] lastIds;
+    private Target lastTarget;
     private final MeterRegistry metrics;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final Map<String, Timer> lags = new ConcurrentHashMap<>();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     public ChangeEventWriter(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, MeterRegistry metrics) {
@@ -92,32 +90,41 @@ public final class ChangeEventWriter implements AutoCloseable {
     }
 
     public void write(ChangeEvent e) {
-        String topic = e.schema().table().topic();
-        int[] ids = ids(e.schema(), topic);
-        byte[] key = encoder.key(e, ids[0]);
-        producer.send(new ProducerRecord<>(topic, key, encoder.value(e, ids[1], System.currentTimeMillis())), this::onAck);
+        Target t = target(e.schema());
+        byte[] key = encoder.key(e, t.keyId);
+        producer.send(new ProducerRecord<>(t.topic, key, encoder.value(e, t.valueId, System.currentTimeMillis())), this::onAck);
         if (e.op() == Op.DELETE) {
-            producer.send(new ProducerRecord<>(topic, key, null), this::onAck);
+            producer.send(new ProducerRecord<>(t.topic, key, null), this::onAck);
         }
-        counters.computeIfAbsent(topic + "|" + e.op().code(), k -> Counter.builder("tributary.capture.events")
-                .tag("source", e.schema().table().source()).tag("table", e.schema().table().table()).tag("op", e.op().code())
-                .register(metrics)).increment();
+        t.events.get(e.op()).increment();
         if (!"true".equals(e.snapshot()) && !"last".equals(e.snapshot())) {
-            lags.computeIfAbsent(topic, k -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "capture")
-                    .tag("source", e.schema().table().source()).tag("table", e.schema().table().table())
-                    .publishPercentiles(0.5, 0.99).register(metrics))
-                    .record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - e.commitTsMs())));
+            t.lag.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - e.commitTsMs())));
         }
     }
 
-    /** The registry ids of the table shape's key and value schemas (registered on first use). */
-    private int[] ids(TableSchema t, String topic) {
-        if (t != lastSchema) {
-            lastIds = schemaIds.computeIfAbsent(t, s -> new int[] {
-                registry.register(topic + "-key", Envelope.keySchema(s)), registry.register(topic + "-value", Envelope.valueSchema(s))});
-            lastSchema = t;
+    /** A table shape's topic, registry ids and meters, made on first use (the schemas are registered then). */
+    private Target target(TableSchema schema) {
+        if (schema != lastSchema) {
+            lastTarget = targets.computeIfAbsent(schema, this::newTarget);
+            lastSchema = schema;
         }
-        return lastIds;
+        return lastTarget;
+    }
+
+    private Target newTarget(TableSchema s) {
+        String topic = s.table().topic();
+        Map<Op, Counter> events = new EnumMap<>(Op.class);
+        for (Op op : Op.values()) {
+            events.put(op, Counter.builder("tributary.capture.events").tag("source", s.table().source()).tag("table", s.table().table())
+                    .tag("op", op.code()).register(metrics));
+        }
+        Timer lag = Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "capture").tag("source", s.table().source())
+                .tag("table", s.table().table()).publishPercentiles(0.5, 0.99).register(metrics);
+        return new Target(topic, registry.register(topic + "-key", Envelope.keySchema(s)),
+                registry.register(topic + "-value", Envelope.valueSchema(s)), events, lag);
+    }
+
+    private record Target(String topic, int keyId, int valueId, Map<Op, Counter> events, Timer lag) {
     }
 
     /** Blocks until every event written so far is acknowledged; throws if any send failed. */
