@@ -47,4 +47,42 @@ public enum ColumnType {
             default -> s;
         };
     }
+
+    /**
+     * A default value ({@link Column#defaultValue()}) as the text of the schema property
+     * {@code tributary.default}: integers (also DATE days and TIME/TIMESTAMP microseconds) in decimal,
+     * floating point as Java prints it (it parses back to the same bits), BOOLEAN as true/false, BYTES in hex,
+     * text types as themselves.
+     */
+    public String formatDefault(Object v) {
+        return switch (this) {
+            case BYTES -> java.util.HexFormat.of().formatHex(bytes(v));
+            case FLOAT32 -> Float.toString(((Number) v).floatValue());
+            case FLOAT64 -> Double.toString(((Number) v).doubleValue());
+            default -> v.toString();
+        };
+    }
+
+    /** The default value {@link #formatDefault} wrote. */
+    public Object parseDefault(String text) {
+        return switch (this) {
+            case BOOLEAN -> Boolean.parseBoolean(text);
+            case INT16, INT32, DATE -> Integer.parseInt(text);
+            case INT64, TIME, TIMESTAMP, TIMESTAMPTZ -> Long.parseLong(text);
+            case FLOAT32 -> Float.parseFloat(text);
+            case FLOAT64 -> Double.parseDouble(text);
+            case BYTES -> java.nio.ByteBuffer.wrap(java.util.HexFormat.of().parseHex(text));
+            case DECIMAL, TEXT, JSON, UUID -> text;
+        };
+    }
+
+    private static byte[] bytes(Object v) {
+        if (v instanceof byte[] b) {
+            return b;
+        }
+        java.nio.ByteBuffer bb = ((java.nio.ByteBuffer) v).duplicate();
+        byte[] b = new byte[bb.remaining()];
+        bb.get(b);
+        return b;
+    }
 }

@@ -25,6 +25,7 @@ public final class Envelope {
     public static final String TYPE_PROP = "tributary.type";
     public static final String SOURCE_TYPE_PROP = "tributary.source.type";
     public static final String TABLE_PROP = "tributary.table";
+    public static final String DEFAULT_PROP = "tributary.default";
     public static final String VERSION = "0.1.0";
 
     static final Schema SOURCE_SCHEMA = SchemaBuilder.record("Source").namespace("io.tributary")
@@ -99,6 +100,9 @@ public final class Envelope {
         f.addProp(TYPE_PROP, c.type().name());
         if (c.sourceType() != null) {
             f.addProp(SOURCE_TYPE_PROP, c.sourceType());
+        }
+        if (c.defaultValue() != null) {
+            f.addProp(DEFAULT_PROP, c.type().formatDefault(c.defaultValue()));
         }
     }
 
@@ -192,7 +196,9 @@ public final class Envelope {
         List<Column> cols = new ArrayList<>();
         for (Schema.Field f : row.getFields()) {
             boolean optional = f.schema().isUnion();
-            cols.add(new Column(f.name(), ColumnType.valueOf(f.getProp(TYPE_PROP)), f.getProp(SOURCE_TYPE_PROP), optional));
+            ColumnType type = ColumnType.valueOf(f.getProp(TYPE_PROP));
+            String dflt = f.getProp(DEFAULT_PROP);
+            cols.add(new Column(f.name(), type, f.getProp(SOURCE_TYPE_PROP), optional, dflt == null ? null : type.parseDefault(dflt)));
         }
         String[] parts = envelope.getProp(TABLE_PROP).split("\\.", 3);
         return new TableSchema(new TableRef(parts[0], parts[1], parts[2]), cols,

@@ -72,4 +72,23 @@ class EnvelopeTest {
         assertEquals("trading_engine", Envelope.avroName("trading-engine"));
         assertEquals("_1x", Envelope.avroName("1x"));
     }
+
+    @Test
+    void columnDefaultsTravelInTheSchemaExactly() {
+        TableSchema t = new TableSchema(new TableRef("s", "main", "alerts"), List.of(
+                new Column("id", ColumnType.INT64, "INTEGER", false),
+                new Column("status", ColumnType.TEXT, "TEXT", false, "it's \u00e9 open"),
+                new Column("level", ColumnType.INT64, "INTEGER", true, Long.MIN_VALUE),
+                new Column("ratio", ColumnType.FLOAT64, "REAL", true, 0.1 + 0.2),
+                new Column("tiny", ColumnType.FLOAT64, "REAL", true, Double.MIN_VALUE),
+                new Column("flag", ColumnType.BOOLEAN, "BOOLEAN", false, true),
+                new Column("day", ColumnType.DATE, "DATE", true, -3),
+                new Column("payload", ColumnType.BYTES, "BLOB", true, java.nio.ByteBuffer.wrap(new byte[] {0, -1, 7}))), List.of("id"));
+        Schema value = new Schema.Parser().parse(Envelope.valueSchema(t).toString());
+        Schema key = new Schema.Parser().parse(Envelope.keySchema(t).toString());
+        TableSchema back = Envelope.tableSchema(value, key);
+        assertEquals(t, back);
+        assertEquals(Double.doubleToRawLongBits(0.1 + 0.2), Double.doubleToRawLongBits((Double) back.column("ratio").orElseThrow().defaultValue()));
+        assertNull(back.column("id").orElseThrow().defaultValue());
+    }
 }

@@ -55,6 +55,20 @@ final class PgTypes {
         return "(" + m.group(1) + (m.group(2) == null ? "" : "," + m.group(2)) + ")";
     }
 
+    /**
+     * {@code " DEFAULT '<value>'::<type>"} for a column with a {@link Column#defaultValue()}, else "": rows
+     * the source wrote before the column existed read its default, and get no event, so the target column
+     * carries it too (an old-shape event applied later gets it as well, as the source row would read).
+     */
+    static String defaultClause(Column c) {
+        if (c.defaultValue() == null) {
+            return "";
+        }
+        Object v = TableWriter.element(c, c.defaultValue());
+        String text = v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : v.toString();
+        return " DEFAULT '" + text.replace("'", "''") + "'::" + sqlType(c);
+    }
+
     static String quote(String ident) {
         return "\"" + ident.replace("\"", "\"\"") + "\"";
     }

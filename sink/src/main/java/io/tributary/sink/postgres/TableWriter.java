@@ -238,7 +238,7 @@ final class TableWriter {
     }
 
     /** A value as its array element: exact text for decimals, JSON, UUIDs and all date/time types. */
-    private static Object element(Column c, Object v) {
+    static Object element(Column c, Object v) {
         if (v == null) {
             return null;
         }

@@ -88,7 +88,7 @@ final class TargetTables {
         try (Statement s = c.createStatement()) {
             if (existing.isEmpty()) {
                 String cols = t.columns().stream()
-                        .map(col -> PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col) + (col.optional() ? "" : " NOT NULL"))
+                        .map(col -> PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
                         .collect(Collectors.joining(", "));
                 s.execute("CREATE TABLE IF NOT EXISTS " + PgTypes.quote(name) + " (" + cols + ", " + POSITION
                         + " bigint[] NOT NULL" + (options.softDelete() ? ", " + DELETED + " boolean NOT NULL DEFAULT false" : "")
@@ -101,8 +101,9 @@ final class TargetTables {
                 }
                 for (Column col : t.columns()) {
                     if (!existing.containsKey(col.name())) {
-                        s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col));
-                        log.info("added target column table={} column={} type={}", name, col.name(), PgTypes.sqlType(col));
+                        s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col)
+                                + PgTypes.defaultClause(col));
+                        log.info("added target column table={} column={} type={}{}", name, col.name(), PgTypes.sqlType(col), PgTypes.defaultClause(col));
                     }
                 }
                 s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");

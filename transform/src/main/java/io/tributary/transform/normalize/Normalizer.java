@@ -76,7 +76,8 @@ public final class Normalizer {
     static TableSchema normalizedShape(TableSchema in) {
         List<Column> cols = new ArrayList<>();
         for (Column c : in.columns()) {
-            cols.add(new Column(c.name(), target(c), c.sourceType(), c.optional()));
+            Column out = c.withType(target(c), null);
+            cols.add(c.defaultValue() == null ? out : out.withType(out.type(), convertValue(c.defaultValue(), out, in)));
         }
         return new TableSchema(in.table(), cols, in.primaryKey());
     }

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +43,7 @@ final class SqliteTables {
     static TableSchema read(Connection c, TableRef ref) throws SQLException {
         List<Column> cols = new ArrayList<>();
         TreeMap<Integer, String> pk = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT name, type, \"notnull\", pk, dflt_value FROM pragma_table_info(?)")) {
             ps.setString(1, ref.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -51,7 +52,8 @@ final class SqliteTables {
                     int pkOrder = rs.getInt(4);
                     // SQLite lets PRIMARY KEY columns (other than INTEGER PRIMARY KEY) hold NULL; the key must not.
                     boolean optional = rs.getInt(3) == 0 && pkOrder == 0;
-                    cols.add(new Column(name, typeOf(declared), declared.isEmpty() ? null : declared, optional));
+                    Column col = new Column(name, typeOf(declared), declared.isEmpty() ? null : declared, optional);
+                    cols.add(col.withType(col.type(), defaultOf(c, rs.getString(5), col, ref)));
                     if (pkOrder > 0) {
                         pk.put(pkOrder, name);
                     }
@@ -66,6 +68,50 @@ final class SqliteTables {
             pk.put(1, ROWID);
         }
         return new TableSchema(ref, cols, List.copyOf(pk.values()));
+    }
+
+    /**
+     * The value rows written before the column existed read for it: SQLite evaluates the declared default
+     * (it must be constant for ADD COLUMN), then the column's affinity applies, as SQLite does when it reads
+     * such a row. Null for no default, a NULL default, or a time default (CURRENT_TIMESTAMP and the like are
+     * not allowed for ADD COLUMN, so no row can read them).
+     */
+    static Object defaultOf(Connection c, String expr, Column col, TableRef ref) throws SQLException {
+        if (expr == null || expr.isBlank() || expr.trim().toUpperCase(Locale.ROOT).startsWith("CURRENT_")) {
+            return null;
+        }
+        // SQLite's own conversions: CAST(x AS TEXT) is how TEXT affinity renders a number; a text that looks
+        // like a number becomes one under INTEGER/REAL/NUMERIC affinity (CAST AS NUMERIC), else stays text
+        String sql = "SELECT (" + expr + "), CAST((" + expr + ") AS TEXT), CAST((" + expr + ") AS NUMERIC)";
+        Object raw;
+        Object value;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            raw = rs.getObject(1);
+            value = switch (col.type()) {
+                case TEXT -> raw instanceof byte[] ? raw : rs.getString(2);
+                case INT64, FLOAT64 -> raw instanceof String && looksNumeric(raw.toString()) ? rs.getObject(3) : raw;
+                default -> raw;
+            };
+        } catch (SQLException e) {
+            throw new SQLException("cannot evaluate the default of " + ref.topic() + "." + col.name() + " (" + expr + "): " + e.getMessage(), e);
+        }
+        if (value == null) {
+            return null;
+        }
+        if (col.type() == ColumnType.INT64 && value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.2e18) {
+            value = (long) (double) d; // INTEGER affinity stores a whole REAL as an integer
+        }
+        return value(value, col, new TableSchema(ref, List.of(col), List.of()));
+    }
+
+    private static boolean looksNumeric(String s) {
+        try {
+            Double.parseDouble(s.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     static ColumnType typeOf(String declared) {
