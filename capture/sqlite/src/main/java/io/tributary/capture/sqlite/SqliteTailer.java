@@ -232,8 +232,9 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             return false;
         }
         if (!decoder.fullyCheckpointed()) {
-            // the new read transaction's mark is above 0 and at most the WAL's end; decode up to that end
-            // before releasing the older one, so the held mark never passes an undecoded frame
+            // the new read transaction's mark is at most the WAL's end; decode up to that end before releasing
+            // the older one, so the held mark never passes an undecoded frame (on a fully checkpointed WAL the
+            // held pin is kept: a new one would hold read lock 0, as safe, see WalPins)
             pins.holdNext();
             txs.addAll(decoder.poll());
             pins.releasePrevious();
