@@ -178,6 +178,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
      * WAL position.
      */
     private WalDecoder snapshot(ChangeEventWriter writer, long previousGeneration) throws SQLException, IOException {
+        long started = System.nanoTime();
         generation = Math.max(System.currentTimeMillis(), previousGeneration + 1);
         epoch = 0;
         WalDecoder decoder;
@@ -218,7 +219,10 @@ final class SqliteTailer implements Runnable, AutoCloseable {
                     TailPosition.marker(source.name(), t.table(), generation));
         }
         commit(writer, true);
-        log.info("snapshot committed source={} generation={} rows={} wal={}", source.name(), generation, n, lastWal);
+        long nanos = System.nanoTime() - started;
+        metrics.timer("tributary.capture.snapshot", "source", source.name()).record(java.time.Duration.ofNanos(nanos));
+        log.info("snapshot committed source={} generation={} rows={} seconds={} rows_per_s={} wal={}", source.name(), generation, n,
+                String.format("%.2f", nanos / 1e9), Math.round(n / (nanos / 1e9)), lastWal);
         return decoder;
     }
 
