@@ -33,6 +33,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -74,9 +76,11 @@ class SqliteTailerIT {
         return new SqliteTailer(kafka(), source, new SchemaRegistryClient(TestServers.registryUrl()), metrics);
     }
 
-    @Test
-    void replayingTheEventsGivesExactlyTheDatabaseWhileTheApplicationCheckpoints() throws Exception {
-        run(false);
+    /** 10,000 random operations per seed (plus 300 before the snapshot), the writer checkpointing in all four modes. */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {3, 17, 42})
+    void replayingTheEventsGivesExactlyTheDatabaseWhileTheApplicationCheckpoints(long seed) throws Exception {
+        run(false, 64, "checkpoint", seed, 10_000);
     }
 
     @Test
@@ -212,18 +216,18 @@ class SqliteTailerIT {
     /** The quiet window runs and the replay stays exact across the WAL restarts it allows. */
     @Test
     void theTailerLetsSqliteRestartTheWalPastItsLimit() throws Exception {
-        SimpleMeterRegistry metrics = run(false, 1, "auto");
+        SimpleMeterRegistry metrics = run(false, 1, "auto", 3, 4000);
         io.micrometer.core.instrument.Timer quiet = metrics.find("tributary.capture.quiet.window").timer();
         assertTrue(quiet != null && quiet.count() > 0, "the tailer let SQLite restart the WAL");
         System.out.printf("WAL quiet windows: %d, writers held at most %.1f ms%n", quiet.count(), quiet.max(java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
     private void run(boolean restart) throws Exception {
-        run(restart, 64, "checkpoint");
+        run(restart, 64, "checkpoint", 3, 4000);
     }
 
     /** {@code writerMode}: checkpoint (explicit checkpoints in all four modes) or auto (SQLite's auto-checkpoint only). */
-    private SimpleMeterRegistry run(boolean restart, int walLimitMb, String writerMode) throws Exception {
+    private SimpleMeterRegistry run(boolean restart, int walLimitMb, String writerMode, long seed, int operations) throws Exception {
         Connection appConnection = null;
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         String name = (restart ? "resume" : "tail") + Long.toHexString(System.nanoTime());
@@ -271,14 +275,14 @@ class SqliteTailerIT {
                 Thread.sleep(5); // the application's checkpoints below may only run once a tailer pins the WAL again
             }
         }
-        Process w = writer(db, 3, 4000, false, writerMode);
+        Process w = writer(db, seed, operations, false, writerMode);
         long maxWal = 0;
         Path walFile = dir.resolve("app.db-wal");
         while (w.isAlive()) {
             maxWal = Math.max(maxWal, java.nio.file.Files.exists(walFile) ? java.nio.file.Files.size(walFile) : 0);
             Thread.sleep(10);
         }
-        assertEquals(0, w.waitFor(), () -> "writer failed: " + read(dir.resolve("writer-3.log")));
+        assertEquals(0, w.waitFor(), () -> "writer failed: " + read(dir.resolve("writer-" + seed + ".log")));
 
         Map<String, TableSchema> schemas = new HashMap<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
