@@ -5,19 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.PipelineConfigLoader;
-import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.testkit.TestServers;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,23 +32,9 @@ class SqliteAddColumnIT {
             s.execute("CREATE TABLE alerts (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, price REAL)");
             s.execute("WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 50) INSERT INTO alerts SELECT v, 'SYM' || v, v * 1.25 FROM n");
         }
-        Path pipeline = dir.resolve("pipeline.yaml");
-        String source = "addcol" + Long.toHexString(System.nanoTime());
-        Files.writeString(pipeline, """
-                kafka: { bootstrap: "%s" }
-                registry: { url: "%s" }
-                sources:
-                  - name: %s
-                    sqlite: { path: "%s", poll-interval: 20ms }
-                    tables: [alerts]
-                services:
-                  - name: %s-alerts
-                    target: { url: "%s", user: postgres }
-                    tables: [%s.main.alerts]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, source, target, source));
-        PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
-        try (PipelineRunner runner = new PipelineRunner(pipeline)) {
-            awaitMatch(config, runner);
+        SqliteScenario scenario = new SqliteScenario(dir, "addcol", db, "alerts", target);
+        try (PipelineRunner runner = new PipelineRunner(scenario.file)) {
+            scenario.awaitMatch(runner);
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 5000");
                 s.execute("ALTER TABLE alerts ADD COLUMN status TEXT NOT NULL DEFAULT 'it''s open'");
@@ -69,7 +48,7 @@ class SqliteAddColumnIT {
                 s.execute("UPDATE alerts SET price = -1 WHERE id = 2");
                 s.execute("DELETE FROM alerts WHERE id = 3");
             }
-            awaitMatch(config, runner);
+            scenario.awaitMatch(runner);
             try (Connection c = DriverManager.getConnection(target, "postgres", ""); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT status, acknowledged, threshold, level, raised_at AT TIME ZONE 'UTC', payload, note, "
                          + "(SELECT count(*) FROM alerts) FROM alerts WHERE id = 1")) {
@@ -85,10 +64,5 @@ class SqliteAddColumnIT {
             }
             assertNull(runner.failed(), runner.exitCodes().toString());
         }
-    }
-
-    private static void awaitMatch(PipelineConfig config, PipelineRunner runner) throws Exception {
-        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
-        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 120 s: " + last);
     }
 }

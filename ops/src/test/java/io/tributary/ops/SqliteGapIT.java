@@ -4,19 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.PipelineConfigLoader;
-import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.testkit.TestServers;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,23 +32,9 @@ class SqliteGapIT {
             s.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)");
             s.execute("WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 200) INSERT INTO runs SELECT v, 'run' || v, v * 0.5 FROM n");
         }
-        Path pipeline = dir.resolve("pipeline.yaml");
-        String source = "gap" + Long.toHexString(System.nanoTime());
-        Files.writeString(pipeline, """
-                kafka: { bootstrap: "%s" }
-                registry: { url: "%s" }
-                sources:
-                  - name: %s
-                    sqlite: { path: "%s", poll-interval: 20ms }
-                    tables: [runs]
-                services:
-                  - name: %s-ml
-                    target: { url: "%s", user: postgres }
-                    tables: [%s.main.runs]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, source, ml, source));
-        PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
-        try (PipelineRunner runner = new PipelineRunner(pipeline)) {
-            awaitMatch(config, runner);
+        SqliteScenario scenario = new SqliteScenario(dir, "gap", db, "runs", ml);
+        try (PipelineRunner runner = new PipelineRunner(scenario.file)) {
+            scenario.awaitMatch(runner);
             long firstGeneration = generation(ml, "min");
             runner.stop("capture-sqlite");
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
@@ -65,7 +44,7 @@ class SqliteGapIT {
                 s.execute("INSERT INTO runs VALUES (1000, 'while down', 1.5)");
             }
             runner.start("capture-sqlite");
-            awaitMatch(config, runner);
+            scenario.awaitMatch(runner);
             assertTrue(generation(ml, "min") > firstGeneration, "every row now belongs to the new generation");
             assertEquals(135L, count(ml), "200 rows, 66 deleted while down, 1 added");
             assertNull(runner.failed(), runner.exitCodes().toString());
@@ -86,10 +65,5 @@ class SqliteGapIT {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    private static void awaitMatch(PipelineConfig config, PipelineRunner runner) throws Exception {
-        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
-        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 120 s: " + last);
     }
 }
