@@ -20,6 +20,7 @@ public final class EnvelopeEncoder {
     private static final byte MAGIC = 0;
     private byte[] buf = new byte[512];
     private int len;
+    private final Map<TableSchema, Plan> plans = new java.util.HashMap<>();
     private TableSchema lastTable;
     private Plan lastPlan;
 
@@ -44,8 +45,8 @@ public final class EnvelopeEncoder {
     }
 
     private Plan plan(TableSchema t) {
-        if (t != lastTable) {
-            lastPlan = Plan.of(t);
+        if (t != lastTable) { // events of one table usually come in runs: skip the map's hashing then
+            lastPlan = plans.computeIfAbsent(t, Plan::of);
             lastTable = t;
         }
         return lastPlan;
