@@ -8,7 +8,7 @@ import io.tributary.common.app.AppRunner;
 import io.tributary.common.app.Deployable;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.registry.AvroSerde;
@@ -63,7 +63,7 @@ public final class TransformApp implements Deployable {
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {
-        return "tributary.dlq.transform." + service.name();
+        return io.tributary.schemas.kafka.Topics.deadLetters("transform", service.name());
     }
 
     static Properties streamsConfig(PipelineConfig config, PipelineConfig.Service service) {
@@ -118,13 +118,14 @@ public final class TransformApp implements Deployable {
         if (envelope == null) {
             return;
         }
-        String op = envelope.get("op").toString();
+        String op = envelope.get(Envelope.Fields.OP).toString();
         counts.computeIfAbsent(service.name() + "|" + table + "|" + op, k -> Counter.builder("tributary.transform.events")
                 .tag("service", service.name()).tag("table", table.topic()).tag("op", op).register(metrics)).increment();
         if (!"r".equals(op)) {
             lags.computeIfAbsent(table.topic(), k -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "transform")
                     .tag("source", table.source()).tag("table", table.table()).publishPercentiles(0.5, 0.99).register(metrics))
-                    .record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - Envelope.commitTsMs(envelope))));
+                    .record(Duration.ofMillis(Math.max(0, System.currentTimeMillis()
+                            - (Long) ((GenericRecord) envelope.get(Envelope.Fields.SOURCE)).get(Envelope.SourceFields.TS_MS))));
         }
     }
 

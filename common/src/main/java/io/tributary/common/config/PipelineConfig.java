@@ -1,5 +1,6 @@
 package io.tributary.common.config;
 
+import io.tributary.schemas.event.TableRef;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

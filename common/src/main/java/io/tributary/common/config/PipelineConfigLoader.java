@@ -1,5 +1,6 @@
 package io.tributary.common.config;
 
+import io.tributary.schemas.event.TableRef;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;

@@ -2,7 +2,7 @@ package io.tributary.ops.reconcile;
 
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.transform.normalize.Normalizer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package io.tributary.schemas.event;
 
-import io.tributary.common.config.TableRef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +26,37 @@ public final class Envelope {
     public static final String TABLE_PROP = "tributary.table";
     public static final String DEFAULT_PROP = "tributary.default";
     public static final String VERSION = "0.1.0";
+
+    /** Field names of the envelope record, as in Debezium's {@code Envelope.FieldName}. */
+    public static final class Fields {
+        public static final String BEFORE = "before";
+        public static final String AFTER = "after";
+        public static final String SOURCE = "source";
+        public static final String OP = "op";
+        public static final String TS_MS = "ts_ms";
+        public static final String UNCHANGED = "unchanged";
+
+        private Fields() {
+        }
+    }
+
+    /** Field names of the {@code source} block. */
+    public static final class SourceFields {
+        public static final String VERSION = "version";
+        public static final String CONNECTOR = "connector";
+        public static final String NAME = "name";
+        public static final String TS_MS = "ts_ms";
+        public static final String SNAPSHOT = "snapshot";
+        public static final String DB = "db";
+        public static final String SCHEMA = "schema";
+        public static final String TABLE = "table";
+        public static final String TX_ID = "txId";
+        public static final String LSN = "lsn";
+        public static final String POS = "pos";
+
+        private SourceFields() {
+        }
+    }
 
     static final Schema SOURCE_SCHEMA = SchemaBuilder.record("Source").namespace("io.tributary")
             .fields()
@@ -116,12 +146,13 @@ public final class Envelope {
         return k;
     }
 
+    /** The envelope record of an event, {@code ts_ms} being {@link ChangeEvent#tsMs()}. */
     public static GenericRecord value(ChangeEvent e) {
-        return value(e, System.currentTimeMillis());
+        return value(e, e.tsMs());
     }
 
-    /** The envelope record of an event written at {@code tsMs}. */
-    public static GenericRecord value(ChangeEvent e, long tsMs) {
+    /** The envelope record of an event with {@code ts_ms} set to {@code tsMs}. */
+    static GenericRecord value(ChangeEvent e, long tsMs) {
         Schemas s = schemas(e.schema());
         GenericData.Record source = new GenericData.Record(SOURCE_SCHEMA);
         TableRef t = e.schema().table();
@@ -175,20 +206,32 @@ public final class Envelope {
         };
     }
 
-    /** The columns of the after image whose value the source did not send. */
-    public static List<String> unchanged(GenericRecord value) {
-        Object u = value.getSchema().getField("unchanged") == null ? null : value.get("unchanged");
-        if (u == null) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (Object o : (List<?>) u) {
-            out.add(o.toString());
-        }
-        return out;
-    }
+    // ---- reading an envelope back (the transform, the sink, service teams) ----
 
-    // ---- reading an envelope back (the sink, the transform, tests) ----
+    private static final Map<Schema, TableSchema> SHAPES = new ConcurrentHashMap<>();
+
+    /**
+     * The change event a key and envelope record hold (as {@link io.tributary.schemas.registry.AvroSerde}
+     * decodes them). Avro strings come back as Java strings; the table shape is parsed once per schema.
+     *
+     * @throws IllegalArgumentException if {@code value} is null (a tombstone carries no event) or is not an
+     *                                  envelope of this contract
+     */
+    public static ChangeEvent read(GenericRecord key, GenericRecord value) {
+        if (value == null) {
+            throw new IllegalArgumentException("a tombstone (null value) carries no change event; skip it before reading");
+        }
+        if (value.getSchema().getProp(TABLE_PROP) == null || value.getSchema().getField(Fields.SOURCE) == null) {
+            throw new IllegalArgumentException("record " + value.getSchema().getFullName() + " is not a Tributary change-event envelope "
+                    + "(no '" + TABLE_PROP + "' property or no source block)");
+        }
+        TableSchema shape = SHAPES.computeIfAbsent(value.getSchema(), s -> tableSchema(s, key.getSchema()));
+        GenericRecord source = (GenericRecord) value.get(Fields.SOURCE);
+        return new ChangeEvent(shape, Op.fromCode(value.get(Fields.OP).toString()), image(value, Fields.BEFORE), image(value, Fields.AFTER),
+                position(source), (Long) source.get(SourceFields.TS_MS), source.get(SourceFields.SNAPSHOT).toString(),
+                source.get(SourceFields.CONNECTOR).toString(), source.get(SourceFields.DB).toString(),
+                (Long) source.get(SourceFields.TX_ID), (Long) source.get(SourceFields.LSN), unchanged(value), (Long) value.get(Fields.TS_MS));
+    }
 
     /** The table shape an envelope schema describes, as the capture declared it. */
     public static TableSchema tableSchema(Schema envelope, Schema key) {
@@ -205,25 +248,31 @@ public final class Envelope {
                 key.getFields().stream().map(Schema.Field::name).toList());
     }
 
+    /** The row record schema ({@code <namespace>.Value}) of an envelope schema. */
     public static Schema rowSchema(Schema envelope) {
-        return envelope.getField("after").schema().getTypes().get(1);
-    }
-
-    public static Op op(GenericRecord value) {
-        return Op.fromCode(value.get("op").toString());
+        return envelope.getField(Fields.AFTER).schema().getTypes().get(1);
     }
 
     @SuppressWarnings("unchecked")
-    public static Position position(GenericRecord value) {
-        return Position.fromList((List<Long>) ((GenericRecord) value.get("source")).get("pos"));
+    private static Position position(GenericRecord source) {
+        return Position.fromList((List<Long>) source.get(SourceFields.POS));
     }
 
-    public static long commitTsMs(GenericRecord value) {
-        return (Long) ((GenericRecord) value.get("source")).get("ts_ms");
+    /** The columns of the after image whose value the source did not send. */
+    private static List<String> unchanged(GenericRecord value) {
+        Object u = value.getSchema().getField(Fields.UNCHANGED) == null ? null : value.get(Fields.UNCHANGED);
+        if (u == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (Object o : (List<?>) u) {
+            out.add(o.toString());
+        }
+        return out;
     }
 
     /** The before or after image as a column-name map (Avro strings as Java strings), or null. */
-    public static Map<String, Object> image(GenericRecord value, String which) {
+    private static Map<String, Object> image(GenericRecord value, String which) {
         GenericRecord r = (GenericRecord) value.get(which);
         if (r == null) {
             return null;

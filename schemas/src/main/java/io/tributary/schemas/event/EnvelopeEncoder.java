@@ -63,8 +63,9 @@ public final class EnvelopeEncoder {
         return Arrays.copyOf(buf, len);
     }
 
-    /** The envelope; {@code tsMs} is its {@code ts_ms} (when the event was written). */
-    public byte[] value(ChangeEvent e, int schemaId, long tsMs) {
+    /** The envelope; its {@code ts_ms} is {@link ChangeEvent#tsMs()}. */
+    public byte[] value(ChangeEvent e, int schemaId) {
+        long tsMs = e.tsMs();
         start(schemaId);
         Plan p = plan(e.schema());
         image(p, e.before(), List.of());

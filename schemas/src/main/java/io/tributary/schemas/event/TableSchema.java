@@ -1,6 +1,5 @@
 package io.tributary.schemas.event;
 
-import io.tributary.common.config.TableRef;
 import java.util.List;
 import java.util.Optional;
 

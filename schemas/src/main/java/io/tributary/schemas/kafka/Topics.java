@@ -1,16 +1,64 @@
 package io.tributary.schemas.kafka;
 
-/** Names of the topics that are part of the contract besides the per-table and per-service topics. */
+import io.tributary.schemas.event.TableRef;
+
+/**
+ * Every Kafka topic name of the contract, in one place. Service teams read the per-table and per-service
+ * topics; the others are Tributary's own bookkeeping, listed here so that nobody builds a name by hand.
+ *
+ * <table>
+ *   <caption>Topics</caption>
+ *   <tr><th>topic</th><th>written by</th><th>what</th></tr>
+ *   <tr><td>{@code <source>.<schema>.<table>}</td><td>captures</td><td>change events of one source table</td></tr>
+ *   <tr><td>{@code <service>.<table>}</td><td>transform</td><td>the normalised events of a table the service owns</td></tr>
+ *   <tr><td>{@code tributary.dlq.<stage>.<service>}</td><td>transform, sink</td><td>records a stage could not process, with the reason in headers</td></tr>
+ *   <tr><td>{@code tributary.offsets.<source>}</td><td>capture-postgres</td><td>Debezium's source offsets</td></tr>
+ *   <tr><td>{@code tributary.positions.<source>}</td><td>capture-sqlite</td><td>the WAL position, written in the same transaction as the events</td></tr>
+ *   <tr><td>{@code tributary.generations.<source>}</td><td>capture-sqlite</td><td>generation markers ({@link io.tributary.schemas.event.GenerationMarker})</td></tr>
+ * </table>
+ */
 public final class Topics {
+    private static final String PREFIX = "tributary.";
+
     private Topics() {
     }
 
+    /** The per-table topic a capture writes a source table's change events to. */
+    public static String perTable(TableRef table) {
+        return table.source() + "." + table.schema() + "." + table.table();
+    }
+
+    /** The per-service topic the transform writes the owned table's normalised events to. */
+    public static String perService(String service, String table) {
+        return service + "." + table;
+    }
+
+    /** Dead letters of one stage ({@code transform} or {@code sink}) for one service. */
+    public static String deadLetters(String stage, String service) {
+        return PREFIX + "dlq." + stage + "." + service;
+    }
+
+    /** Debezium's source offsets of a PostgreSQL source. */
+    public static String offsets(String source) {
+        return PREFIX + "offsets." + source;
+    }
+
+    /** The WAL positions of a SQLite source. */
+    public static String positions(String source) {
+        return PREFIX + "positions." + source;
+    }
+
     /**
-     * Generation markers of a SQLite source: after each snapshot, one record per table (key {@code table},
-     * value {@code source, table, generation}) written in the snapshot's last Kafka transaction. A sink drops
-     * the rows of that table whose position is of an older generation, and refuses older events from then on.
+     * Generation markers of a source: after each snapshot, one record per table (key {@code table}, value
+     * {@code source, table, generation}) written in the snapshot's last Kafka transaction. A sink drops the
+     * rows of that table whose position is of an older generation, and refuses older events from then on.
      */
     public static String generations(String source) {
-        return "tributary.generations." + source;
+        return PREFIX + "generations." + source;
+    }
+
+    /** Whether a topic holds generation markers (of any source). */
+    public static boolean isGenerations(String topic) {
+        return topic.startsWith(PREFIX + "generations.");
     }
 }

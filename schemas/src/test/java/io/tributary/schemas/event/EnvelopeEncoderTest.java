@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tributary.common.config.TableRef;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -31,9 +30,8 @@ class EnvelopeEncoderTest {
             EnvelopeEncoder encoder = new EnvelopeEncoder();
             for (int i = 0; i < 400; i++) {
                 ChangeEvent e = randomEvent(rnd, table);
-                long ts = rnd.nextLong();
                 assertArrayEquals(avro(Envelope.keySchema(table), Envelope.key(e)), encoder.key(e, SCHEMA_ID), "key, seed " + seed + " event " + i);
-                assertArrayEquals(avro(Envelope.valueSchema(table), Envelope.value(e, ts)), encoder.value(e, SCHEMA_ID, ts),
+                assertArrayEquals(avro(Envelope.valueSchema(table), Envelope.value(e)), encoder.value(e, SCHEMA_ID),
                         "value, seed " + seed + " event " + i + ": " + e);
             }
         }
@@ -44,10 +42,10 @@ class EnvelopeEncoderTest {
         TableSchema t = new TableSchema(new TableRef("s", "main", "t"), List.of(new Column("id", ColumnType.INT64, "INTEGER", false),
                 new Column("name", ColumnType.TEXT, "TEXT", false)), List.of("id"));
         ChangeEvent e = new ChangeEvent(t, Op.CREATE, null, Map.of("id", 1L, "name", 5L), Position.of(1, 0, 0, 1), 0, "false", "sqlite", "db", null, null);
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new EnvelopeEncoder().value(e, 1, 0));
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new EnvelopeEncoder().value(e, 1));
         assertTrue(ex.getMessage().contains("'name'"), ex.getMessage());
         ChangeEvent missing = new ChangeEvent(t, Op.CREATE, null, Map.of("id", 1L), Position.of(1, 0, 0, 1), 0, "false", "sqlite", "db", null, null);
-        assertThrows(IllegalArgumentException.class, () -> new EnvelopeEncoder().value(missing, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new EnvelopeEncoder().value(missing, 1));
     }
 
     private static byte[] avro(Schema schema, GenericRecord record) throws Exception {

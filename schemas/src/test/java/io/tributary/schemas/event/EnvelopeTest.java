@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tributary.common.config.TableRef;
 import java.io.ByteArrayOutputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,12 +43,26 @@ class EnvelopeTest {
         Schema parsed = new Schema.Parser().parse(value.getSchema().toString());
         GenericRecord back = new GenericDatumReader<GenericRecord>(parsed).read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
 
-        assertEquals(Op.CREATE, Envelope.op(back));
-        assertEquals(Position.of(0, 100, 200, 1), Envelope.position(back));
-        assertNull(Envelope.image(back, "before"));
-        assertEquals(after, Envelope.image(back, "after"));
-        assertEquals(TRADES, Envelope.tableSchema(parsed, new Schema.Parser().parse(Envelope.keySchema(TRADES).toString())));
-        assertEquals(42L, Envelope.key(e).get("id"));
+        GenericRecord key = new GenericDatumReader<GenericRecord>(Envelope.keySchema(TRADES)).read(null,
+                DecoderFactory.get().binaryDecoder(avroBytes(Envelope.key(e)), null));
+        ChangeEvent read = Envelope.read(key, back);
+        assertEquals(Op.CREATE, read.op());
+        assertEquals(Position.of(0, 100, 200, 1), read.position());
+        assertNull(read.before());
+        assertEquals(after, read.after());
+        assertEquals(TRADES, read.schema());
+        assertEquals(e.tsMs(), read.tsMs(), "ts_ms keeps the capture's time");
+        assertEquals(e, read);
+        assertEquals(List.of(42L), read.keyValues());
+        assertThrows(IllegalArgumentException.class, () -> Envelope.read(key, null), "a tombstone is no event");
+    }
+
+    private static byte[] avroBytes(GenericRecord r) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        var enc = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(r.getSchema()).write(r, enc);
+        enc.flush();
+        return out.toByteArray();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.tributary.sink.postgres;
 
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.sink.timescale.Hypertables;
@@ -86,7 +87,7 @@ final class BatchApplier implements AutoCloseable {
         all.addAll(loadParked()); // after the fresh events: their parents may be among them
         Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
         for (SinkEvent e : all) {
-            List<Object> key = List.of(e.table().table().topic(), e.keyValues());
+            List<Object> key = List.of(e.schema().table().topic(), e.keyValues());
             newest.merge(key, e, this::newer);
         }
         List<Long> done = new ArrayList<>();
@@ -98,7 +99,7 @@ final class BatchApplier implements AutoCloseable {
             }
         }
         Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
-        newest.values().forEach(e -> groups.computeIfAbsent(e.table(), t -> new ArrayList<>()).add(e));
+        newest.values().forEach(e -> groups.computeIfAbsent(e.schema(), t -> new ArrayList<>()).add(e));
         List<DeadLetter> dead = new ArrayList<>();
         List<SinkEvent> missingParent = new ArrayList<>();
         Set<String> tables = new HashSet<>();
@@ -136,7 +137,7 @@ final class BatchApplier implements AutoCloseable {
      * send) takes those values from the event it replaces, so collapsing never loses them.
      */
     private SinkEvent newer(SinkEvent a, SinkEvent b) {
-        String ts = service.options(a.table().table().table()).lastWriteWinsColumn();
+        String ts = service.options(a.schema().table().table()).lastWriteWinsColumn();
         boolean bWins = ts != null && a.op() != Op.DELETE && b.op() != Op.DELETE
                 ? compareLww(a.after().get(ts), b.after().get(ts), a, b) <= 0
                 : b.position().compareTo(a.position()) >= 0;
@@ -154,8 +155,10 @@ final class BatchApplier implements AutoCloseable {
                 after.put(col, loser.after().get(col));
             }
         }
-        return new SinkEvent(winner.table(), winner.op(), winner.before(), after, stillUnchanged, winner.position(), winner.commitTsMs(),
-                winner.topic(), winner.partition(), winner.offset(), winner.rawKey(), winner.rawValue(), winner.parkedId());
+        ChangeEvent w = winner.event();
+        ChangeEvent merged = new ChangeEvent(w.schema(), w.op(), w.before(), after, w.position(), w.commitTsMs(), w.snapshot(),
+                w.connector(), w.database(), w.txId(), w.lsn(), stillUnchanged, w.tsMs());
+        return new SinkEvent(merged, winner.topic(), winner.partition(), winner.offset(), winner.rawKey(), winner.rawValue(), winner.parkedId());
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -176,7 +179,7 @@ final class BatchApplier implements AutoCloseable {
         for (SinkEvent e : events) {
             Savepoint sp = db.setSavepoint();
             try {
-                write(writer(e.table()), List.of(e));
+                write(writer(e.schema()), List.of(e));
                 if (e.parkedId() != null) {
                     done.add(e.parkedId());
                 }
@@ -253,7 +256,7 @@ final class BatchApplier implements AutoCloseable {
         }
         try (PreparedStatement ps = db.prepareStatement("INSERT INTO _tributary_parked (table_name, topic, kafka_partition, kafka_offset, "
                 + "record_key, record_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, e.table().table().table());
+            ps.setString(1, e.schema().table().table());
             ps.setString(2, e.topic());
             ps.setInt(3, e.partition());
             ps.setLong(4, e.offset());

@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import io.tributary.schemas.registry.RegistryException;
+import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.kafka.Topics;
 import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
@@ -65,16 +66,16 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {
-        return "tributary.dlq.sink." + service.name();
+        return Topics.deadLetters("sink", service.name());
     }
 
     public List<String> topics() {
-        return service.tables().stream().map(t -> service.name() + "." + t.table()).toList();
+        return service.tables().stream().map(t -> Topics.perService(service.name(), t.table())).toList();
     }
 
     /** The generation-marker topics of the SQLite sources this service owns tables of. */
     public List<String> generationTopics() {
-        return service.tables().stream().map(io.tributary.common.config.TableRef::source).distinct()
+        return service.tables().stream().map(io.tributary.schemas.event.TableRef::source).distinct()
                 .filter(src -> config.source(src).map(PipelineConfig.Source::isSqlite).orElse(false))
                 .map(Topics::generations).toList();
     }
@@ -170,7 +171,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 continue; // a tombstone: the delete event before it already did the work
             }
             try {
-                if (r.topic().startsWith(Topics.generations(""))) {
+                if (Topics.isGenerations(r.topic())) {
                     marker(r).ifPresent(markers::add);
                     continue;
                 }
@@ -188,10 +189,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     /** A generation marker for a table this service owns (markers of the source's other tables are not ours). */
     private java.util.Optional<BatchApplier.GenerationMarker> marker(ConsumerRecord<byte[], byte[]> r) {
         org.apache.avro.generic.GenericRecord v = markerSerde.deserialize(r.topic(), r.value());
-        String source = v.get("source").toString();
-        String table = v.get("table").toString();
-        boolean owned = service.tables().stream().anyMatch(t -> t.source().equals(source) && t.table().equals(table));
-        return owned ? java.util.Optional.of(new BatchApplier.GenerationMarker(table, (Long) v.get("generation"))) : java.util.Optional.empty();
+        GenerationMarker m = GenerationMarker.of(v);
+        boolean owned = service.tables().stream().anyMatch(t -> t.source().equals(m.source()) && t.table().equals(m.table()));
+        return owned ? java.util.Optional.of(new BatchApplier.GenerationMarker(m.table(), m.generation())) : java.util.Optional.empty();
     }
 
     private static boolean retriableRegistry(Throwable e) {
@@ -261,12 +261,12 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         long now = System.currentTimeMillis();
         Map<String, Integer> perTable = new HashMap<>();
         for (SinkEvent e : events) {
-            String table = e.table().table().topic();
+            String table = e.schema().table().topic();
             perTable.merge(table, 1, Integer::sum);
             if (e.op() != io.tributary.schemas.event.Op.READ) {
                 lags.computeIfAbsent(table, t -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "sink")
-                        .tag("source", e.table().table().source()).tag("table", e.table().table().table())
-                        .publishPercentiles(0.5, 0.99).register(metrics)).record(Duration.ofMillis(Math.max(0, now - e.commitTsMs())));
+                        .tag("source", e.schema().table().source()).tag("table", e.schema().table().table())
+                        .publishPercentiles(0.5, 0.99).register(metrics)).record(Duration.ofMillis(Math.max(0, now - e.event().commitTsMs())));
             }
         }
         perTable.forEach((t, n) -> metrics.counter("tributary.sink.rows", "service", service.name(), "table", t, "outcome", "applied").increment(n));

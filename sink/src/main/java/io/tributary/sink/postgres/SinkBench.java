@@ -2,9 +2,10 @@ package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.Secret;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
@@ -86,7 +87,8 @@ public final class SinkBench {
         List<SinkEvent> out = new ArrayList<>((int) n);
         for (long id = first; id < first + n; id++) {
             Map<String, Object> row = row(id, r == null ? 0 : r.nextInt(1000));
-            out.add(new SinkEvent(METRICS, op, null, row, List.of(), Position.of(generation, 0, 0, id), 0L, "bench", 0, id, null, null, null));
+            out.add(new SinkEvent(new ChangeEvent(METRICS, op, null, row, Position.of(generation, 0, 0, id), 0L, "false", "bench", "bench", null, null),
+                    "bench", 0, id, null, null, null));
         }
         return out;
     }

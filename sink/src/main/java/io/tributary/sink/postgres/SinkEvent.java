@@ -1,5 +1,6 @@
 package io.tributary.sink.postgres;
 
+import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
@@ -7,24 +8,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One decoded event on its way into the target, with where it came from (to dead-letter or park it with
- * its original bytes). {@code parkedId} is set when the event was read back from {@code _tributary_parked}.
+ * One change event on its way into the target, with where it came from (to dead-letter or park it with
+ * its original bytes). {@code parkedId} is set when the event was read back from the parked-events table.
+ * The accessors below only shorten {@code event().x()}.
  */
-record SinkEvent(TableSchema table, Op op, Map<String, Object> before, Map<String, Object> after, List<String> unchanged,
-                 Position position, long commitTsMs, String topic, int partition, long offset, byte[] rawKey, byte[] rawValue,
-                 Long parkedId) {
+record SinkEvent(ChangeEvent event, String topic, int partition, long offset, byte[] rawKey, byte[] rawValue, Long parkedId) {
 
-    /** The row image that carries the key: after for inserts and updates, before for deletes. */
-    Map<String, Object> image() {
-        return op == Op.DELETE ? before : after;
+    TableSchema schema() {
+        return event.schema();
+    }
+
+    Op op() {
+        return event.op();
+    }
+
+    Map<String, Object> before() {
+        return event.before();
+    }
+
+    Map<String, Object> after() {
+        return event.after();
+    }
+
+    List<String> unchanged() {
+        return event.unchanged();
+    }
+
+    Position position() {
+        return event.position();
     }
 
     List<Object> keyValues() {
-        Map<String, Object> img = image();
-        return table.primaryKey().stream().map(img::get).toList();
+        return event.keyValues();
     }
 
     String describe() {
-        return table.table().topic() + " key=" + keyValues() + " pos=" + position + " (" + topic + "/" + partition + "@" + offset + ")";
+        return event.schema().table().topic() + " key=" + keyValues() + " pos=" + position() + " (" + topic + "/" + partition + "@" + offset + ")";
     }
 }

@@ -191,7 +191,7 @@ final class TableWriter {
         for (Column col : cols) {
             Object[] values = newArray(col, rows.size());
             for (int r = 0; r < rows.size(); r++) {
-                Map<String, Object> img = fromKey ? rows.get(r).image() : rows.get(r).after();
+                Map<String, Object> img = fromKey ? rows.get(r).event().keyImage() : rows.get(r).after();
                 values[r] = element(col, img.get(col.name()));
             }
             ps.setArray(i++, c.createArrayOf(arrayType(col), values));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.Secret;
+import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
 import io.tributary.testkit.LocalTimescale;
@@ -54,7 +55,8 @@ class HypertableIT {
         row.put("metric_value", value);
         row.put("step", rowid);
         row.put("epoch", 1L);
-        return new SinkEvent(SinkBench.METRICS, Op.READ, null, row, List.of(), Position.of(1, 0, 0, pos), 0L, "t", 0, pos, null, null, null);
+        return new SinkEvent(new ChangeEvent(SinkBench.METRICS, Op.READ, null, row, Position.of(1, 0, 0, pos), 0L, "true", "t", "t", null, null),
+                "t", 0, pos, null, null, null);
     }
 
     private static List<String> column(String url, String sql) throws Exception {

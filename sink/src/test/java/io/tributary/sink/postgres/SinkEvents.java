@@ -2,7 +2,7 @@ package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.Secret;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;

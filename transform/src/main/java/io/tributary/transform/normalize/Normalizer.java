@@ -64,13 +64,8 @@ public final class Normalizer {
             return envelope;
         }
         TableSchema out = pair[1];
-        GenericRecord source = (GenericRecord) envelope.get("source");
-        ChangeEvent e = new ChangeEvent(out, Envelope.op(envelope),
-                convert(Envelope.image(envelope, "before"), out), convert(Envelope.image(envelope, "after"), out),
-                Envelope.position(envelope), (Long) source.get("ts_ms"), source.get("snapshot").toString(),
-                source.get("connector").toString(), source.get("db").toString(), (Long) source.get("txId"), (Long) source.get("lsn"),
-                Envelope.unchanged(envelope));
-        return Envelope.value(e);
+        ChangeEvent in = Envelope.read(key, envelope);
+        return Envelope.value(in.withRows(out, convert(in.before(), out), convert(in.after(), out)));
     }
 
     static TableSchema normalizedShape(TableSchema in) {

@@ -1,7 +1,7 @@
 package io.tributary.transform.route;
 
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.transform.normalize.Normalizer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -21,7 +21,7 @@ public final class ServiceTopology {
     }
 
     public static String serviceTopic(PipelineConfig.Service service, TableRef table) {
-        return service.name() + "." + table.table();
+        return io.tributary.schemas.kafka.Topics.perService(service.name(), table.table());
     }
 
     /** Sees every envelope after normalisation (metrics); must not throw. */

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.Secret;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
@@ -84,7 +84,8 @@ class ServiceTopologyTest {
         in(CKPT).pipeInput(Envelope.key(e), Envelope.value(e));
         var rec = out("ml-platform.model_checkpoints").readKeyValue();
         assertEquals(7L, rec.key.get("id"));
-        Map<String, Object> after = Envelope.image(rec.value, "after");
+        ChangeEvent read = Envelope.read(rec.key, rec.value);
+        Map<String, Object> after = read.after();
         assertEquals(Boolean.TRUE, after.get("is_production"));
         assertEquals(1_709_296_496_789_000L, after.get("created_at"));
         assertEquals("{\"lr\": 0.001,  \"layers\":[1,2]}", after.get("config"), "JSON text is kept byte for byte");
@@ -93,7 +94,8 @@ class ServiceTopologyTest {
         assertEquals("BOOLEAN", row.getField("is_production").getProp(Envelope.TYPE_PROP));
         assertEquals("TIMESTAMPTZ", row.getField("created_at").getProp(Envelope.TYPE_PROP));
         assertEquals("JSON", row.getField("config").getProp(Envelope.TYPE_PROP));
-        assertEquals(Position.of(1, 0, 0, 7), Envelope.position(rec.value));
+        assertEquals(Position.of(1, 0, 0, 7), read.position());
+        assertEquals(e.tsMs(), read.tsMs(), "ts_ms keeps the capture's time through the transform");
     }
 
     @Test
@@ -104,8 +106,10 @@ class ServiceTopologyTest {
         in(TRADES).pipeInput(Envelope.key(del), (GenericRecord) null);
         var topic = out("ml-platform.trades");
         var first = topic.readKeyValue();
-        assertEquals(Op.DELETE, Envelope.op(first.value));
-        assertEquals("1.2500", Envelope.image(first.value, "before").get("qty"));
+        ChangeEvent read = Envelope.read(first.key, first.value);
+        assertEquals(Op.DELETE, read.op());
+        assertEquals("1.2500", read.before().get("qty"));
+        assertEquals(del.tsMs(), read.tsMs());
         assertEquals(first.value.getSchema(), Envelope.value(del).getSchema());
         var tomb = topic.readKeyValue();
         assertEquals(5L, tomb.key.get("id"));
@@ -121,7 +125,7 @@ class ServiceTopologyTest {
         var outTopic = out("ml-platform.model_checkpoints");
         var rec = outTopic.readKeyValue();
         assertEquals(2L, rec.key.get("id"));
-        assertEquals(Boolean.FALSE, Envelope.image(rec.value, "after").get("is_production"));
+        assertEquals(Boolean.FALSE, Envelope.read(rec.key, rec.value).after().get("is_production"));
         assertTrue(outTopic.isEmpty());
         var dlq = driver.createOutputTopic("tributary.dlq.transform.ml-platform",
                 new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());

@@ -1,6 +1,6 @@
 package io.tributary.capture.postgres;
 
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
 import io.tributary.schemas.event.TableSchema;

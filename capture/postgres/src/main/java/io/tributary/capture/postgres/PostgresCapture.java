@@ -6,11 +6,12 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
-import io.tributary.schemas.kafka.ChangeEventWriter;
+import io.tributary.schemas.kafka.Topics;
+import io.tributary.common.kafka.ChangeEventWriter;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +52,7 @@ final class PostgresCapture implements AutoCloseable {
     PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer) {
         this.source = source;
         this.writer = writer;
-        source.tables().forEach(t -> tablesByTopic.put(source.name() + "." + t.schema() + "." + t.table(), t));
+        source.tables().forEach(t -> tablesByTopic.put(Topics.perTable(t), t));
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(connectorProperties(config, source))
                 .using(OffsetCommitPolicy.always())
@@ -95,7 +96,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
-        p.setProperty("offset.storage.topic", "tributary.offsets." + source.name());
+        p.setProperty("offset.storage.topic", Topics.offsets(source.name()));
         p.setProperty("offset.storage.partitions", "1");
         p.setProperty("offset.storage.replication.factor", String.valueOf(config.kafka().replicationFactor()));
         p.setProperty("offset.flush.interval.ms", "0");

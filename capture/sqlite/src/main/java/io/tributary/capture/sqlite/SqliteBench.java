@@ -5,7 +5,7 @@ import io.tributary.capture.sqlite.wal.RowChange;
 import io.tributary.capture.sqlite.wal.TableChanges;
 import io.tributary.capture.sqlite.wal.WalTransaction;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.registry.AvroSerde;
@@ -66,7 +66,7 @@ public final class SqliteBench {
         String source = "bench" + Long.toHexString(System.nanoTime());
         TableRef table = new TableRef(source, "main", "experiment_metrics");
         PipelineConfig.Kafka k = new PipelineConfig.Kafka(kafka, 1, 1, Map.of());
-        KafkaSetup.ensureTopics(k, List.of(table.topic(), TailPosition.topic(source), TailPosition.generationTopic(source)));
+        KafkaSetup.ensureTopics(k, List.of(table.topic(), io.tributary.schemas.kafka.Topics.positions(source), io.tributary.schemas.kafka.Topics.generations(source)));
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         SqliteTailer tailer = new SqliteTailer(k, new PipelineConfig.Source(source, new PipelineConfig.Sqlite(db, Duration.ofMillis(5)), null,
                 List.of(table)), new SchemaRegistryClient(registryUrl), metrics);
@@ -170,7 +170,7 @@ public final class SqliteBench {
                 if (r.value() == null) {
                     continue;
                 }
-                Map<String, Object> after = Envelope.image(r.value(), "after");
+                Map<String, Object> after = Envelope.read(r.key(), r.value()).after();
                 long id = (Long) after.get("id");
                 if (id > rows && after.get("committed_ns") != null) {
                     latency[(int) (id - rows - 1)] = now - (Long) after.get("committed_ns");

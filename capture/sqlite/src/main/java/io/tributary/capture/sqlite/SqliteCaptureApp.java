@@ -5,7 +5,7 @@ import io.tributary.common.app.AppRunner;
 import io.tributary.common.app.Deployable;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.nio.file.Files;
@@ -80,8 +80,8 @@ public final class SqliteCaptureApp implements Deployable {
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
         for (PipelineConfig.Source s : sources) {
             List<String> topics = new java.util.ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
-            topics.add(TailPosition.topic(s.name()));
-            topics.add(TailPosition.generationTopic(s.name()));
+            topics.add(io.tributary.schemas.kafka.Topics.positions(s.name()));
+            topics.add(io.tributary.schemas.kafka.Topics.generations(s.name()));
             KafkaSetup.ensureTopics(config.kafka(), topics);
             SqliteTailer tailer = new SqliteTailer(config.kafka(), s, registry, metrics);
             Thread t = new Thread(tailer, "capture-sqlite-" + s.name());

@@ -9,13 +9,15 @@ import io.tributary.capture.sqlite.wal.WalGapException;
 import io.tributary.capture.sqlite.wal.WalPosition;
 import io.tributary.capture.sqlite.wal.WalTransaction;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
-import io.tributary.schemas.kafka.ChangeEventWriter;
+import io.tributary.common.kafka.ChangeEventWriter;
+import io.tributary.schemas.event.GenerationMarker;
+import io.tributary.schemas.kafka.Topics;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * an error, counts {@code tributary.capture.gaps}, and takes a new snapshot: a new generation. Never a
  * silent gap.
  *
- * <p>Every snapshot ends with a generation marker per table ({@link TailPosition#generationTopic}), so
+ * <p>Every snapshot ends with a generation marker per table ({@link io.tributary.schemas.kafka.Topics#generations}), so
  * that sinks drop rows of older generations the new snapshot did not bring again: the target stays exact
  * across a gap. Not yet: schema changes beyond ADD COLUMN. Commit timestamps are not in the WAL: events
  * carry the time they were decoded.
@@ -215,8 +217,8 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             }
         }
         for (TableRef t : source.tables()) {
-            writer.send(TailPosition.generationTopic(source.name()), TailPosition.markerKey(t.table()),
-                    TailPosition.marker(source.name(), t.table(), generation));
+            GenerationMarker marker = new GenerationMarker(source.name(), t.table(), generation);
+            writer.send(Topics.generations(source.name()), marker.key(), marker.value());
         }
         commit(writer, true);
         long nanos = System.nanoTime() - started;
@@ -343,7 +345,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     }
 
     private void commit(ChangeEventWriter writer, boolean snapshotDone) {
-        writer.send(TailPosition.topic(source.name()), TailPosition.key(source.name()),
+        writer.send(io.tributary.schemas.kafka.Topics.positions(source.name()), TailPosition.key(source.name()),
                 new TailPosition(generation, epoch, lastWal, snapshotDone).toValue());
         writer.commit();
     }

@@ -31,33 +31,6 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
             .requiredLong("generation").requiredLong("epoch").requiredLong("checkpointSequence").requiredLong("salt1")
             .requiredLong("salt2").requiredLong("commitFrame").requiredBoolean("snapshotDone").endRecord();
 
-    static String topic(String source) {
-        return "tributary.positions." + source;
-    }
-
-    /** See {@link io.tributary.schemas.kafka.Topics#generations}. */
-    static String generationTopic(String source) {
-        return io.tributary.schemas.kafka.Topics.generations(source);
-    }
-
-    static final Schema MARKER_KEY = SchemaBuilder.record("GenerationKey").namespace("io.tributary").fields().requiredString("table").endRecord();
-    static final Schema MARKER = SchemaBuilder.record("Generation").namespace("io.tributary").fields()
-            .requiredString("source").requiredString("table").requiredLong("generation").endRecord();
-
-    static GenericRecord markerKey(String table) {
-        GenericData.Record k = new GenericData.Record(MARKER_KEY);
-        k.put("table", table);
-        return k;
-    }
-
-    static GenericRecord marker(String source, String table, long generation) {
-        GenericData.Record v = new GenericData.Record(MARKER);
-        v.put("source", source);
-        v.put("table", table);
-        v.put("generation", generation);
-        return v;
-    }
-
     GenericRecord toValue() {
         GenericData.Record r = new GenericData.Record(VALUE);
         r.put("generation", generation);
@@ -87,7 +60,7 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
         Map<String, Object> props = KafkaSetup.base(kafka);
         props.put("isolation.level", "read_committed");
         props.put("enable.auto.commit", false);
-        TopicPartition tp = new TopicPartition(topic(source), 0);
+        TopicPartition tp = new TopicPartition(io.tributary.schemas.kafka.Topics.positions(source), 0);
         try (var consumer = new KafkaConsumer<GenericRecord, GenericRecord>(props, new AvroSerde(registry, true), new AvroSerde(registry, false))) {
             consumer.assign(List.of(tp));
             consumer.seekToEnd(List.of(tp));

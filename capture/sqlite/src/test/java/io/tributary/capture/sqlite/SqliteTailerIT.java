@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.TableRef;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Column;
+import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
@@ -104,7 +105,7 @@ class SqliteTailerIT {
         }
         TableRef items = new TableRef(name, "main", "items");
         PipelineConfig.Source source = new PipelineConfig.Source(name, new PipelineConfig.Sqlite(db, Duration.ofMillis(20)), null, List.of(items));
-        KafkaSetup.ensureTopics(kafka(), List.of(items.topic(), TailPosition.topic(name), TailPosition.generationTopic(name)));
+        KafkaSetup.ensureTopics(kafka(), List.of(items.topic(), io.tributary.schemas.kafka.Topics.positions(name), io.tributary.schemas.kafka.Topics.generations(name)));
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         SqliteTailer tailer = tailer(source, metrics);
         Thread t = new Thread(tailer, "tailer-schema");
@@ -171,8 +172,8 @@ class SqliteTailerIT {
                     tables: [%s.main.items, %s.main.accounts, %s.main.tags]
                 """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), name, db, name, name, name));
         List<String> topics = new ArrayList<>(refs.stream().map(TableRef::topic).toList());
-        topics.add(TailPosition.topic(name));
-        topics.add(TailPosition.generationTopic(name));
+        topics.add(io.tributary.schemas.kafka.Topics.positions(name));
+        topics.add(io.tributary.schemas.kafka.Topics.generations(name));
         KafkaSetup.ensureTopics(kafka(), topics);
         // the application keeps a connection open and does not checkpoint: continuity stays provable while no
         // capture runs (with checkpoints, a restart is a new generation instead; see SqliteGapIT)
@@ -236,8 +237,8 @@ class SqliteTailerIT {
         List<TableRef> refs = TABLES.stream().map(t -> new TableRef(name, "main", t)).toList();
         PipelineConfig.Source source = new PipelineConfig.Source(name, new PipelineConfig.Sqlite(db, Duration.ofMillis(20), walLimitMb), null, refs);
         List<String> topics = new ArrayList<>(refs.stream().map(TableRef::topic).toList());
-        topics.add(TailPosition.topic(name));
-        topics.add(TailPosition.generationTopic(name));
+        topics.add(io.tributary.schemas.kafka.Topics.positions(name));
+        topics.add(io.tributary.schemas.kafka.Topics.generations(name));
         KafkaSetup.ensureTopics(kafka(), topics);
 
         SqliteTailer first = tailer(source, metrics);
@@ -330,16 +331,16 @@ class SqliteTailerIT {
                     }
                     String table = rec.topic().substring(rec.topic().lastIndexOf('.') + 1);
                     Map<String, String> rows = state.computeIfAbsent(table, k -> new TreeMap<>());
-                    Position pos = Envelope.position(rec.value());
+                    ChangeEvent event = Envelope.read(rec.key(), rec.value());
+                    Position pos = event.position();
                     Position prev = last.put(rec.topic(), pos);
                     assertTrue(prev == null || pos.compareTo(prev) > 0, "positions grow on " + rec.topic() + ": " + prev + " then " + pos);
-                    String key = canonical(Envelope.image(rec.value(), Envelope.op(rec.value()) == Op.DELETE ? "before" : "after"),
-                            Envelope.tableSchema(rec.value().getSchema(), rec.key().getSchema()).primaryKey());
-                    Op op = Envelope.op(rec.value());
+                    String key = canonical(event.keyImage(), event.schema().primaryKey());
+                    Op op = event.op();
                     Map<String, Map<String, Object>> tableImages = images.computeIfAbsent(table, k -> new HashMap<>());
                     if (op == Op.UPDATE || op == Op.DELETE) {
                         // the row as it was; a column added since (ALTER TABLE ADD COLUMN) may appear with its default
-                        Map<String, Object> before = new HashMap<>(Envelope.image(rec.value(), "before"));
+                        Map<String, Object> before = new HashMap<>(event.before());
                         Map<String, Object> known = tableImages.getOrDefault(key, Map.of());
                         before.keySet().retainAll(known.keySet());
                         assertEquals(rows.get(key), canonical(before, null), "before image of " + key + " on " + rec.topic() + " at " + pos);
@@ -348,8 +349,8 @@ class SqliteTailerIT {
                         rows.remove(key);
                         tableImages.remove(key);
                     } else {
-                        rows.put(key, canonical(Envelope.image(rec.value(), "after"), null));
-                        tableImages.put(key, Envelope.image(rec.value(), "after"));
+                        rows.put(key, canonical(event.after(), null));
+                        tableImages.put(key, event.after());
                     }
                 }
                 if (refs.stream().allMatch(r -> expected.get(r.table()).equals(state.getOrDefault(r.table(), Map.of())))) {

@@ -1,4 +1,4 @@
-package io.tributary.common.config;
+package io.tributary.schemas.event;
 
 /**
  * A captured table, {@code <source>.<schema>.<table>}. For a SQLite source the schema is {@code main}.
@@ -6,7 +6,7 @@ package io.tributary.common.config;
  */
 public record TableRef(String source, String schema, String table) {
     public String topic() {
-        return source + "." + schema + "." + table;
+        return io.tributary.schemas.kafka.Topics.perTable(this);
     }
 
     /** {@code schema.table} as the source database knows it. */

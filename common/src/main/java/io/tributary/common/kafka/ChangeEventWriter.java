@@ -1,10 +1,9 @@
-package io.tributary.schemas.kafka;
+package io.tributary.common.kafka;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.event.EnvelopeEncoder;
@@ -92,12 +91,12 @@ public final class ChangeEventWriter implements AutoCloseable {
     public void write(ChangeEvent e) {
         Target t = target(e.schema());
         byte[] key = encoder.key(e, t.keyId);
-        producer.send(new ProducerRecord<>(t.topic, key, encoder.value(e, t.valueId, System.currentTimeMillis())), this::onAck);
+        producer.send(new ProducerRecord<>(t.topic, key, encoder.value(e, t.valueId)), this::onAck);
         if (e.op() == Op.DELETE) {
             producer.send(new ProducerRecord<>(t.topic, key, null), this::onAck);
         }
         t.events.get(e.op()).increment();
-        if (!"true".equals(e.snapshot()) && !"last".equals(e.snapshot())) {
+        if (!e.isSnapshot()) {
             t.lag.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - e.commitTsMs())));
         }
     }
