@@ -2,8 +2,8 @@ package io.tributary.ops.reconcile;
 
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.schemas.event.Conversions;
 import io.tributary.schemas.event.TableRef;
-import io.tributary.transform.normalize.Normalizer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -127,7 +127,7 @@ public final class Reconciler {
                 String text = v instanceof Double d ? Double.toString(d) : v.toString();
                 yield text.equals("NaN") ? text : new BigDecimal(text).stripTrailingZeros().toPlainString();
             }
-            case "timestamptz" -> Long.toString(v instanceof String s ? Normalizer.micros(s) : micros(((java.sql.Timestamp) v).toInstant()));
+            case "timestamptz" -> Long.toString(v instanceof String s ? Conversions.micros(s) : micros(((java.sql.Timestamp) v).toInstant()));
             case "timestamp" -> v instanceof java.sql.Timestamp ts ? ts.toLocalDateTime().toString() : v.toString();
             case "date" -> v instanceof java.sql.Date d ? d.toLocalDate().toString() : java.time.LocalDate.parse(v.toString().trim()).toString();
             case "bytea" -> HexFormat.of().formatHex((byte[]) v);

@@ -25,6 +25,7 @@ public final class Envelope {
     public static final String SOURCE_TYPE_PROP = "tributary.source.type";
     public static final String TABLE_PROP = "tributary.table";
     public static final String DEFAULT_PROP = "tributary.default";
+    public static final String NORMALIZED_TYPE_PROP = "tributary.normalized.type";
     public static final String VERSION = "0.1.0";
 
     /** Field names of the envelope record, as in Debezium's {@code Envelope.FieldName}. */
@@ -134,6 +135,9 @@ public final class Envelope {
         if (c.defaultValue() != null) {
             f.addProp(DEFAULT_PROP, c.type().formatDefault(c.defaultValue()));
         }
+        if (c.normalizedType() != null) {
+            f.addProp(NORMALIZED_TYPE_PROP, c.normalizedType().name());
+        }
     }
 
     /** The key record of an event: its primary key columns, from the after image (before image for deletes). */
@@ -241,7 +245,9 @@ public final class Envelope {
             boolean optional = f.schema().isUnion();
             ColumnType type = ColumnType.valueOf(f.getProp(TYPE_PROP));
             String dflt = f.getProp(DEFAULT_PROP);
-            cols.add(new Column(f.name(), type, f.getProp(SOURCE_TYPE_PROP), optional, dflt == null ? null : type.parseDefault(dflt)));
+            String normalized = f.getProp(NORMALIZED_TYPE_PROP);
+            cols.add(new Column(f.name(), type, f.getProp(SOURCE_TYPE_PROP), optional, dflt == null ? null : type.parseDefault(dflt),
+                    normalized == null ? null : ColumnType.valueOf(normalized)));
         }
         String[] parts = envelope.getProp(TABLE_PROP).split("\\.", 3);
         return new TableSchema(new TableRef(parts[0], parts[1], parts[2]), cols,

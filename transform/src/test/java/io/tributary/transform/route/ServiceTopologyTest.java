@@ -33,9 +33,9 @@ class ServiceTopologyTest {
     static final TableRef TRADES = new TableRef("monolith", "public", "trades");
     static final TableSchema CKPT_SCHEMA = new TableSchema(CKPT, List.of(
             new Column("id", ColumnType.INT64, "INTEGER", false),
-            new Column("is_production", ColumnType.INT64, "BOOLEAN", true),
-            new Column("created_at", ColumnType.TEXT, "DATETIME", true),
-            new Column("config", ColumnType.TEXT, "JSON", true),
+            new Column("is_production", ColumnType.INT64, "BOOLEAN", true).meaning(ColumnType.BOOLEAN),
+            new Column("created_at", ColumnType.TEXT, "DATETIME", true).meaning(ColumnType.TIMESTAMPTZ),
+            new Column("config", ColumnType.TEXT, "JSON", true).meaning(ColumnType.JSON),
             new Column("loss", ColumnType.FLOAT64, "REAL", true)), List.of("id"));
     static final TableSchema TRADES_SCHEMA = new TableSchema(TRADES, List.of(
             new Column("id", ColumnType.INT64, "int8", false),

@@ -52,8 +52,9 @@ final class SqliteTables {
                     int pkOrder = rs.getInt(4);
                     // SQLite lets PRIMARY KEY columns (other than INTEGER PRIMARY KEY) hold NULL; the key must not.
                     boolean optional = rs.getInt(3) == 0 && pkOrder == 0;
-                    Column col = new Column(name, typeOf(declared), declared.isEmpty() ? null : declared, optional);
-                    cols.add(col.withType(col.type(), defaultOf(c, rs.getString(5), col, ref)));
+                    Column col = new Column(name, typeOf(declared), declared.isEmpty() ? null : declared, optional)
+                            .meaning(normalizedTypeOf(declared, typeOf(declared)));
+                    cols.add(col.withDefault(defaultOf(c, rs.getString(5), col, ref)));
                     if (pkOrder > 0) {
                         pk.put(pkOrder, name);
                     }
@@ -135,6 +136,30 @@ final class SqliteTables {
             return ColumnType.DECIMAL;
         }
         return ColumnType.TEXT;
+    }
+
+    /**
+     * What values stored under a declared type mean, where the application stores them in another storage
+     * class: BOOLEAN 0/1, DATETIME/TIMESTAMP text (naive, UTC), DATE text, JSON text. The transform converts
+     * them ({@link io.tributary.schemas.event.Conversions}); null when the stored type is the meaning.
+     */
+    static ColumnType normalizedTypeOf(String declared, ColumnType stored) {
+        String t = declared.toUpperCase(Locale.ROOT);
+        if (stored == ColumnType.INT64 && t.startsWith("BOOL")) {
+            return ColumnType.BOOLEAN;
+        }
+        if (stored == ColumnType.TEXT) {
+            if (t.startsWith("DATETIME") || t.startsWith("TIMESTAMP")) {
+                return ColumnType.TIMESTAMPTZ;
+            }
+            if (t.equals("DATE")) {
+                return ColumnType.DATE;
+            }
+            if (t.equals("JSON") || t.equals("JSONB")) {
+                return ColumnType.JSON;
+            }
+        }
+        return null;
     }
 
     /** The SELECT that reads every row, rowid first when the table is keyed by it. */
