@@ -281,6 +281,7 @@ public final class PipelineConfigLoader {
         if (n.isMissingNode()) {
             return out;
         }
+        TimescaleReader timescale = new TimescaleReader(this);
         Set<String> owned = new HashSet<>();
         tables.forEach(t -> owned.add(t.table()));
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
@@ -302,53 +303,22 @@ public final class PipelineConfigLoader {
             } else if (conflict.equals("last-write-wins") && tsColumn == null) {
                 problem(where + ".timestamp-column", "last-write-wins needs the column that orders writes", "name a timestamp column of the table");
             }
-            PipelineConfig.Timescale ts = e.getValue().has("timescale") ? readTimescale(e.getValue().get("timescale"), where + ".timescale") : null;
+            PipelineConfig.Timescale ts = e.getValue().has("timescale") ? timescale.read(e.getValue().get("timescale"), where + ".timescale") : null;
             out.put(e.getKey(), new PipelineConfig.TableOptions("soft".equals(delete), "last-write-wins".equals(conflict) ? tsColumn : null, ts));
         }
+        timescale.checkAggregateNames(at, owned);
         return out;
     }
 
-    private static final Pattern INTERVAL = Pattern.compile(
-            "\\d+\\s*(microsecond|millisecond|second|minute|hour|day|week|month|year)s?", Pattern.CASE_INSENSITIVE);
-
-    private PipelineConfig.Timescale readTimescale(JsonNode n, String at) {
-        known(n, at, "time-column", "chunk-interval", "optional", "compression", "retention", "aggregates");
-        String time = required(n, at, "time-column", "the column hypertable chunks are partitioned by, e.g. time");
-        String chunk = interval(n, at, "chunk-interval", "7 days");
-        boolean optional = Boolean.parseBoolean(optional(n, at, "optional", "false"));
-        JsonNode comp = n.path("compression");
-        known(comp, at + ".compression", "segment-by", "after");
-        List<String> segmentBy = strings(comp.path("segment-by"), at + ".compression.segment-by");
-        String after = comp.isMissingNode() ? null : interval(comp, at + ".compression", "after", "7 days");
-        String retention = n.has("retention") ? interval(n, at, "retention", null) : null;
-        List<PipelineConfig.Aggregate> aggs = new ArrayList<>();
-        for (int i = 0; i < n.path("aggregates").size(); i++) {
-            JsonNode a = n.path("aggregates").get(i);
-            String aat = at + ".aggregates[" + i + "]";
-            known(a, aat, "name", "bucket", "group-by", "columns", "refresh");
-            JsonNode r = a.path("refresh");
-            known(r, aat + ".refresh", "start-offset", "end-offset", "every");
-            String name = required(a, aat, "name", "the view's name, e.g. experiment_metrics_5m");
-            List<String> columns = strings(a.path("columns"), aat + ".columns");
-            if (columns.isEmpty()) {
-                problem(aat + ".columns", "missing or empty", "list aggregate expressions, e.g. [\"avg(metric_value) AS avg_value\"]");
-            }
-            aggs.add(new PipelineConfig.Aggregate(name, interval(a, aat, "bucket", "1 hour"), strings(a.path("group-by"), aat + ".group-by"),
-                    columns, interval(r, aat + ".refresh", "start-offset", "1 day"), interval(r, aat + ".refresh", "end-offset", "1 minute"),
-                    interval(r, aat + ".refresh", "every", "5 minutes")));
-        }
-        return new PipelineConfig.Timescale(time, chunk, optional, segmentBy, after, retention, List.copyOf(aggs));
-    }
-
-    private String interval(JsonNode parent, String at, String key, String dflt) {
+    String interval(JsonNode parent, String at, String key, String dflt) {
         String v = optional(parent, at, key, dflt);
-        if (v != null && !INTERVAL.matcher(v.trim()).matches()) {
+        if (v != null && !Intervals.valid(v)) {
             problem(at + "." + key, "'" + v + "' is not an interval", "write e.g. 5 minutes, 7 days, 1 month, 2 years");
         }
         return v;
     }
 
-    private List<String> strings(JsonNode list, String at) {
+    List<String> strings(JsonNode list, String at) {
         List<String> out = new ArrayList<>();
         if (list.isMissingNode()) {
             return out;
@@ -382,7 +352,7 @@ public final class PipelineConfigLoader {
 
     // ---- scalar helpers: each records a problem instead of throwing, so all problems surface together ----
 
-    private String required(JsonNode parent, String at, String key, String hint) {
+    String required(JsonNode parent, String at, String key, String hint) {
         JsonNode raw = parent.get(key);
         if (raw == null || raw.isNull()) {
             problem(at + "." + key, "is required", hint);
@@ -396,7 +366,7 @@ public final class PipelineConfigLoader {
         return v == null || v.isBlank() ? null : v;
     }
 
-    private String optional(JsonNode parent, String at, String key, String dflt) {
+    String optional(JsonNode parent, String at, String key, String dflt) {
         String v = parent.has(key) ? scalar(parent.get(key), at + "." + key) : null;
         return v == null ? dflt : v;
     }
@@ -467,7 +437,7 @@ public final class PipelineConfigLoader {
         return sb.toString();
     }
 
-    private void known(JsonNode n, String at, String... keys) {
+    void known(JsonNode n, String at, String... keys) {
         if (n.isMissingNode() || n.isNull()) {
             return;
         }
@@ -484,7 +454,7 @@ public final class PipelineConfigLoader {
         }
     }
 
-    private void problem(String key, String message, String hint) {
+    void problem(String key, String message, String hint) {
         problems.add(new ConfigProblem(key, message, hint));
     }
 }
