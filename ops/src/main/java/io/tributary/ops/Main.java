@@ -2,18 +2,25 @@ package io.tributary.ops;
 
 import io.tributary.capture.postgres.PostgresCaptureApp;
 import io.tributary.capture.sqlite.SqliteCaptureApp;
-import io.tributary.ops.demo.Demo;
-import io.tributary.ops.local.LocalServers;
 import io.tributary.sink.SinkApp;
 import io.tributary.transform.TransformApp;
 import java.util.Arrays;
 
-/** The entry point behind {@code bin/tributary}: dispatches to each deployable's and command's own main. */
+/**
+ * The deployables' entry point (and the image's): dispatches to each deployable's own main. The local tools
+ * (demo, local servers, benchmarks) start real test servers and live in tributary-ops-local
+ * ({@code io.tributary.ops.local.LocalMain}), which {@code bin/tributary} puts in front of this.
+ */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
+        run(args);
+    }
+
+    /** Runs one deployable; prints the usage and exits 2 for anything else. */
+    public static void run(String[] args) throws Exception {
         String cmd = args.length == 0 ? "" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         switch (cmd) {
@@ -21,9 +28,12 @@ public final class Main {
             case "capture-sqlite" -> SqliteCaptureApp.main(rest);
             case "transform" -> TransformApp.main(rest);
             case "sink" -> SinkApp.main(rest);
-            case "demo" -> Demo.main(rest);
-            case "local-servers" -> LocalServers.main(rest);
-            case "bench" -> Bench.main(rest);
+            case "demo", "local-servers", "bench" -> {
+                // these start real test servers; they live in tributary-ops-local, off the deployables' classpath
+                System.err.println("tributary: '" + cmd + "' is a local tool: run it as bin/tributary " + cmd
+                        + " (the launcher adds tributary-ops-local, which this image does not carry)");
+                System.exit(2);
+            }
             default -> {
                 System.err.println("""
                         usage: tributary COMMAND [options]

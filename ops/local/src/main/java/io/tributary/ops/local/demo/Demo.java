@@ -1,4 +1,4 @@
-package io.tributary.ops.demo;
+package io.tributary.ops.local.demo;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;

@@ -1,4 +1,4 @@
-package io.tributary.ops.demo;
+package io.tributary.ops.local.demo;
 
 import java.nio.file.Path;
 import java.sql.Connection;

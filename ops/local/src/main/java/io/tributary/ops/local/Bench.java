@@ -1,4 +1,4 @@
-package io.tributary.ops;
+package io.tributary.ops.local;
 
 import io.tributary.sink.postgres.SinkBench;
 import io.tributary.testkit.LocalPostgres;
