@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import io.tributary.schemas.registry.RegistryException;
 import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.kafka.Topics;
+import io.tributary.sink.timescale.HistoryWorker;
 import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,6 +53,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final MeterRegistry metrics;
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
     private final BatchApplier applier;
+    /** Null when the service declares no aggregates and no compression. */
+    private final HistoryWorker history;
     private volatile boolean running = true;
     private volatile boolean assigned;
     private volatile Throwable fatal;
@@ -63,6 +66,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.markerSerde = new io.tributary.schemas.registry.AvroSerde(registry, false);
         this.metrics = metrics;
         this.applier = new BatchApplier(service, decoder);
+        this.history = HistoryWorker.needed(service) ? new HistoryWorker(service, HistoryWorker.Timing.DEFAULT, metrics) : null;
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {
@@ -101,6 +105,11 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             List<String> subscribed = new ArrayList<>(topics());
             subscribed.addAll(generationTopics());
             consumer.subscribe(subscribed);
+            retrying(() -> {
+                applier.reconcileDeclared(); // declarations changed since the last start apply now, or stop the service
+                return Boolean.TRUE;
+            }, consumer);
+            startHistory();
             long lastParkedRetry = 0;
             while (running) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
@@ -149,7 +158,19 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "fatal").increment();
             log.error("sink service={} stopped: {}", service.name(), t.getMessage(), t);
         } finally {
+            if (history != null) {
+                history.close();
+            }
             applier.close();
+        }
+    }
+
+    /** Starts the history work of the service's hypertables on its own thread and connection (see {@link HistoryWorker}). */
+    private void startHistory() {
+        if (history != null) {
+            Thread t = new Thread(history, "sink-history-" + service.name());
+            t.setDaemon(true);
+            t.start();
         }
     }
 
@@ -290,5 +311,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (history != null) {
+            history.close();
+        }
     }
 }
