@@ -43,6 +43,11 @@ public final class HistoryWorker implements Runnable, AutoCloseable {
     private final MeterRegistry metrics;
     private final Map<String, Double> ratios = new ConcurrentHashMap<>();
     private final Object wake = new Object();
+    /** Guards the round counters and is notified after every round. */
+    private final Object rounds = new Object();
+    private long roundsStarted;
+    /** The last round that found nothing owed at all. */
+    private long idleRound = -1;
     private volatile boolean running = true;
     private Connection db;
 
@@ -68,7 +73,18 @@ public final class HistoryWorker implements Runnable, AutoCloseable {
         long backoff = timing.poll().toMillis();
         while (running) {
             try {
+                long round;
+                synchronized (rounds) {
+                    round = ++roundsStarted;
+                }
                 runOnce();
+                boolean idle = !HistoryLedger.anythingOwed(db);
+                synchronized (rounds) {
+                    if (idle) {
+                        idleRound = round;
+                    }
+                    rounds.notifyAll();
+                }
                 backoff = timing.poll().toMillis();
             } catch (SQLException e) {
                 metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "history").increment();
@@ -120,6 +136,26 @@ public final class HistoryWorker implements Runnable, AutoCloseable {
             }
         }
         return done;
+    }
+
+    /**
+     * Waits until a round of the running worker finds nothing owed at all (settled or not), at most
+     * {@code bound}; true when it did. For tests and the benchmark: "the aggregates and compression have
+     * caught up with everything written so far".
+     */
+    public boolean awaitNothingOwed(Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        synchronized (rounds) {
+            long after = roundsStarted; // a round begun before this call may not have seen the latest batches
+            while (idleRound <= after) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                rounds.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
     }
 
     private void work(HistoryLedger.Owed owed, PipelineConfig.Timescale ts) throws SQLException {
