@@ -61,12 +61,18 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
      * {@code options.<table>.timescale}: make the target a TimescaleDB hypertable. Intervals are PostgreSQL
      * interval text ("1 month", "7 days"); null means "not declared". {@code orderBy} entries are a column
      * with an optional {@code ASC}/{@code DESC} ("time DESC"); empty lets TimescaleDB choose.
+     * {@code compressEvery} is how often the compression policy runs (null: TimescaleDB's default).
      */
     public record Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy, List<String> orderBy,
-                            String compressAfter, String retention, List<Aggregate> aggregates) {
+                            String compressAfter, String compressEvery, String retention, List<Aggregate> aggregates) {
+        public Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy, List<String> orderBy,
+                         String compressAfter, String retention, List<Aggregate> aggregates) {
+            this(timeColumn, chunkInterval, optional, segmentBy, orderBy, compressAfter, null, retention, aggregates);
+        }
+
         public Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy,
                          String compressAfter, String retention, List<Aggregate> aggregates) {
-            this(timeColumn, chunkInterval, optional, segmentBy, List.of(), compressAfter, retention, aggregates);
+            this(timeColumn, chunkInterval, optional, segmentBy, List.of(), compressAfter, null, retention, aggregates);
         }
     }
 

@@ -34,7 +34,7 @@ final class TimescaleReader {
         String chunk = loader.interval(n, at, "chunk-interval", "7 days");
         boolean optional = bool(n, at, "optional", false);
         JsonNode comp = n.path("compression");
-        loader.known(comp, at + ".compression", "segment-by", "order-by", "after");
+        loader.known(comp, at + ".compression", "segment-by", "order-by", "after", "every");
         List<String> segmentBy = loader.strings(comp.path("segment-by"), at + ".compression.segment-by");
         List<String> orderBy = loader.strings(comp.path("order-by"), at + ".compression.order-by");
         for (String o : orderBy) {
@@ -43,6 +43,7 @@ final class TimescaleReader {
             }
         }
         String after = comp.isMissingNode() ? null : loader.interval(comp, at + ".compression", "after", "7 days");
+        String every = loader.interval(comp, at + ".compression", "every", null);
         String retention = n.has("retention") ? loader.interval(n, at, "retention", null) : null;
         Map<String, PipelineConfig.Aggregate> declared = new LinkedHashMap<>();
         JsonNode list = n.path("aggregates");
@@ -55,7 +56,7 @@ final class TimescaleReader {
                 declared.put(a.name(), a);
             }
         }
-        return new PipelineConfig.Timescale(time, chunk, optional, segmentBy, orderBy, after, retention, List.copyOf(declared.values()));
+        return new PipelineConfig.Timescale(time, chunk, optional, segmentBy, orderBy, after, every, retention, List.copyOf(declared.values()));
     }
 
     private PipelineConfig.Aggregate aggregate(JsonNode a, String at, Map<String, PipelineConfig.Aggregate> earlier) {

@@ -137,7 +137,7 @@ class PipelineConfigLoaderTest {
                       experiment_metrics:
                         timescale:
                           time-column: time
-                          compression: { segment-by: [experiment_id], order-by: [time DESC], after: 7 days }
+                          compression: { segment-by: [experiment_id], order-by: [time DESC], after: 7 days, every: 1 hour }
                           aggregates:
                             - name: metrics_1h
                               bucket: 1 hour
@@ -156,6 +156,7 @@ class PipelineConfigLoaderTest {
         PipelineConfig.Timescale ts = PipelineConfigLoader.parse(yaml, "t", ENV).service("ml-platform").orElseThrow()
                 .options("experiment_metrics").timescale();
         assertEquals(List.of("time DESC"), ts.orderBy());
+        assertEquals("1 hour", ts.compressEvery());
         PipelineConfig.Aggregate hourly = ts.aggregates().get(0);
         PipelineConfig.Aggregate daily = ts.aggregates().get(1);
         assertEquals("bucket_1h", hourly.bucketColumn());

@@ -44,7 +44,10 @@ final class HypertableRows {
     private final Column time;
     private final boolean timeInKey;
     private final long chunkMicros;
-    /** Rows older than now minus this are outside every refresh policy's window; null without aggregates. */
+    /**
+     * Rows older than now minus this are history: outside a refresh policy's window, or old enough to be
+     * compressed; null without aggregates and compression.
+     */
     private final Long windowMicros;
     private final String table;
     private long spanFrom = Long.MAX_VALUE;
@@ -68,7 +71,10 @@ final class HypertableRows {
     static HypertableRows of(Connection c, TableSchema schema, PipelineConfig.Timescale ts) throws SQLException {
         Column time = schema.column(ts.timeColumn()).orElseThrow(() -> new TargetSchemaException(schema.table().table(),
                 List.of("the declared time-column " + ts.timeColumn() + " is not a column of the source table")));
-        List<String> starts = ts.aggregates().stream().map(PipelineConfig.Aggregate::refreshStart).toList();
+        List<String> starts = new ArrayList<>(ts.aggregates().stream().map(PipelineConfig.Aggregate::refreshStart).toList());
+        if (ts.compressAfter() != null) {
+            starts.add(ts.compressAfter());
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT (extract(epoch FROM ?::interval) * 1e6)::int8, "
                 + "(SELECT (extract(epoch FROM min(s::interval)) * 1e6)::int8 FROM unnest(?::text[]) AS s)")) {
             ps.setString(1, ts.chunkInterval());
@@ -218,8 +224,9 @@ final class HypertableRows {
     }
 
     /**
-     * The span of row times written since the last call, when part of it is older than every refresh
-     * policy's window (so that only the sink can bring it into the aggregates); null otherwise.
+     * The span of row times written since the last call, when part of it is history (outside a refresh
+     * policy's window, or compressible): the sink owes it a refresh, and its compression waits until such
+     * writes settle; null otherwise.
      */
     Instant[] takeHistorySpan() {
         Instant[] out = null;

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * window), newest window first, aggregates in declaration order so that a hierarchical aggregate reads an
  * aggregate already refreshed. The span is widened to whole buckets of the coarsest aggregate (so every
  * bucket it touches is complete) and cut, per aggregate, at its policy's end offset: newer buckets are
- * still filling and the policy refreshes them. Needs an autocommit connection with time zone UTC.
+ * still filling and the policy refreshes them. With a retention policy it is also cut a chunk interval after
+ * the retention horizon: the raw rows there are being dropped, and refreshing a bucket whose rows are gone
+ * would take it out of the aggregate. Needs an autocommit connection with time zone UTC.
  */
 final class AggregateRefresher {
     private static final Logger log = LoggerFactory.getLogger(AggregateRefresher.class);
@@ -36,7 +38,7 @@ final class AggregateRefresher {
         int windows = 0;
         for (PipelineConfig.Aggregate a : ts.aggregates()) {
             long t0 = System.nanoTime();
-            List<Instant[]> ws = windows(c, a, ts.chunkInterval(), coarsest, from, to);
+            List<Instant[]> ws = windows(c, a, ts, coarsest, from, to);
             for (Instant[] w : ws) {
                 try (PreparedStatement ps = c.prepareStatement("CALL refresh_continuous_aggregate(?::regclass, " + cast + ", " + cast
                         + ", false, '{\"buckets_per_batch\": 0}')")) {
@@ -59,11 +61,12 @@ final class AggregateRefresher {
      * The windows, newest first: whole buckets covering the span widened to the coarsest bucket, up to the
      * policy's end offset, about one chunk interval long (a whole number of buckets).
      */
-    private static List<Instant[]> windows(Connection c, PipelineConfig.Aggregate a, String chunk, String coarsest, Instant from, Instant to)
-            throws SQLException {
+    private static List<Instant[]> windows(Connection c, PipelineConfig.Aggregate a, PipelineConfig.Timescale ts, String coarsest, Instant from,
+                                           Instant to) throws SQLException {
         String sql = "WITH p AS (SELECT ?::interval AS b, ?::interval AS coarse, (?::interval) * GREATEST(1, ceil(extract(epoch FROM ?::interval) "
-                + "/ extract(epoch FROM ?::interval)))::int AS step), "
-                + "r AS (SELECT time_bucket(p.b, time_bucket(p.coarse, ?::timestamptz)) AS lo, "
+                + "/ extract(epoch FROM ?::interval)))::int AS step, "
+                + "COALESCE(time_bucket(?::interval, now() - ?::interval + ?::interval) + ?::interval, '-infinity') AS horizon), "
+                + "r AS (SELECT time_bucket(p.b, GREATEST(time_bucket(p.coarse, ?::timestamptz), p.horizon)) AS lo, "
                 + "LEAST(time_bucket(p.coarse, ?::timestamptz) + p.coarse, time_bucket(p.b, now() - ?::interval)) AS hi, p.step FROM p) "
                 + "SELECT w, LEAST(w + r.step, r.hi) FROM r, generate_series(r.lo, r.hi - interval '1 microsecond', r.step) AS w ORDER BY w DESC";
         List<Instant[]> out = new ArrayList<>();
@@ -71,11 +74,15 @@ final class AggregateRefresher {
             ps.setString(1, a.bucket());
             ps.setString(2, coarsest);
             ps.setString(3, a.bucket());
-            ps.setString(4, chunk);
+            ps.setString(4, ts.chunkInterval());
             ps.setString(5, a.bucket());
-            ps.setTimestamp(6, Timestamp.from(from));
-            ps.setTimestamp(7, Timestamp.from(to));
-            ps.setString(8, a.refreshEnd());
+            ps.setString(6, coarsest);
+            ps.setString(7, ts.retention()); // null without retention: no horizon
+            ps.setString(8, ts.chunkInterval());
+            ps.setString(9, coarsest);
+            ps.setTimestamp(10, Timestamp.from(from));
+            ps.setTimestamp(11, Timestamp.from(to));
+            ps.setString(12, a.refreshEnd());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Instant[] {rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant()});

@@ -49,12 +49,14 @@ final class HypertableCatalog {
             orderBy = split(s[1]);
         }
         String compressAfter = null;
+        String compressEvery = null;
         String retention = null;
-        for (String[] j : rows(c, "SELECT proc_name, COALESCE(config->>'compress_after', config->>'drop_after')::interval::text "
+        for (String[] j : rows(c, "SELECT proc_name, COALESCE(config->>'compress_after', config->>'drop_after')::interval::text, schedule_interval::text "
                 + "FROM timescaledb_information.jobs WHERE hypertable_schema = current_schema() AND hypertable_name = ? "
                 + "AND proc_name IN ('policy_compression', 'policy_retention')", table)) {
             if (j[0].equals("policy_compression")) {
                 compressAfter = j[1];
+                compressEvery = j[2];
             } else {
                 retention = j[1];
             }
@@ -67,7 +69,7 @@ final class HypertableCatalog {
                 clashes.add(r[0]);
             }
         }
-        return new HypertableState(time, chunk, others, enabled, segmentBy, orderBy, compressAfter, retention, aggregates, clashes);
+        return new HypertableState(time, chunk, others, enabled, segmentBy, orderBy, compressAfter, compressEvery, retention, aggregates, clashes);
     }
 
     private static Map<String, HypertableState.AggregateState> aggregates(Connection c, List<String> names) throws SQLException {

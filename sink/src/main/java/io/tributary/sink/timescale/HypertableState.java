@@ -9,12 +9,13 @@ import java.util.Map;
  * equal; null means "none" (no policy).
  *
  * @param otherDimensions columns the hypertable is partitioned by besides its time column
+ * @param compressEvery   the compression policy's schedule interval
  * @param orderBy         compression order as "column [DESC]", lower case
  * @param aggregates      the continuous aggregates with a declared name, by name
  * @param clashes         declared aggregate names taken by a relation that is not a continuous aggregate
  */
 record HypertableState(String timeColumn, String chunkInterval, List<String> otherDimensions, boolean compressionEnabled,
-                       List<String> segmentBy, List<String> orderBy, String compressAfter, String retention,
+                       List<String> segmentBy, List<String> orderBy, String compressAfter, String compressEvery, String retention,
                        Map<String, AggregateState> aggregates, List<String> clashes) {
 
     /**

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * Makes a target table the TimescaleDB hypertable its declaration says, and keeps it so: a plain table is
  * converted ({@code create_hypertable}, {@code migrate_data}); an existing hypertable is compared with its
  * declaration on every start ({@link Reconciler}), what TimescaleDB can change in place is changed and
- * logged, and what it cannot is refused before anything is changed. Aggregates that are new owe their
- * whole history a refresh, and a converted table with rows owes it a compression too
+ * logged, and what it cannot is refused before anything is changed. On a table that holds rows, new
+ * aggregates owe their whole history a refresh and a new compression policy owes it a compression
  * ({@link HistoryLedger}). Runs inside the caller's transaction.
  *
  * <p>A hypertable's unique keys must include the time column, so the sink keys such a table by the
@@ -65,12 +65,10 @@ public final class Hypertables {
      * was changed.
      */
     public static List<Refusal> apply(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
-        boolean converted = false;
+        boolean hasRows = hasRows(c, table); // false for a table created in this transaction: its rows come next
         if (!isHypertable(c, table)) {
-            boolean hadRows = hasRows(c, table);
             execute(c, TimescaleSql.createHypertable(table, ts));
-            log.info("created hypertable table={} time_column={} chunk_interval={} migrated_rows={}", table, ts.timeColumn(), ts.chunkInterval(), hadRows);
-            converted = hadRows;
+            log.info("created hypertable table={} time_column={} chunk_interval={} migrated_rows={}", table, ts.timeColumn(), ts.chunkInterval(), hasRows);
         }
         Reconciler.Plan plan = plan(c, table, ts);
         if (!plan.refusals().isEmpty()) {
@@ -80,8 +78,8 @@ public final class Hypertables {
             execute(c, step.sql());
             log.info("timescale declaration applied table={} change=\"{}\"", table, step.change());
         }
-        if (!plan.newAggregates().isEmpty() || converted) {
-            HistoryLedger.wholeTable(c, table, converted);
+        if (hasRows && (!plan.newAggregates().isEmpty() || plan.compressHistory())) {
+            HistoryLedger.wholeTable(c, table, plan.compressHistory());
         }
         return List.of();
     }
@@ -99,7 +97,7 @@ public final class Hypertables {
     private static Reconciler.Plan plan(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
         HypertableState have = HypertableCatalog.read(c, table, ts);
         List<String> intervals = new ArrayList<>(List.of(ts.chunkInterval()));
-        for (String i : new String[] {ts.compressAfter(), ts.retention()}) {
+        for (String i : new String[] {ts.compressAfter(), ts.compressEvery(), ts.retention()}) {
             if (i != null) {
                 intervals.add(i);
             }

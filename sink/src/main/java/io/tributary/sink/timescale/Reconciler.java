@@ -24,9 +24,11 @@ final class Reconciler {
     }
 
     /**
-     * @param newAggregates aggregates the steps create: they hold no history yet and need a full refresh
+     * @param newAggregates   aggregates the steps create: they hold no history yet and need a full refresh
+     * @param compressHistory the steps add a compression policy whose first run is an interval away: history
+     *                        it would compress is the sink's to compress now
      */
-    record Plan(List<Step> steps, List<Refusal> refusals, List<String> newAggregates) {
+    record Plan(List<Step> steps, List<Refusal> refusals, List<String> newAggregates, boolean compressHistory) {
     }
 
     private Reconciler() {
@@ -72,7 +74,8 @@ final class Reconciler {
                             + ", after the aggregates built on it) and restart the sink, which creates it and refreshes its whole history, "
                             + "or declare the new query under another name")));
         }
-        return new Plan(List.copyOf(steps), List.copyOf(refusals), List.copyOf(created));
+        boolean compress = steps.stream().anyMatch(st -> st.sql().contains("add_compression_policy"));
+        return new Plan(List.copyOf(steps), List.copyOf(refusals), List.copyOf(created), compress);
     }
 
     private static void compression(String table, PipelineConfig.Timescale want, HypertableState have, UnaryOperator<String> canonical,
@@ -90,11 +93,14 @@ final class Reconciler {
                     TimescaleSql.setCompression(table, want.segmentBy(), want.orderBy())));
         }
         String after = canonical.apply(want.compressAfter());
-        if (!after.equals(have.compressAfter())) {
+        boolean everyDiffers = want.compressEvery() != null && !canonical.apply(want.compressEvery()).equals(have.compressEvery());
+        if (!after.equals(have.compressAfter()) || everyDiffers) {
             if (have.compressAfter() != null) {
-                steps.add(new Step("compression policy after " + have.compressAfter() + " replaced", TimescaleSql.removeCompressionPolicy(table)));
+                steps.add(new Step("compression policy after " + have.compressAfter() + " every " + have.compressEvery() + " replaced",
+                        TimescaleSql.removeCompressionPolicy(table)));
             }
-            steps.add(new Step("compression policy after " + want.compressAfter(), TimescaleSql.addCompressionPolicy(table, want.compressAfter())));
+            steps.add(new Step("compression policy after " + want.compressAfter() + (want.compressEvery() == null ? "" : " every " + want.compressEvery()),
+                    TimescaleSql.addCompressionPolicy(table, want.compressAfter(), want.compressEvery())));
         }
     }
 
