@@ -27,23 +27,8 @@ public final class Demo {
     private Demo() {
     }
 
-    public static void main(String[] args) throws Exception {
-        int seconds = 20;
-        int scale = 10;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-                case "--scale" -> scale = Integer.parseInt(args[i + 1]);
-                default -> {
-                    System.err.println("usage: tributary demo [--seconds N] [--scale N]");
-                    System.exit(2);
-                }
-            }
-        }
-        System.exit(run(seconds, scale));
-    }
-
-    static int run(int liveSeconds, int scale) throws Exception {
+    /** Runs the demo; 0 when every table matches. */
+    public static int run(int liveSeconds, int scale) throws Exception {
         long t0 = System.currentTimeMillis();
         Path work = Files.createTempDirectory("tributary-demo-");
         out.println("Tributary demo: work directory " + work);
