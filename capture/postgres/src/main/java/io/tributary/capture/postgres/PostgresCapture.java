@@ -8,7 +8,6 @@ import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Op;
-import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.kafka.Topics;
 import io.tributary.common.kafka.ChangeEventWriter;
@@ -42,12 +41,9 @@ final class PostgresCapture implements AutoCloseable {
     private final Map<Schema, TableSchema> shapes = new HashMap<>();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "capture-postgres"));
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final PostgresPositions positions = new PostgresPositions();
     private volatile boolean streaming;
     private volatile Throwable failure;
-    private long snapshotOrdinal;
-    private long lastLsn = -1;
-    private long lastCommit = -1;
-    private long ordinalAtLsn;
 
     PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer) {
         this.source = source;
@@ -167,30 +163,8 @@ final class PostgresCapture implements AutoCloseable {
         Map<String, Object> after = ConnectRecords.row(value.getStruct("after"), shape);
         writer.write(new io.tributary.schemas.event.ChangeEvent(shape, op,
                 ConnectRecords.row(value.getStruct("before"), shape), after,
-                position(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
+                positions.next(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
                 src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after)));
-    }
-
-    /** See {@link Position}: {@code [0, previous commit LSN, change LSN, ordinal at that LSN]}; snapshot rows {@code [0,0,0,n]}. */
-    private Position position(Op op, Struct src) {
-        if (op == Op.READ) {
-            return Position.of(0, 0, 0, ++snapshotOrdinal);
-        }
-        String seq = src.getString("sequence");
-        long commit = 0;
-        if (seq != null) {
-            String first = seq.replaceAll("[\\[\\]\" ]", "").split(",")[0];
-            commit = first.isEmpty() || first.equals("null") ? 0 : Long.parseLong(first);
-        }
-        long lsn = src.getInt64("lsn") == null ? 0 : src.getInt64("lsn");
-        if (lsn == lastLsn && commit == lastCommit) {
-            ordinalAtLsn++;
-        } else {
-            ordinalAtLsn = 0;
-        }
-        lastLsn = lsn;
-        lastCommit = commit;
-        return Position.of(0, commit, lsn, ordinalAtLsn);
     }
 
     @Override
