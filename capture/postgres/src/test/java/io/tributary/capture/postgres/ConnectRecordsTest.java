@@ -98,6 +98,19 @@ class ConnectRecordsTest {
         assertEquals(contractValue.getClass(), values.get("v").getClass(), "travels as its Avro type");
     }
 
+    @Test
+    void timestamptzFarFrom1970KeepsItsMicroseconds() {
+        // '9999-12-31' is a common "valid until further notice" value; both lie more than 292 years from
+        // 1970, where counting the difference in nanoseconds first overflows a long
+        Schema row = row(field("v", ZonedTimestamp.builder(), "timestamptz", 35, 6));
+        TableSchema shape = ConnectRecords.tableSchema(TABLE, row, key());
+        assertEquals(253_402_300_799_999_999L,
+                ConnectRecords.row(new Struct(row).put("id", 1).put("v", "9999-12-31T23:59:59.999999Z"), shape).get("v"));
+        assertEquals(-11_676_096_000_000_000L,
+                ConnectRecords.row(new Struct(row).put("id", 1).put("v", "1600-01-01T00:00:00Z"), shape).get("v"));
+        assertEquals(-500_000L, ConnectRecords.row(new Struct(row).put("id", 1).put("v", "1969-12-31T23:59:59.5Z"), shape).get("v"));
+    }
+
     static Stream<Arguments> declaredSizes() {
         return Stream.of(
                 arguments("numeric", 18, 8, "NUMERIC(18,8)"),
