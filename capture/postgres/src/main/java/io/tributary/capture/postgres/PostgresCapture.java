@@ -1,13 +1,13 @@
 package io.tributary.capture.postgres;
 
-import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.schemas.event.TableRef;
+import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.kafka.Topics;
 import io.tributary.common.kafka.ChangeEventWriter;
@@ -138,13 +138,7 @@ final class PostgresCapture implements AutoCloseable {
     private void emit(TableRef table, SourceRecord r, Struct value) {
         Struct src = value.getStruct("source");
         String snapshot = src.get("snapshot") == null ? "false" : src.get("snapshot").toString();
-        Op op = switch (value.getString("op")) {
-            case "c" -> Op.CREATE;
-            case "u" -> Op.UPDATE;
-            case "d" -> Op.DELETE;
-            case "r" -> Op.READ;
-            default -> null; // truncate ("t") and messages ("m") are not row changes
-        };
+        Op op = op(value.getString("op"));
         if (op == null) {
             log.warn("skipping non-row event source={} table={} op={}", source.name(), table, value.getString("op"));
             return;
@@ -155,16 +149,22 @@ final class PostgresCapture implements AutoCloseable {
         }
         Schema rowSchema = value.schema().field("after").schema();
         TableSchema shape = shapes.computeIfAbsent(rowSchema, s -> ConnectRecords.tableSchema(table, s, r.keySchema()));
-        if (!"false".equals(snapshot) && op == Op.READ) {
-            streaming = false;
-        } else {
-            streaming = true;
-        }
+        streaming = op != Op.READ || "false".equals(snapshot);
         Map<String, Object> after = ConnectRecords.row(value.getStruct("after"), shape);
-        writer.write(new io.tributary.schemas.event.ChangeEvent(shape, op,
-                ConnectRecords.row(value.getStruct("before"), shape), after,
+        writer.write(new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
                 positions.next(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
                 src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after)));
+    }
+
+    /** The row operation of Debezium's {@code op} code; null for truncate ("t") and messages ("m"), which change no row. */
+    private static Op op(String code) {
+        return switch (code) {
+            case "c" -> Op.CREATE;
+            case "u" -> Op.UPDATE;
+            case "d" -> Op.DELETE;
+            case "r" -> Op.READ;
+            default -> null;
+        };
     }
 
     @Override
