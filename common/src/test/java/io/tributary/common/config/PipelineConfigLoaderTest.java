@@ -98,7 +98,7 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
-    void seed004HypertablesParseFromTheFile() throws ConfigException {
+    void hypertableAndTableOptionsParseFromTheFile() throws ConfigException {
         String yaml = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]", """
                 tables: [experiments.main.experiments, experiments.main.experiment_metrics]
                     options:
