@@ -43,16 +43,19 @@ final class ConfigReader {
         problems.add(new ConfigProblem(key, message, hint));
     }
 
-    /** The value at {@code key}, or null and a problem when it is missing or empty (an empty environment value is the variable's problem). */
+    /**
+     * The value at {@code key}, or null and one problem when it is missing or empty: written empty, or from a
+     * variable set to nothing. An unset variable is reported by {@link #scalar} already, not twice.
+     */
     String required(JsonNode parent, String at, String key, String hint) {
         JsonNode raw = parent.get(key);
         if (raw == null || raw.isNull()) {
             problem(at + "." + key, "is required", hint);
             return null;
         }
+        int before = problems.size();
         String v = scalar(raw, at + "." + key);
-        boolean fromEnv = raw.isValueNode() && ENV_REF.matcher(raw.asText()).find();
-        if (v != null && v.isBlank() && !fromEnv) {
+        if (v != null && v.isBlank() && problems.size() == before) {
             problem(at + "." + key, "is empty", hint);
         }
         return v == null || v.isBlank() ? null : v;

@@ -27,9 +27,25 @@ final class EndpointsSection {
         String bootstrap = r.required(n, "kafka", "bootstrap", "host:port[,host:port], e.g. ${TRIBUTARY_KAFKA}");
         int rf = r.integer(n, "kafka", "replication-factor", 1, 1, 16);
         int partitions = r.integer(n, "kafka", "partitions", 1, 1, 10_000);
+        return new PipelineConfig.Kafka(bootstrap, rf, partitions, properties(n.path("properties")));
+    }
+
+    /** {@code kafka.properties}: passed as they are to every Kafka client, so each must be a plain value. */
+    private Map<String, String> properties(JsonNode n) {
+        if (!n.isMissingNode() && !n.isNull() && !n.isObject()) {
+            r.problem("kafka.properties", "expected a mapping of Kafka client properties", "write e.g. { security.protocol: SASL_SSL }");
+        }
         Map<String, String> props = new LinkedHashMap<>();
-        n.path("properties").fields().forEachRemaining(e -> props.put(e.getKey(), r.scalar(e.getValue(), "kafka.properties." + e.getKey())));
-        return new PipelineConfig.Kafka(bootstrap, rf, partitions, Map.copyOf(props));
+        n.fields().forEachRemaining(e -> {
+            String key = "kafka.properties." + e.getKey();
+            String v = r.scalar(e.getValue(), key);
+            if (v != null) {
+                props.put(e.getKey(), v);
+            } else if (e.getValue().isNull()) {
+                r.problem(key, "has no value", "write the property's value, or leave the key out");
+            }
+        });
+        return Map.copyOf(props);
     }
 
     PipelineConfig.Registry registry(JsonNode n) {

@@ -55,6 +55,17 @@ class ConfigReaderTest {
     }
 
     @Test
+    void aRequiredValueFromAVariableIsEmptyWhenTheVariableIsSetToNothingAndReportedOnceWhenUnset() {
+        JsonNode n = yaml("set: \"${EMPTY}\"\nunset: \"${NOPE}\"\nfallback: \"${NOPE:-}\"");
+        assertNull(r.required(n, "x", "set", "h1"));
+        assertNull(r.required(n, "x", "unset", "h2"));
+        assertNull(r.required(n, "x", "fallback", "h3"));
+        assertEquals(List.of("x.set: is empty (hint: h1)",
+                "x.unset: environment variable NOPE is not set (hint: export NOPE, or write ${NOPE:-default})",
+                "x.fallback: is empty (hint: h3)"), problems());
+    }
+
+    @Test
     void optionalValuesFallBackToTheirDefault() {
         JsonNode n = yaml("a: v\nb: ~");
         assertEquals("v", r.optional(n, "x", "a", "d"));
