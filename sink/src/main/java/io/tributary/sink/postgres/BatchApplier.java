@@ -2,6 +2,7 @@ package io.tributary.sink.postgres;
 
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.target.Bookkeeping;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.TableSchema;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * event per key (across the batch and the events parked earlier) is written set-based per table version.
  * When a set-based statement fails on a record's data, the group is retried record by record inside
  * savepoints so that only the bad records are taken out: a child whose parent row is missing (23503) is
- * parked in {@code _tributary_parked} and retried with every later batch, and quarantined with the reason
+ * parked in {@value Bookkeeping#PARKED} and retried with every later batch, and quarantined with the reason
  * once it has waited {@code park-timeout}; any other data or constraint error (a CHECK, a NOT NULL) becomes
  * a dead letter for the caller to publish. Retriable and fatal errors are thrown with the transaction rolled
  * back, so the caller can retry the same batch.
@@ -240,7 +241,7 @@ final class BatchApplier implements AutoCloseable {
     /** Parks {@code e}, or quarantines it once it has waited longer than park-timeout; true when parked. */
     private boolean park(SinkEvent e, String reason) throws SQLException {
         if (e.parkedId() != null) {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE _tributary_parked SET attempts = attempts + 1, last_seen = now(), reason = ? "
+            try (PreparedStatement ps = db.prepareStatement("UPDATE " + Bookkeeping.PARKED + " SET attempts = attempts + 1, last_seen = now(), reason = ? "
                     + "WHERE id = ? RETURNING now() - first_seen > make_interval(secs => ?)")) {
                 ps.setString(1, reason);
                 ps.setLong(2, e.parkedId());
@@ -254,7 +255,7 @@ final class BatchApplier implements AutoCloseable {
             }
             return true;
         }
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO _tributary_parked (table_name, topic, kafka_partition, kafka_offset, "
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + Bookkeeping.PARKED + " (table_name, topic, kafka_partition, kafka_offset, "
                 + "record_key, record_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, e.schema().table().table());
             ps.setString(2, e.topic());
@@ -270,8 +271,8 @@ final class BatchApplier implements AutoCloseable {
     }
 
     private void quarantine(long parkedId, SinkEvent e, String reason) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("WITH moved AS (DELETE FROM _tributary_parked WHERE id = ? RETURNING *) "
-                + "INSERT INTO _tributary_quarantine (table_name, topic, kafka_partition, kafka_offset, record_key, record_value, reason, "
+        try (PreparedStatement ps = db.prepareStatement("WITH moved AS (DELETE FROM " + Bookkeeping.PARKED + " WHERE id = ? RETURNING *) "
+                + "INSERT INTO " + Bookkeeping.QUARANTINE + " (table_name, topic, kafka_partition, kafka_offset, record_key, record_value, reason, "
                 + "first_seen, attempts, last_seen) SELECT table_name, topic, kafka_partition, kafka_offset, record_key, record_value, "
                 + "'orphan: no parent row after ' || attempts || ' attempts since ' || first_seen || '; ' || ?, first_seen, attempts, now() FROM moved")) {
             ps.setLong(1, parkedId);
@@ -284,7 +285,7 @@ final class BatchApplier implements AutoCloseable {
     private List<SinkEvent> loadParked() throws SQLException {
         List<SinkEvent> out = new ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, record_value "
-                + "FROM _tributary_parked ORDER BY id LIMIT 10000"); ResultSet rs = ps.executeQuery()) {
+                + "FROM " + Bookkeeping.PARKED + " ORDER BY id LIMIT 10000"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(decoder.decode(rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5), rs.getBytes(6), rs.getLong(1)));
             }
@@ -294,7 +295,7 @@ final class BatchApplier implements AutoCloseable {
 
     boolean hasParked() throws SQLException {
         connect();
-        try (PreparedStatement ps = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM _tributary_parked)"); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + Bookkeeping.PARKED + ")"); ResultSet rs = ps.executeQuery()) {
             rs.next();
             boolean any = rs.getBoolean(1);
             db.commit();
@@ -306,7 +307,7 @@ final class BatchApplier implements AutoCloseable {
         if (ids.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM _tributary_parked WHERE id = ANY (?)")) {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + Bookkeeping.PARKED + " WHERE id = ANY (?)")) {
             ps.setArray(1, db.createArrayOf("int8", ids.toArray()));
             ps.executeUpdate();
         }

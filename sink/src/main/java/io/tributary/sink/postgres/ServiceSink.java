@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import io.tributary.schemas.registry.RegistryException;
 import io.tributary.schemas.event.GenerationMarker;
+import io.tributary.schemas.kafka.ChangeEventReader;
 import io.tributary.schemas.kafka.Topics;
 import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
@@ -167,8 +168,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         markers.clear();
         List<SinkEvent> out = new ArrayList<>(batch.count());
         for (ConsumerRecord<byte[], byte[]> r : batch) {
-            if (r.value() == null) {
-                continue; // a tombstone: the delete event before it already did the work
+            if (ChangeEventReader.isTombstone(r.value())) {
+                continue; // the delete event before it already did the work
             }
             try {
                 if (Topics.isGenerations(r.topic())) {

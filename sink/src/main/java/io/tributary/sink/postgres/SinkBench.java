@@ -2,6 +2,8 @@ package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.Secret;
+import io.tributary.common.sql.Identifiers;
+import io.tributary.common.target.Bookkeeping;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
@@ -32,13 +34,13 @@ import org.postgresql.PGConnection;
  */
 public final class SinkBench {
     static final TableSchema METRICS = new TableSchema(new TableRef("experiments", "main", "experiment_metrics"), List.of(
-            new Column("_tributary_rowid", ColumnType.INT64, "rowid", false),
+            new Column(TableSchema.ROWID_COLUMN, ColumnType.INT64, "rowid", false),
             new Column("time", ColumnType.TIMESTAMPTZ, "DATETIME", false),
             new Column("experiment_id", ColumnType.INT64, "INTEGER", true),
             new Column("metric_name", ColumnType.TEXT, "TEXT", false),
             new Column("metric_value", ColumnType.FLOAT64, "REAL", false),
             new Column("step", ColumnType.INT64, "INTEGER", true),
-            new Column("epoch", ColumnType.INT64, "INTEGER", true)), List.of("_tributary_rowid"));
+            new Column("epoch", ColumnType.INT64, "INTEGER", true)), List.of(TableSchema.ROWID_COLUMN));
     private static final int BATCH = 10_000;
 
     private SinkBench() {
@@ -56,7 +58,8 @@ public final class SinkBench {
 
     public static Result run(String jdbcUrl, long rows, long updates) throws SQLException, java.io.IOException {
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS experiment_metrics, _tributary_del_experiment_metrics, bench_copy");
+            s.execute("DROP TABLE IF EXISTS " + Identifiers.quote(METRICS.table().table()) + ", "
+                    + Identifiers.quote(Bookkeeping.deletesTable(METRICS.table().table())) + ", bench_copy");
         }
         double copy = copy(jdbcUrl, rows);
         PipelineConfig.Service service = new PipelineConfig.Service("bench", "bench",
@@ -95,7 +98,7 @@ public final class SinkBench {
 
     private static Map<String, Object> row(long id, int salt) {
         Map<String, Object> m = new HashMap<>(16);
-        m.put("_tributary_rowid", id);
+        m.put(TableSchema.ROWID_COLUMN, id);
         m.put("time", 1_738_368_000_000_000L + id * 1_000_000L);
         m.put("experiment_id", id % 100);
         m.put("metric_name", id % 3 == 0 ? "loss" : "sharpe");

@@ -10,6 +10,7 @@ import io.tributary.common.config.Secret;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
+import io.tributary.schemas.event.TableSchema;
 import io.tributary.testkit.LocalTimescale;
 import io.tributary.testkit.TestServers;
 import java.sql.Connection;
@@ -48,7 +49,7 @@ class HypertableIT {
 
     private static SinkEvent metric(long rowid, Instant time, double value, long pos) {
         Map<String, Object> row = new HashMap<>();
-        row.put("_tributary_rowid", rowid);
+        row.put(TableSchema.ROWID_COLUMN, rowid);
         row.put("time", ChronoUnit.MICROS.between(Instant.EPOCH, time));
         row.put("experiment_id", rowid % 3);
         row.put("metric_name", "loss");
@@ -94,7 +95,7 @@ class HypertableIT {
 
             assertEquals(List.of("experiment_metrics"), column(url, "SELECT hypertable_name FROM timescaledb_information.hypertables"));
             assertEquals(List.of("1 day"), column(url, "SELECT time_interval::text FROM timescaledb_information.dimensions WHERE hypertable_name = 'experiment_metrics'"));
-            assertEquals(List.of("_tributary_rowid", "time"), column(url, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            assertEquals(List.of(TableSchema.ROWID_COLUMN, "time"), column(url, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
                     + "AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'experiment_metrics'::regclass AND i.indisprimary ORDER BY a.attname"));
             assertEquals(List.of("metrics_1d", "metrics_1h", "metrics_5m"), column(url, "SELECT view_name FROM timescaledb_information.continuous_aggregates ORDER BY 1"));
             assertEquals(List.of("experiment_id"), column(url, "SELECT attname FROM timescaledb_information.compression_settings WHERE hypertable_name = 'experiment_metrics' AND segmentby_column_index IS NOT NULL"));
@@ -113,8 +114,8 @@ class HypertableIT {
             Instant old = now.minus(400, ChronoUnit.HOURS);
             applier.apply(List.of(metric(400, old, 999.0, 5_000)));
             applier.apply(List.of(metric(400, old, -1.0, 4_000)));
-            assertEquals(List.of("999"), column(url, "SELECT metric_value FROM experiment_metrics WHERE _tributary_rowid = 400"));
-            assertEquals(List.of("1"), column(url, "SELECT count(*) FROM experiment_metrics WHERE _tributary_rowid = 400"));
+            assertEquals(List.of("999"), column(url, "SELECT metric_value FROM experiment_metrics WHERE " + TableSchema.ROWID_COLUMN + " = 400"));
+            assertEquals(List.of("1"), column(url, "SELECT count(*) FROM experiment_metrics WHERE " + TableSchema.ROWID_COLUMN + " = 400"));
 
             runJobs(url, "policy_refresh_continuous_aggregate");
             List<String> hourly = column(url, "SELECT avg_value FROM metrics_1h WHERE bucket = '" + old + "'::timestamptz");
