@@ -4,6 +4,7 @@ import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.target.Bookkeeping;
 import io.tributary.schemas.event.ChangeEvent;
+import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.sink.timescale.Hypertables;
@@ -43,10 +44,6 @@ final class BatchApplier implements AutoCloseable {
     record DeadLetter(SinkEvent event, String reason) {
     }
 
-    /** A new snapshot generation of one (target) table; see {@link TargetTables#newGeneration}. */
-    record GenerationMarker(String table, long generation) {
-    }
-
     /** What one batch did; {@code applied} counts events written or found already applied (older than the target). */
     record Outcome(int applied, List<DeadLetter> deadLetters, int parked, int quarantined, Set<String> tables) {
     }
@@ -66,7 +63,7 @@ final class BatchApplier implements AutoCloseable {
         return apply(fresh, List.of());
     }
 
-    /** Applies the markers, then the events, in one transaction. */
+    /** Applies the markers (each of a table this service owns; see {@link TargetTables#newGeneration}), then the events, in one transaction. */
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {

@@ -120,7 +120,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                     }
                 }
                 List<Undecodable> undecodable = new ArrayList<>();
-                List<BatchApplier.GenerationMarker> markers = new ArrayList<>();
+                List<GenerationMarker> markers = new ArrayList<>();
                 List<SinkEvent> events = retrying(() -> decode(batch, undecodable, markers), consumer);
                 BatchApplier.Outcome outcome = events == null ? null : retrying(() -> applier.apply(events, markers), consumer);
                 if (outcome == null) {
@@ -163,7 +163,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
 
     /** Decodes a batch; records that cannot be decoded are collected, but an unreachable registry is thrown (retriable). */
     private List<SinkEvent> decode(ConsumerRecords<byte[], byte[]> batch, List<Undecodable> undecodable,
-                                   List<BatchApplier.GenerationMarker> markers) {
+                                   List<GenerationMarker> markers) {
         undecodable.clear();
         markers.clear();
         List<SinkEvent> out = new ArrayList<>(batch.count());
@@ -188,11 +188,11 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     }
 
     /** A generation marker for a table this service owns (markers of the source's other tables are not ours). */
-    private java.util.Optional<BatchApplier.GenerationMarker> marker(ConsumerRecord<byte[], byte[]> r) {
+    private java.util.Optional<GenerationMarker> marker(ConsumerRecord<byte[], byte[]> r) {
         org.apache.avro.generic.GenericRecord v = markerSerde.deserialize(r.topic(), r.value());
         GenerationMarker m = GenerationMarker.of(v);
         boolean owned = service.tables().stream().anyMatch(t -> t.source().equals(m.source()) && t.table().equals(m.table()));
-        return owned ? java.util.Optional.of(new BatchApplier.GenerationMarker(m.table(), m.generation())) : java.util.Optional.empty();
+        return owned ? java.util.Optional.of(m) : java.util.Optional.empty();
     }
 
     private static boolean retriableRegistry(Throwable e) {

@@ -42,6 +42,8 @@ public final class SinkBench {
             new Column("step", ColumnType.INT64, "INTEGER", true),
             new Column("epoch", ColumnType.INT64, "INTEGER", true)), List.of(TableSchema.ROWID_COLUMN));
     private static final int BATCH = 10_000;
+    /** The one snapshot generation of the benchmark's rows: every position starts with it. */
+    private static final long GENERATION = 1;
 
     private SinkBench() {
     }
@@ -70,7 +72,7 @@ public final class SinkBench {
             throw new IllegalStateException("nothing is parked in the benchmark");
         })) {
             for (long first = 1; first <= rows; first += BATCH) {
-                applier.apply(batch(first, Math.min(BATCH, rows - first + 1), Op.READ, 1, null));
+                applier.apply(batch(first, Math.min(BATCH, rows - first + 1), Op.READ, 0, null));
                 maxHeap = Math.max(maxHeap, usedHeapMb());
             }
             double snapshot = (System.nanoTime() - t0) / 1e9;
@@ -78,7 +80,7 @@ public final class SinkBench {
             long t1 = System.nanoTime();
             for (long done = 0; done < updates; done += BATCH) {
                 long first = 1 + (long) (r.nextDouble() * Math.max(1, rows - BATCH));
-                applier.apply(batch(first, Math.min(BATCH, updates - done), Op.UPDATE, 2 + done, r));
+                applier.apply(batch(first, Math.min(BATCH, updates - done), Op.UPDATE, 1 + done, r));
                 maxHeap = Math.max(maxHeap, usedHeapMb());
             }
             double update = (System.nanoTime() - t1) / 1e9;
@@ -86,11 +88,16 @@ public final class SinkBench {
         }
     }
 
-    private static List<SinkEvent> batch(long first, long n, Op op, long generation, Random r) {
+    /**
+     * Events for rows {@code first} to {@code first + n - 1}, positioned as capture-sqlite positions them: the
+     * snapshot's rows at commit frame 0, each later batch of changes at a later commit frame.
+     */
+    private static List<SinkEvent> batch(long first, long n, Op op, long commitFrame, Random r) {
         List<SinkEvent> out = new ArrayList<>((int) n);
         for (long id = first; id < first + n; id++) {
             Map<String, Object> row = row(id, r == null ? 0 : r.nextInt(1000));
-            out.add(new SinkEvent(new ChangeEvent(METRICS, op, null, row, Position.of(generation, 0, 0, id), 0L, "false", "bench", "bench", null, null),
+            Position pos = Position.of(GENERATION, 0, commitFrame, id);
+            out.add(new SinkEvent(new ChangeEvent(METRICS, op, null, row, pos, 0L, "false", "bench", "bench", null, null),
                     "bench", 0, id, null, null, null));
         }
         return out;

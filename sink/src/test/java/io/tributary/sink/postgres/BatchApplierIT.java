@@ -9,6 +9,7 @@ import io.tributary.common.target.Bookkeeping;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableSchema;
@@ -120,14 +121,14 @@ class BatchApplierIT {
             applier.apply(gen1);
             // row 2 was deleted while the capture could not follow; a new snapshot (generation 200) brings 1 and 3
             applier.apply(List.of(events.event(SinkEvents.ITEMS, Op.READ, null, SinkEvents.item(1, "g2", "1", 1.0, 1L, null), Position.of(200, 0, 5, 1), List.of())),
-                    List.of(new BatchApplier.GenerationMarker("items", 200)));
+                    List.of(new GenerationMarker("src", "items", 200)));
             applier.apply(List.of(events.event(SinkEvents.ITEMS, Op.READ, null, SinkEvents.item(3, "g2", "1", 1.0, 1L, null), Position.of(200, 0, 5, 2), List.of())));
             assertEquals(List.of(List.of("1", "g2"), List.of("3", "g2")), rows(url, "SELECT id, name FROM items ORDER BY id"));
             // a late event of the old generation changes nothing
             applier.apply(List.of(events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(2, "late", "1", 1.0, 1L, null), Position.of(100, 0, 9, 1), List.of())));
             assertEquals(List.of(List.of("1", "g2"), List.of("3", "g2")), rows(url, "SELECT id, name FROM items ORDER BY id"));
             // a marker read before the new snapshot's rows still ends in the same state
-            applier.apply(List.of(), List.of(new BatchApplier.GenerationMarker("items", 300)));
+            applier.apply(List.of(), List.of(new GenerationMarker("src", "items", 300)));
             applier.apply(List.of(events.event(SinkEvents.ITEMS, Op.READ, null, SinkEvents.item(3, "g3", "1", 1.0, 1L, null), Position.of(300, 0, 1, 1), List.of())));
             assertEquals(List.of(List.of("3", "g3")), rows(url, "SELECT id, name FROM items ORDER BY id"));
         }
