@@ -49,12 +49,7 @@ final class TargetTables {
     static void ensureShared(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + Bookkeeping.FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL)");
-            for (String t : List.of(Bookkeeping.PARKED, Bookkeeping.QUARANTINE)) {
-                s.execute("CREATE TABLE IF NOT EXISTS " + t + " (id bigserial PRIMARY KEY, table_name text NOT NULL, topic text NOT NULL, "
-                        + "kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, record_key bytea, record_value bytea NOT NULL, "
-                        + "reason text NOT NULL, first_seen timestamptz NOT NULL DEFAULT now(), attempts int NOT NULL DEFAULT 1, "
-                        + "last_seen timestamptz NOT NULL DEFAULT now())");
-            }
+            ParkedEvents.createTables(s);
         }
         c.commit();
     }
