@@ -26,9 +26,10 @@ import java.util.Random;
 import org.postgresql.PGConnection;
 
 /**
- * {@code bin/tributary bench sink}: how fast the sink applies a seed-001 {@code experiment_metrics}
- * snapshot and then steady updates of existing keys, against raw {@code COPY} of the same rows in the same
- * run (this machine is shared, so the ratio is the figure to compare). Events are generated batch by batch,
+ * {@code bin/tributary bench sink}: how fast the sink applies a snapshot of the ML-experiments
+ * workload's {@code experiment_metrics} (metrics of training runs, from a SQLite table keyed by its rowid)
+ * and then steady updates of existing keys, against raw {@code COPY} of the same rows in the same run (a
+ * shared machine's speed varies, so the ratio is the figure to compare). Events are generated batch by batch,
  * so memory stays flat however many rows are applied. Measures the database apply path; Kafka and Avro
  * decoding are not part of it.
  */

@@ -230,7 +230,8 @@ final class TargetTables {
 
     /**
      * Moves every serial or identity sequence of {@code table} past the largest value loaded, so that the
-     * service can insert once it takes over (seed 003). Never moves a sequence backwards.
+     * service can insert once it takes the table over from the source after a snapshot or replay. Never moves
+     * a sequence backwards.
      */
     static void advanceSequences(Connection c, String table) throws SQLException {
         List<String[]> seqs = new ArrayList<>();

@@ -27,13 +27,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hypertables, continuous aggregates, compression and retention for seed 001's experiment_metrics, on a
- * real PostgreSQL with TimescaleDB when this machine has one (skipped with the reason otherwise), and the
- * missing-extension behaviour on the plain PostgreSQL every machine has. Policies run by hand with
+ * Hypertables, continuous aggregates, compression and retention for the ML-experiments workload's
+ * experiment_metrics, on a real PostgreSQL with TimescaleDB when this machine has one (skipped with the
+ * reason otherwise), and the missing-extension behaviour on the plain PostgreSQL every machine has. Policies run by hand with
  * {@code CALL run_job(id)}: TimescaleDB 2.28's background scheduler logs failures on PostgreSQL 15.20.
  */
 class HypertableIT {
-    static final PipelineConfig.Timescale SEED_001 = new PipelineConfig.Timescale("time", "1 day", false, List.of("experiment_id"),
+    static final PipelineConfig.Timescale EXPERIMENT_METRICS = new PipelineConfig.Timescale("time", "1 day", false, List.of("experiment_id"),
             "7 days", "7 years", List.of(
             new PipelineConfig.Aggregate("metrics_5m", "5 minutes", List.of("experiment_id", "metric_name"),
                     List.of("avg(metric_value) AS avg_value", "count(*) AS samples"), "30 days", "1 minute", "5 minutes"),
@@ -83,14 +83,14 @@ class HypertableIT {
     void aHypertableWithAggregatesCompressionAndRetentionBehaves() throws Exception {
         String base = TestServers.timescaleUrl().orElse(null);
         assumeTrue(base != null, () -> "skipped: " + LocalTimescale.unavailableReason());
-        String url = TestServers.newDatabase(base, "ts_seed001");
+        String url = TestServers.newDatabase(base, "ts_experiment_metrics");
         Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
         List<SinkEvent> rows = new ArrayList<>();
         for (long i = 1; i <= 600; i++) {
             rows.add(metric(i, now.minus(i, ChronoUnit.HOURS), i * 0.5, i)); // 25 days of hourly metrics
         }
         rows.add(metric(10_000, now.minus(8 * 365, ChronoUnit.DAYS), 1.0, 10_000)); // older than the 7-year retention
-        try (BatchApplier applier = new BatchApplier(service(url, SEED_001), (t, p, o, k, v, id) -> null)) {
+        try (BatchApplier applier = new BatchApplier(service(url, EXPERIMENT_METRICS), (t, p, o, k, v, id) -> null)) {
             applier.apply(rows);
 
             assertEquals(List.of("experiment_metrics"), column(url, "SELECT hypertable_name FROM timescaledb_information.hypertables"));
@@ -127,7 +127,7 @@ class HypertableIT {
     @Test
     void aMissingExtensionIsAClearErrorUnlessTheTableIsOptional() throws Exception {
         String plain = TestServers.newDatabase("ts_missing");
-        try (BatchApplier applier = new BatchApplier(service(plain, SEED_001), (t, p, o, k, v, id) -> null)) {
+        try (BatchApplier applier = new BatchApplier(service(plain, EXPERIMENT_METRICS), (t, p, o, k, v, id) -> null)) {
             TargetSchemaException e = assertThrows(TargetSchemaException.class,
                     () -> applier.apply(List.of(metric(1, Instant.now(), 1.0, 1))));
             assertTrue(e.getMessage().contains("cannot load the timescaledb extension"), e.getMessage());
