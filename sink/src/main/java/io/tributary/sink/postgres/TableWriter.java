@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
  *
  * <p>The guard: an upsert changes a row only when its position is newer than the row's
  * ({@value Bookkeeping#POSITION}) and newer than any delete remembered for the key in the table's
- * remembered-deletes side table ({@link Bookkeeping#deletesTable}); a delete is remembered there (guarded the same way) and then removes the
- * row (or, with {@code delete: soft}, flags it) only when newer. With {@code conflict: last-write-wins} the
+ * remembered-deletes side table ({@link Bookkeeping#deletesTable}); a delete is remembered there (guarded
+ * the same way) and then removes the row (or, with {@code delete: soft}, flags it) only when newer. With {@code conflict: last-write-wins} the
  * named timestamp column decides first and the position breaks ties. So any redelivery, duplication or
  * replay ends in the state of applying each event once in order.
  *

@@ -215,7 +215,7 @@ class BatchApplierIT {
         String url = db("fk");
         sql(url, "CREATE TABLE parents (id bigint PRIMARY KEY); CREATE TABLE children (id bigint PRIMARY KEY, parent_id bigint REFERENCES parents(id))");
         var service = new PipelineConfig.Service("svc", "g", SinkEvents.service(url, Map.of(), Duration.ZERO).target(),
-                List.of(PARENTS.table(), CHILDREN.table()), Map.of(), Duration.ofMillis(300));
+                List.of(PARENTS.table(), CHILDREN.table()), Map.of(), Duration.ofMinutes(10));
         try (BatchApplier applier = new BatchApplier(service, events.decoder)) {
             SinkEvent child = events.event(CHILDREN, Op.CREATE, null, Map.of("id", 10L, "parent_id", 1L), 5, List.of());
             SinkEvent orphan = events.event(CHILDREN, Op.CREATE, null, Map.of("id", 11L, "parent_id", 99L), 6, List.of());
@@ -229,7 +229,8 @@ class BatchApplierIT {
             applier.apply(List.of(events.event(PARENTS, Op.CREATE, null, Map.of("id", 1L), 4, List.of())));
             assertEquals(List.of(List.of("10", "1"), List.of("12", "2")), rows(url, "SELECT id, parent_id FROM children ORDER BY id"));
             assertEquals(List.of(List.of("children", "11")), rows(url, "SELECT table_name, kafka_offset - kafka_offset + 11 FROM " + Bookkeeping.PARKED));
-            Thread.sleep(400);
+            // the orphan has now waited longer than park-timeout
+            sql(url, "UPDATE " + Bookkeeping.PARKED + " SET first_seen = first_seen - interval '11 minutes'");
             BatchApplier.Outcome late = applier.apply(List.of());
             assertEquals(1, late.quarantined());
             assertEquals(List.of(), rows(url, "SELECT id FROM " + Bookkeeping.PARKED));
@@ -291,22 +292,14 @@ class BatchApplierIT {
         }
         try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
             applier.apply(batch.subList(0, 10));
-            sql(url, "CREATE OR REPLACE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$; "
-                    + "CREATE TRIGGER slow BEFORE INSERT OR UPDATE ON items FOR EACH ROW EXECUTE FUNCTION slow()");
-            Thread killer = new Thread(() -> {
-                try {
-                    Thread.sleep(500);
-                    sql(TestServers.postgresUrl(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'sink_restart' AND pid <> pg_backend_pid()");
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            killer.start();
+            // the connection is terminated (as an administrator or a failover would) while the batch's insert is half done
+            sql(url, "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "IF NEW.id = 1000 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$; "
+                    + "CREATE TRIGGER die BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION die()");
             java.sql.SQLException e = assertThrows(java.sql.SQLException.class, () -> applier.apply(batch));
-            killer.join();
             assertEquals(SqlErrors.Kind.RETRIABLE, SqlErrors.classify(e), SqlErrors.describe(e));
             assertEquals(List.of(List.of("10")), rows(url, "SELECT count(*) FROM items"), "the failed batch left nothing half-applied");
-            sql(url, "DROP TRIGGER slow ON items");
+            sql(url, "DROP TRIGGER die ON items");
             applier.apply(batch);
         }
         assertEquals(List.of(List.of("2000", "2000", "row2000")), rows(url, "SELECT count(*), max(id), max(name) FILTER (WHERE id = 2000) FROM items"));
