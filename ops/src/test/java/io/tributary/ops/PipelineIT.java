@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
+import io.tributary.common.sql.Identifiers;
 import io.tributary.common.target.Bookkeeping;
 import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.schemas.event.TableSchema;
@@ -185,7 +186,7 @@ class PipelineIT {
 
     private static void assertSameRows(String srcUrl, String dstUrl, String table, String order) throws Exception {
         Map<String, String> types = columnTypes(srcUrl, table);
-        String cols = String.join(", ", types.keySet().stream().map(c -> "\"" + c + "\"").toList());
+        String cols = String.join(", ", types.keySet().stream().map(Identifiers::quote).toList());
         String q = "SELECT " + cols + " FROM " + table + " ORDER BY " + order;
         List<List<String>> a = rows(srcUrl, q);
         List<List<String>> b = rows(dstUrl, q);
