@@ -3,10 +3,11 @@ package io.tributary.ops.status;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.sql.Identifiers;
-import io.tributary.common.target.Bookkeeping;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.kafka.ChangeEventReader;
 import io.tributary.schemas.kafka.Topics;
+import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,10 +51,16 @@ final class PipelineStatus {
         List<StatusReport.Source> sources = config.sources().stream().map(this::source).toList();
         List<StatusReport.Table> tables = new ArrayList<>();
         List<StatusReport.Service> services = new ArrayList<>();
-        try (TopicProbe kafka = new TopicProbe(config, new ChangeEventReader(new SchemaRegistryClient(config.registry().url())))) {
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        try (TopicProbe kafka = new TopicProbe(config, new ChangeEventReader(registry))) {
+            AvroSerde markerValues = new AvroSerde(registry, false);
+            Map<String, Map<String, Long>> generations = new java.util.HashMap<>();
+            for (PipelineConfig.Source src : config.sources()) {
+                generations.put(src.name(), kafka.generations(Topics.generations(src.name()), markerValues));
+            }
             for (PipelineConfig.Service s : config.services()) {
                 for (TableRef t : s.tables()) {
-                    tables.add(table(kafka, s, t, deployables, now));
+                    tables.add(table(kafka, s, t, deployables, generations.getOrDefault(t.source(), Map.of()), now));
                 }
                 services.add(new StatusReport.Service(s.name(), records(kafka, Topics.deadLetters("transform", s.name())),
                         records(kafka, Topics.deadLetters("sink", s.name()))));
@@ -102,7 +109,7 @@ final class PipelineStatus {
     }
 
     private StatusReport.Table table(TopicProbe kafka, PipelineConfig.Service s, TableRef t, List<StatusReport.Deployable> deployables,
-                                     long now) throws Exception {
+                                     Map<String, Long> generations, long now) throws Exception {
         String captureTopic = Topics.perTable(t);
         StatusReport.Stage transform = stage(kafka, captureTopic, "tributary-transform-" + s.name(), now);
         StatusReport.Stage sink = stage(kafka, Topics.perService(s.name(), t.table()), s.group(), now);
@@ -117,12 +124,24 @@ final class PipelineStatus {
         } else if (last.isEmpty()) {
             state = "waiting";
         } else {
-            state = last.get().event().isSnapshot() ? "snapshotting" : "streaming";
+            state = snapshotting(last.get().event(), generations.get(t.table())) ? "snapshotting" : "streaming";
         }
         long[] parked = parkedAndQuarantined(s, t.table());
         return new StatusReport.Table(captureTopic, s.name(), state, last.map(e -> e.event().position().toString()).orElse(null),
                 last.map(e -> (now - e.writtenMs()) / 1000.0).orElse(null), transform, sink,
                 parked == null ? null : parked[0], parked == null ? null : parked[1]);
+    }
+
+    /**
+     * Whether the table's snapshot is still being written: its newest event is a snapshot row, not the last
+     * one (Debezium marks it "last..."), and no generation marker closed that snapshot (capture-sqlite
+     * writes one per table when its snapshot is complete).
+     */
+    private static boolean snapshotting(io.tributary.schemas.event.ChangeEvent newest, Long closedGeneration) {
+        if (!newest.isSnapshot() || newest.snapshot().startsWith("last")) {
+            return false;
+        }
+        return closedGeneration == null || closedGeneration < newest.position().parts()[0];
     }
 
     /** A consuming stage on one topic: records after its committed offsets, and the age of the oldest of them. */
@@ -136,12 +155,10 @@ final class PipelineStatus {
         for (TopicPartition tp : tps) {
             long from = committed.getOrDefault(tp, begins.get(tp));
             long end = ends.get(tp);
-            if (from < end) {
+            Optional<Long> ts = from < end ? kafka.timestampAt(tp, from, end) : Optional.empty();
+            if (ts.isPresent()) { // else only transaction markers are left: nothing to consume
                 lag += end - from;
-                Optional<Long> ts = kafka.timestampAt(tp, from, end);
-                if (ts.isPresent()) {
-                    age = Math.max(age, (now - ts.get()) / 1000.0);
-                }
+                age = Math.max(age, (now - ts.get()) / 1000.0);
             }
         }
         return new StatusReport.Stage(topic, lag, age);

@@ -37,7 +37,10 @@ record StatusReport(long atMs, boolean healthy, List<Deployable> deployables, Li
                  Long parked, Long quarantined) {
     }
 
-    /** How far a consuming stage is behind on one topic: records not consumed, and the age of the oldest. */
+    /**
+     * How far a consuming stage is behind on one topic: offsets not consumed (Kafka's consumer-group lag), and
+     * the age in seconds of the oldest record not consumed; both 0 when only transaction markers are left.
+     */
     record Stage(String topic, long lagRecords, double lagSeconds) {
     }
 

@@ -3,7 +3,9 @@ package io.tributary.ops.status;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.ChangeEvent;
+import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.kafka.ChangeEventReader;
+import io.tributary.schemas.registry.AvroSerde;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -83,6 +85,21 @@ final class TopicProbe implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The newest generation per table of a generation-marker topic (empty when there is none). */
+    Map<String, Long> generations(String topic, AvroSerde values) {
+        Map<String, Long> out = new HashMap<>();
+        for (TopicPartition tp : partitions(topic)) {
+            long end = ends(List.of(tp)).get(tp);
+            for (ConsumerRecord<byte[], byte[]> r : read(tp, beginnings(List.of(tp)).get(tp), end, Integer.MAX_VALUE)) {
+                if (r.value() != null) {
+                    GenerationMarker m = GenerationMarker.of(values.deserialize(topic, r.value()));
+                    out.merge(m.table(), m.generation(), Math::max);
+                }
+            }
+        }
+        return out;
     }
 
     /** A change event and when it was written to its topic. */

@@ -60,9 +60,15 @@ class StatusIT {
                 source, target, source));
         try (PipelineRunner runner = new PipelineRunner(file)) {
             Run healthy = await(file, r -> r.exit() == 0 && table(r).path("sink").path("lagRecords").asLong() == 0
-                    && !table(r).path("position").isNull());
+                    && table(r).path("state").asText().equals("streaming"));
             assertEquals("streaming", table(healthy).path("state").asText(), healthy.report().toPrettyString());
             assertEquals(0, healthy.report().path("services").get(0).path("sinkDeadLetters").asLong());
+            JsonNode own = new ObjectMapper().readTree(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(deployable(healthy, "sink").path("url").asText() + "/status")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals("sink", own.path("deployable").asText(), own.toPrettyString());
+            assertTrue(own.path("alive").asBoolean() && own.path("ready").asBoolean(), own.toPrettyString());
+            assertEquals(50.0, own.path("tables").path(source + ".main.alerts").path("sink.rows.applied").asDouble(), own.toPrettyString());
 
             try (Connection lock = DriverManager.getConnection(target, "postgres", "")) {
                 lock.setAutoCommit(false);
