@@ -86,7 +86,8 @@ public final class AppRunner {
             System.err.println(e.getMessage());
             return 2;
         }
-        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready)) {
+        DeployableStatus status = new DeployableStatus(name, deployable, metrics);
+        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
             log.info("starting deployable={} http_port={}", name, http.port());
             // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.
             Thread hook = new Thread(() -> {

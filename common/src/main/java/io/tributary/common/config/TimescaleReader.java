@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code options.<table>.timescale} of one service for {@link PipelineConfigLoader}, recording problems
- * there (so they come out with all the others). Besides types and keys it checks what TimescaleDB would
+ * Reads {@code options.<table>.timescale} of one service for {@link TableOptionsSection}, recording problems
+ * in the {@link ConfigReader} (so they come out with all the others). Besides types and keys it checks what TimescaleDB would
  * otherwise refuse only once the sink has started: a refresh window shorter than two buckets, a
  * hierarchical aggregate whose bucket is not a multiple of the one it is built on, aggregate names used
  * twice in a service. It cannot check the column expressions: the sink reports what PostgreSQL says.
@@ -20,35 +20,35 @@ final class TimescaleReader {
     private static final Pattern IDENT = Pattern.compile("[a-z_][a-z0-9_$]*");
     private static final Pattern ORDER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*(\\s+(ASC|DESC))?(\\s+NULLS\\s+(FIRST|LAST))?",
             Pattern.CASE_INSENSITIVE);
-    private final PipelineConfigLoader loader;
+    private final ConfigReader r;
     /** Aggregate names of the service so far, with where each was declared. */
     private final Map<String, String> aggregates = new HashMap<>();
 
-    TimescaleReader(PipelineConfigLoader loader) {
-        this.loader = loader;
+    TimescaleReader(ConfigReader r) {
+        this.r = r;
     }
 
     PipelineConfig.Timescale read(JsonNode n, String at) {
-        loader.known(n, at, "time-column", "chunk-interval", "optional", "compression", "retention", "aggregates");
-        String time = loader.required(n, at, "time-column", "the column hypertable chunks are partitioned by, e.g. time");
-        String chunk = loader.interval(n, at, "chunk-interval", "7 days");
+        r.known(n, at, "time-column", "chunk-interval", "optional", "compression", "retention", "aggregates");
+        String time = r.required(n, at, "time-column", "the column hypertable chunks are partitioned by, e.g. time");
+        String chunk = r.interval(n, at, "chunk-interval", "7 days");
         boolean optional = bool(n, at, "optional", false);
         JsonNode comp = n.path("compression");
-        loader.known(comp, at + ".compression", "segment-by", "order-by", "after", "every");
-        List<String> segmentBy = loader.strings(comp.path("segment-by"), at + ".compression.segment-by");
-        List<String> orderBy = loader.strings(comp.path("order-by"), at + ".compression.order-by");
+        r.known(comp, at + ".compression", "segment-by", "order-by", "after", "every");
+        List<String> segmentBy = r.strings(comp.path("segment-by"), at + ".compression.segment-by");
+        List<String> orderBy = r.strings(comp.path("order-by"), at + ".compression.order-by");
         for (String o : orderBy) {
             if (!ORDER.matcher(o.trim()).matches()) {
-                loader.problem(at + ".compression.order-by", "'" + o + "' is not a column with an optional direction", "write e.g. [time DESC]");
+                r.problem(at + ".compression.order-by", "'" + o + "' is not a column with an optional direction", "write e.g. [time DESC]");
             }
         }
-        String after = comp.isMissingNode() ? null : loader.interval(comp, at + ".compression", "after", "7 days");
-        String every = loader.interval(comp, at + ".compression", "every", null);
-        String retention = n.has("retention") ? loader.interval(n, at, "retention", null) : null;
+        String after = comp.isMissingNode() ? null : r.interval(comp, at + ".compression", "after", "7 days");
+        String every = r.interval(comp, at + ".compression", "every", null);
+        String retention = n.has("retention") ? r.interval(n, at, "retention", null) : null;
         Map<String, PipelineConfig.Aggregate> declared = new LinkedHashMap<>();
         JsonNode list = n.path("aggregates");
         if (!list.isMissingNode() && !list.isArray()) {
-            loader.problem(at + ".aggregates", "expected a list", "write one entry per aggregate: - name: ...");
+            r.problem(at + ".aggregates", "expected a list", "write one entry per aggregate: - name: ...");
         }
         for (int i = 0; i < list.size() && list.isArray(); i++) {
             PipelineConfig.Aggregate a = aggregate(list.get(i), at + ".aggregates[" + i + "]", declared);
@@ -60,52 +60,52 @@ final class TimescaleReader {
     }
 
     private PipelineConfig.Aggregate aggregate(JsonNode a, String at, Map<String, PipelineConfig.Aggregate> earlier) {
-        loader.known(a, at, "name", "bucket", "bucket-column", "on", "group-by", "columns", "real-time", "refresh");
-        JsonNode r = a.path("refresh");
-        loader.known(r, at + ".refresh", "start-offset", "end-offset", "every");
+        r.known(a, at, "name", "bucket", "bucket-column", "on", "group-by", "columns", "real-time", "refresh");
+        JsonNode refresh = a.path("refresh");
+        r.known(refresh, at + ".refresh", "start-offset", "end-offset", "every");
         String name = identifier(a, at, "name", null, "the view's name, e.g. experiment_metrics_5m");
         if (name != null && aggregates.putIfAbsent(name, at) != null) {
-            loader.problem(at + ".name", "aggregate '" + name + "' is declared twice in this service (first at " + aggregates.get(name) + ")",
+            r.problem(at + ".name", "aggregate '" + name + "' is declared twice in this service (first at " + aggregates.get(name) + ")",
                     "give each aggregate its own name");
         }
-        String bucket = loader.interval(a, at, "bucket", "1 hour");
-        String bucketColumn = identifier(a, at, "bucket-column", "bucket", "the name queries use for the bucket, e.g. date");
-        List<String> groupBy = loader.strings(a.path("group-by"), at + ".group-by");
-        if (bucketColumn != null && groupBy.contains(bucketColumn)) {
-            loader.problem(at + ".bucket-column", "'" + bucketColumn + "' is also a group-by column", "name the bucket column differently");
-        }
-        List<String> columns = loader.strings(a.path("columns"), at + ".columns");
+        List<String> columns = r.strings(a.path("columns"), at + ".columns");
         if (columns.isEmpty()) {
-            loader.problem(at + ".columns", "missing or empty", "list aggregate expressions, e.g. [\"avg(metric_value) AS avg_value\"]");
+            r.problem(at + ".columns", "missing or empty", "list aggregate expressions, e.g. [\"avg(metric_value) AS avg_value\"]");
         }
-        String on = loader.optional(a, at, "on", null);
+        String bucket = r.interval(a, at, "bucket", "1 hour");
+        String bucketColumn = identifier(a, at, "bucket-column", "bucket", "the name queries use for the bucket, e.g. date");
+        List<String> groupBy = r.strings(a.path("group-by"), at + ".group-by");
+        if (bucketColumn != null && groupBy.contains(bucketColumn)) {
+            r.problem(at + ".bucket-column", "'" + bucketColumn + "' is also a group-by column", "name the bucket column differently");
+        }
+        String on = r.optional(a, at, "on", null);
         if (on != null) {
             checkParent(at, on, bucket, groupBy, earlier);
         }
         // by default the policy looks back a day, or three buckets where those are longer
-        String start = loader.interval(r, at + ".refresh", "start-offset", Intervals.valid(bucket) && 3 * Intervals.micros(bucket) > Intervals.micros("1 day")
+        String start = r.interval(refresh, at + ".refresh", "start-offset", Intervals.valid(bucket) && 3 * Intervals.micros(bucket) > Intervals.micros("1 day")
                 ? Intervals.times(bucket, 3) : "1 day");
-        String end = loader.interval(r, at + ".refresh", "end-offset", "1 minute");
+        String end = r.interval(refresh, at + ".refresh", "end-offset", "1 minute");
         if (Intervals.valid(bucket) && Intervals.valid(start) && Intervals.valid(end)
                 && Intervals.micros(start) - Intervals.micros(end) < 2 * Intervals.micros(bucket)) {
-            loader.problem(at + ".refresh", "the refresh window (start-offset " + start + " to end-offset " + end + ") covers less than two "
+            r.problem(at + ".refresh", "the refresh window (start-offset " + start + " to end-offset " + end + ") covers less than two "
                     + bucket + " buckets, which TimescaleDB refuses", "make start-offset at least end-offset plus two buckets");
         }
         return new PipelineConfig.Aggregate(name, bucket, bucketColumn, on, groupBy, columns, bool(a, at, "real-time", false), start, end,
-                loader.interval(r, at + ".refresh", "every", "5 minutes"));
+                r.interval(refresh, at + ".refresh", "every", "5 minutes"));
     }
 
     /** A hierarchical aggregate: built on an aggregate declared before it, with a bucket TimescaleDB accepts on top of it. */
     private void checkParent(String at, String on, String bucket, List<String> groupBy, Map<String, PipelineConfig.Aggregate> earlier) {
         PipelineConfig.Aggregate parent = earlier.get(on);
         if (parent == null) {
-            loader.problem(at + ".on", "'" + on + "' is not an aggregate declared before this one for the same table",
+            r.problem(at + ".on", "'" + on + "' is not an aggregate declared before this one for the same table",
                     "name one of " + earlier.keySet() + " (declare the finer aggregate first)");
             return;
         }
         for (String g : groupBy) {
             if (!parent.groupBy().contains(g)) {
-                loader.problem(at + ".group-by", "'" + g + "' is not a group-by column of '" + on + "'", "group by a subset of " + parent.groupBy());
+                r.problem(at + ".group-by", "'" + g + "' is not a group-by column of '" + on + "'", "group by a subset of " + parent.groupBy());
             }
         }
         if (!Intervals.valid(bucket) || !Intervals.valid(parent.bucket())) {
@@ -114,39 +114,39 @@ final class TimescaleReader {
         long width = Intervals.micros(bucket);
         long parentWidth = Intervals.micros(parent.bucket());
         if (Intervals.variable(parent.bucket()) && !Intervals.variable(bucket)) {
-            loader.problem(at + ".bucket", "a fixed bucket (" + bucket + ") cannot be built on the calendar bucket of '" + on + "' ("
+            r.problem(at + ".bucket", "a fixed bucket (" + bucket + ") cannot be built on the calendar bucket of '" + on + "' ("
                     + parent.bucket() + ")", "use a bucket in months or years, or build it on the hypertable");
         } else if (width < parentWidth || width % parentWidth != 0) {
-            loader.problem(at + ".bucket", bucket + " is not a multiple of the bucket of '" + on + "' (" + parent.bucket() + ")",
+            r.problem(at + ".bucket", bucket + " is not a multiple of the bucket of '" + on + "' (" + parent.bucket() + ")",
                     "use a bucket that is a whole multiple of " + parent.bucket());
         }
     }
 
     /** An aggregate name must not be a table of the service as well: both live in the target's schema. */
-    void checkAggregateNames(String at, Set<String> tables) {
+    void checkAggregateNames(Set<String> tables) {
         aggregates.forEach((name, where) -> {
             if (tables.contains(name)) {
-                loader.problem(where + ".name", "'" + name + "' is also a table of this service", "give the aggregate another name");
+                r.problem(where + ".name", "'" + name + "' is also a table of this service", "give the aggregate another name");
             }
         });
     }
 
     private String identifier(JsonNode n, String at, String key, String dflt, String hint) {
-        String v = dflt == null ? loader.required(n, at, key, hint) : loader.optional(n, at, key, dflt);
+        String v = dflt == null ? r.required(n, at, key, hint) : r.optional(n, at, key, dflt);
         if (v != null && !IDENT.matcher(v).matches()) {
-            loader.problem(at + "." + key, "'" + v + "' is not a plain lower-case SQL name", hint);
+            r.problem(at + "." + key, "'" + v + "' is not a plain lower-case SQL name", hint);
         }
         return v;
     }
 
     private boolean bool(JsonNode n, String at, String key, boolean dflt) {
-        String v = loader.optional(n, at, key, null);
+        String v = r.optional(n, at, key, null);
         if (v == null) {
             return dflt;
         }
         String t = v.trim().toLowerCase(Locale.ROOT);
         if (!List.of("true", "false").contains(t)) {
-            loader.problem(at + "." + key, "'" + v + "' is not true or false", "write true or false");
+            r.problem(at + "." + key, "'" + v + "' is not true or false", "write true or false");
             return dflt;
         }
         return Boolean.parseBoolean(t);

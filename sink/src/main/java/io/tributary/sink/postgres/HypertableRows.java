@@ -1,6 +1,8 @@
 package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.sql.Bookkeeping;
+import io.tributary.common.sql.Identifiers;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
 import io.tributary.schemas.event.Op;
@@ -65,7 +67,7 @@ final class HypertableRows {
         this.timeInKey = schema.primaryKey().contains(time.name());
         this.chunkMicros = chunkMicros;
         this.windowMicros = windowMicros;
-        this.table = PgTypes.quote(schema.table().table());
+        this.table = Identifiers.quote(schema.table().table());
     }
 
     static HypertableRows of(Connection c, TableSchema schema, PipelineConfig.Timescale ts) throws SQLException {
@@ -157,7 +159,7 @@ final class HypertableRows {
         }
         String head = "DELETE FROM " + table + " AS t USING %s WHERE %s";
         deleteAt(c, versions, head);
-        searchAll(c, searchAll, head, " AND t." + PgTypes.quote(time.name()) + " <> s._t", true);
+        searchAll(c, searchAll, head, " AND t." + Identifiers.quote(time.name()) + " <> s._t", true);
     }
 
     /** Applies deletes (or, soft, flags rows) at the times the rows can be at; guarded by position. */
@@ -184,11 +186,11 @@ final class HypertableRows {
         for (Timed v : versions) {
             groups.computeIfAbsent(Math.floorDiv(v.micros(), chunkMicros), g -> new ArrayList<>()).add(v);
         }
-        String t = "t." + PgTypes.quote(time.name());
+        String t = "t." + Identifiers.quote(time.name());
         for (List<Timed> g : groups.values()) {
             long lo = g.stream().mapToLong(Timed::micros).min().orElseThrow();
             long hi = g.stream().mapToLong(Timed::micros).max().orElseThrow();
-            String sql = String.format(head, unnest(), keyMatch() + " AND " + t + " = s._t AND t." + TargetTables.POSITION + " < " + POS)
+            String sql = String.format(head, unnest(), keyMatch() + " AND " + t + " = s._t AND t." + Bookkeeping.POSITION + " < " + POS)
                     + " AND " + t + " BETWEEN ?::" + PgTypes.sqlType(time) + " AND ?::" + PgTypes.sqlType(time);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = bind(c, ps, g);
@@ -211,8 +213,8 @@ final class HypertableRows {
         }
         warnUnknown();
         List<Timed> rows = events.stream().map(e -> new Timed(e, afterTime ? micros(e.after()) : null)).toList();
-        String sql = String.format(head, unnest(), keyMatch() + " AND t." + TargetTables.POSITION + " < " + POS + extra)
-                + " RETURNING (extract(epoch FROM t." + PgTypes.quote(time.name()) + ") * 1e6)::int8";
+        String sql = String.format(head, unnest(), keyMatch() + " AND t." + Bookkeeping.POSITION + " < " + POS + extra)
+                + " RETURNING (extract(epoch FROM t." + Identifiers.quote(time.name()) + ") * 1e6)::int8";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bind(c, ps, rows);
             try (ResultSet rs = ps.executeQuery()) {
@@ -265,14 +267,14 @@ final class HypertableRows {
     }
 
     private String keyMatch() {
-        return schema.primaryKey().stream().map(k -> "t." + PgTypes.quote(k) + " = s." + PgTypes.quote(k)).collect(Collectors.joining(" AND "));
+        return schema.primaryKey().stream().map(k -> "t." + Identifiers.quote(k) + " = s." + Identifiers.quote(k)).collect(Collectors.joining(" AND "));
     }
 
     /** {@code unnest(keys..., times, positions) AS s(keys..., _t, _p0.._p3)}. */
     private String unnest() {
         List<Column> cols = new ArrayList<>(keys());
         String params = cols.stream().map(c -> "?::" + TableWriter.arrayType(c) + "[]" + PgTypes.arrayCast(c)).collect(Collectors.joining(", "));
-        String alias = cols.stream().map(c -> PgTypes.quote(c.name())).collect(Collectors.joining(", "));
+        String alias = cols.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
         return "unnest(" + params + ", ?::text[]::" + PgTypes.sqlType(time) + "[], ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS s(" + alias
                 + ", _t, _p0, _p1, _p2, _p3)";
     }

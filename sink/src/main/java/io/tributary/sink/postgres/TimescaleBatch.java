@@ -1,6 +1,7 @@
 package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.sink.timescale.HistoryLedger;
 import io.tributary.sink.timescale.Hypertables;
 import java.sql.Connection;
@@ -56,7 +57,7 @@ final class TimescaleBatch {
     }
 
     /** Records what the batch owes, before its transaction commits. */
-    void owe(Connection db, Collection<TableWriter> writers, List<BatchApplier.GenerationMarker> markers) throws SQLException {
+    void owe(Connection db, Collection<TableWriter> writers, List<GenerationMarker> markers) throws SQLException {
         for (TableWriter w : writers) {
             Instant[] span = w.hypertable() == null ? null : w.hypertable().takeHistorySpan();
             if (span != null) {
@@ -64,7 +65,7 @@ final class TimescaleBatch {
             }
         }
         Set<String> ended = new LinkedHashSet<>();
-        for (BatchApplier.GenerationMarker m : markers) {
+        for (GenerationMarker m : markers) {
             ended.add(m.table());
         }
         for (SinkEvent e : batch) {

@@ -1,5 +1,6 @@
 package io.tributary.sink.timescale;
 
+import io.tributary.common.sql.Bookkeeping;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The history work a hypertable is owed, kept in the target database ({@value #TABLE}, one row per
+ * The history work a hypertable is owed, kept in the target database ({@link Bookkeeping#HISTORY}, one row per
  * hypertable) so that it survives restarts and is recorded in the same transaction as the rows that made
  * it necessary: the time range whose aggregates need a refresh the refresh policies will not do (rows
  * older than a policy's window: snapshots, replays, backfills, late rows, new aggregates), and whether
@@ -23,7 +24,7 @@ import java.util.List;
  * rematerialises invalidated buckets.
  */
 public final class HistoryLedger {
-    static final String TABLE = "_tributary_history";
+    static final String TABLE = Bookkeeping.HISTORY;
 
     /** One row: what is owed, and when it was last added to. */
     record Owed(String table, Instant refreshFrom, Instant refreshTo, boolean compress, Timestamp changedAt) {

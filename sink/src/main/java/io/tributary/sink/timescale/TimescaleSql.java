@@ -1,6 +1,7 @@
 package io.tributary.sink.timescale;
 
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.sql.Identifiers;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -95,7 +96,7 @@ final class TimescaleSql {
     }
 
     static String quote(String ident) {
-        return "\"" + ident.replace("\"", "\"\"") + "\"";
+        return Identifiers.quote(ident);
     }
 
     static String literal(String text) {
