@@ -61,7 +61,7 @@ final class HypertableRows {
         static final Prior NONE = new Prior(Map.of(), Set.of());
     }
 
-    private HypertableRows(TableSchema schema, Column time, long chunkMicros, Long windowMicros) {
+    HypertableRows(TableSchema schema, Column time, long chunkMicros, Long windowMicros) {
         this.schema = schema;
         this.time = time;
         this.timeInKey = schema.primaryKey().contains(time.name());

@@ -152,12 +152,12 @@ final class Reconciler {
         return sql == null ? "nothing" : sql.replaceAll("\\s+", " ").trim();
     }
 
-    /** "time DESC" and "\"time\" desc nulls first" alike: unquoted, lower case, default null order dropped. */
+    /** "time DESC" and "\"time\" desc nulls first" alike: unquoted, lower case, the default null order dropped. */
     static List<String> normalOrder(List<String> items) {
         return items.stream().map(i -> {
-            String s = i.replace("\"", "").trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
-            s = s.replaceFirst(" asc$", "").replaceFirst(" asc nulls last$", "").replaceFirst(" nulls last$", "");
-            return s.replaceFirst(" desc nulls first$", " desc");
+            String s = i.replace("\"", "").trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").replaceFirst(" asc( |$)", "$1");
+            return s.endsWith(" desc") || s.endsWith(" desc nulls last") || s.endsWith(" nulls first") ? s.replaceFirst(" desc nulls first$", " desc")
+                    : s.replaceFirst(" nulls last$", "");
         }).toList();
     }
 }
