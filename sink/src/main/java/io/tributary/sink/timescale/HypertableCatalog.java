@@ -85,11 +85,14 @@ final class HypertableCatalog {
         return out;
     }
 
-    /** Interval text as the database prints it ("1 hour" becomes "01:00:00"), for each text given. */
+    /**
+     * Each interval's length in seconds as the database measures it ("1 hour" and "01:00:00" alike; a month
+     * is 30 days, as TimescaleDB keeps a chunk interval of "1 month"), for each text given.
+     */
     static Map<String, String> canonicalIntervals(Connection c, List<String> texts) throws SQLException {
         Map<String, String> out = new HashMap<>();
         List<String> distinct = texts.stream().distinct().toList();
-        for (String[] r : rows(c, "SELECT t, t::interval::text FROM unnest(?::text[]) AS t", distinct)) {
+        for (String[] r : rows(c, "SELECT t, extract(epoch FROM t::interval)::text FROM unnest(?::text[]) AS t", distinct)) {
             out.put(r[0], r[1]);
         }
         return out;

@@ -9,6 +9,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,13 +98,14 @@ public final class Hypertables {
 
     private static Reconciler.Plan plan(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
         HypertableState have = HypertableCatalog.read(c, table, ts);
-        List<String> intervals = new ArrayList<>(List.of(ts.chunkInterval()));
-        for (String i : new String[] {ts.compressAfter(), ts.compressEvery(), ts.retention()}) {
+        List<String> intervals = new ArrayList<>(List.of(ts.chunkInterval(), have.chunkInterval()));
+        for (String i : new String[] {ts.compressAfter(), ts.compressEvery(), ts.retention(), have.compressAfter(), have.compressEvery(), have.retention()}) {
             if (i != null) {
                 intervals.add(i);
             }
         }
         ts.aggregates().forEach(a -> intervals.addAll(List.of(a.refreshStart(), a.refreshEnd(), a.refreshEvery())));
+        have.aggregates().values().forEach(a -> Stream.of(a.refreshStart(), a.refreshEnd(), a.refreshEvery()).filter(Objects::nonNull).forEach(intervals::add));
         Map<String, String> canonical = HypertableCatalog.canonicalIntervals(c, intervals);
         Map<String, String> definitions = HypertableCatalog.declaredDefinitions(c, table, ts, have.aggregates().keySet());
         return Reconciler.plan(table, ts, have, canonical::get, definitions);

@@ -34,8 +34,14 @@ final class Reconciler {
     private Reconciler() {
     }
 
+    /** Two intervals (either may be null: none) of the same length as the database compares them. */
+    private static boolean same(UnaryOperator<String> canonical, String want, String have) {
+        return want == null || have == null ? want == have : Objects.equals(canonical.apply(want), canonical.apply(have));
+    }
+
     /**
-     * @param canonical           interval text as the database prints it ({@code ::interval::text})
+     * @param canonical           an interval's length as the database measures it (TimescaleDB keeps a chunk
+     *                            interval of "1 month" as 30 days), for declared and stored intervals alike
      * @param declaredDefinitions each declared aggregate's query as the database prints it back
      */
     static Plan plan(String table, PipelineConfig.Timescale want, HypertableState have, UnaryOperator<String> canonical,
@@ -55,7 +61,7 @@ final class Reconciler {
                     "rename the table away (ALTER TABLE " + table + " RENAME TO " + table + "_old) and restart the sink to get a table "
                     + "partitioned by time only, then fill it by a new snapshot or a replay of the topic"));
         }
-        if (!Objects.equals(canonical.apply(want.chunkInterval()), have.chunkInterval())) {
+        if (!same(canonical, want.chunkInterval(), have.chunkInterval())) {
             steps.add(new Step("chunk interval " + have.chunkInterval() + " -> " + want.chunkInterval() + " (chunks created from now on)",
                     TimescaleSql.setChunkInterval(table, want.chunkInterval())));
         }
@@ -92,9 +98,8 @@ final class Reconciler {
                     + (want.orderBy().isEmpty() ? "TimescaleDB's choice" : want.orderBy()) + " (chunks compressed from now on)",
                     TimescaleSql.setCompression(table, want.segmentBy(), want.orderBy())));
         }
-        String after = canonical.apply(want.compressAfter());
-        boolean everyDiffers = want.compressEvery() != null && !canonical.apply(want.compressEvery()).equals(have.compressEvery());
-        if (!after.equals(have.compressAfter()) || everyDiffers) {
+        boolean everyDiffers = want.compressEvery() != null && !same(canonical, want.compressEvery(), have.compressEvery());
+        if (!same(canonical, want.compressAfter(), have.compressAfter()) || everyDiffers) {
             if (have.compressAfter() != null) {
                 steps.add(new Step("compression policy after " + have.compressAfter() + " every " + have.compressEvery() + " replaced",
                         TimescaleSql.removeCompressionPolicy(table)));
@@ -106,14 +111,13 @@ final class Reconciler {
 
     private static void retention(String table, PipelineConfig.Timescale want, HypertableState have, UnaryOperator<String> canonical,
                                   List<Step> steps) {
-        String dropAfter = want.retention() == null ? null : canonical.apply(want.retention());
-        if (Objects.equals(dropAfter, have.retention())) {
+        if (same(canonical, want.retention(), have.retention())) {
             return;
         }
         if (have.retention() != null) {
             steps.add(new Step("retention policy " + have.retention() + " removed", TimescaleSql.removeRetentionPolicy(table)));
         }
-        if (dropAfter != null) {
+        if (want.retention() != null) {
             steps.add(new Step("retention policy " + want.retention(), TimescaleSql.addRetentionPolicy(table, want.retention())));
         }
     }
@@ -135,9 +139,9 @@ final class Reconciler {
         if (have.materializedOnly() == a.realTime()) {
             steps.add(new Step("aggregate " + a.name() + " real-time " + !have.materializedOnly() + " -> " + a.realTime(), TimescaleSql.setRealTime(a)));
         }
-        boolean same = have.policy() && Objects.equals(have.refreshStart(), canonical.apply(a.refreshStart()))
-                && Objects.equals(have.refreshEnd(), canonical.apply(a.refreshEnd())) && Objects.equals(have.refreshEvery(), canonical.apply(a.refreshEvery()));
-        if (!same) {
+        boolean samePolicy = have.policy() && same(canonical, a.refreshStart(), have.refreshStart()) && same(canonical, a.refreshEnd(), have.refreshEnd())
+                && same(canonical, a.refreshEvery(), have.refreshEvery());
+        if (!samePolicy) {
             if (have.policy()) {
                 steps.add(new Step("aggregate " + a.name() + " refresh policy (" + have.refreshStart() + ", " + have.refreshEnd() + ", every "
                         + have.refreshEvery() + ") replaced", TimescaleSql.removeRefreshPolicy(a.name())));

@@ -11,10 +11,17 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class ReconcilerTest {
-    /** PostgreSQL's interval text for what these tests declare. */
-    private static final Map<String, String> PRINTED = Map.of("1 day", "1 day", "2 days", "2 days", "7 days", "7 days", "3 days", "3 days",
-            "7 years", "7 years", "1 hour", "01:00:00", "30 minutes", "00:30:00", "1 month", "1 mon");
-    private static final UnaryOperator<String> CANONICAL = i -> PRINTED.getOrDefault(i, i);
+    /** Lengths in hours, as the database would measure what these tests declare and store. */
+    private static final Map<String, String> LENGTHS = Map.ofEntries(Map.entry("1 day", "24"), Map.entry("2 days", "48"), Map.entry("3 days", "72"),
+            Map.entry("7 days", "168"), Map.entry("7 years", "60480"), Map.entry("1 hour", "1"), Map.entry("01:00:00", "1"), Map.entry("12:00:00", "12"),
+            Map.entry("30 minutes", "0.5"), Map.entry("1 month", "720"), Map.entry("30 days", "720"));
+    private static final UnaryOperator<String> CANONICAL = i -> {
+        String length = LENGTHS.get(i);
+        if (length == null) {
+            throw new IllegalArgumentException("no length for " + i);
+        }
+        return length;
+    };
     private static final PipelineConfig.Aggregate HOURLY = new PipelineConfig.Aggregate("m_1h", "1 hour", "bucket", null, List.of("e"),
             List.of("count(*) AS n"), false, "1 day", "1 hour", "1 hour");
     private static final PipelineConfig.Timescale DECLARED = new PipelineConfig.Timescale("time", "1 day", false, List.of("e"), List.of(),
@@ -32,6 +39,15 @@ class ReconcilerTest {
         assertEquals(List.of(), plan.steps());
         assertEquals(List.of(), plan.refusals());
         assertFalse(plan.compressHistory());
+    }
+
+    @Test
+    void intervalsCompareByLengthAsTimescaleKeepsThem() {
+        PipelineConfig.Timescale monthly = new PipelineConfig.Timescale("time", "1 month", false, List.of("e"), List.of(), "7 days", "7 years", List.of(HOURLY));
+        HypertableState have = new HypertableState("time", "30 days", List.of(), true, List.of("e"), List.of(), "7 days", "12:00:00", "7 years",
+                same().aggregates(), List.of());
+        assertEquals(List.of(), Reconciler.plan("t", monthly, have, CANONICAL, Map.of("m_1h", "SELECT q")).steps(),
+                "a chunk interval of 1 month is kept as 30 days: no change");
     }
 
     @Test
