@@ -2,9 +2,7 @@ package io.tributary.ops.tail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tributary.common.config.ConfigException;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.ops.cli.TributaryCommand;
 import io.tributary.schemas.event.ChangeEvent;
@@ -64,11 +62,8 @@ public final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PipelineConfig pipeline;
-        try {
-            pipeline = PipelineConfigLoader.load(config, System.getenv());
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println(e.getMessage());
+        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
+        if (pipeline == null) {
             return TributaryCommand.USAGE;
         }
         SchemaRegistryClient registry = new SchemaRegistryClient(pipeline.registry().url());
