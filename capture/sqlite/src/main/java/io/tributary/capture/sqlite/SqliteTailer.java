@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * written in one Kafka transaction, so a restart, even after kill -9, resumes exactly after the last
  * committed transaction: nothing lost, nothing twice.
  *
- * <p>Positions are {@code [generation, epoch, commit frame, ordinal]}: the generation is the snapshot's start
- * time, the epoch counts WAL restarts followed since. When continuity cannot be proven (the tailer was down
+ * <p>Event positions ({@link Position}) are {@code [generation, WAL epoch, commit frame, ordinal]}: the
+ * generation is the snapshot's start time, the WAL epoch counts the WAL restarts followed since. When continuity cannot be proven (the tailer was down
  * while the application checkpointed past its position, or the WAL was restarted or deleted unseen) it logs
  * an error, counts {@code tributary.capture.gaps}, and takes a new snapshot: a new generation. Never a
  * silent gap.
@@ -254,7 +254,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         return true;
     }
 
-    /** Bytes of WAL frames in the current generation (the file itself is reused from its start after a restart). */
+    /** Bytes of WAL frames in the current WAL epoch (the file itself is reused from its start after a restart). */
     private long walInUse() throws SQLException {
         if (lastWal == null) {
             return 0;
@@ -272,7 +272,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private void emit(List<WalTransaction> txs, ChangeEventWriter writer) throws SQLException {
         writer.begin();
         for (WalTransaction tx : txs) {
-            if (lastWal != null && !tx.position().sameGeneration(lastWal)) {
+            if (lastWal != null && !tx.position().sameEpoch(lastWal)) {
                 epoch++;
             }
             long ordinal = 0;
@@ -307,7 +307,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
      * ours copies everything up to the held mark (writers go on); then, with writers held off for a moment
      * (BEGIN IMMEDIATE), the last transactions are decoded and committed, the pins released, and the small
      * rest checkpointed. The application's next write then restarts the WAL from its start, and the decoder
-     * follows into the new generation. Writers wait only for the Kafka commit and that small checkpoint.
+     * follows into the new WAL epoch. Writers wait only for the Kafka commit and that small checkpoint.
      */
     private void quietWindow(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
         checkpoint();

@@ -21,8 +21,8 @@ import org.apache.kafka.common.TopicPartition;
  * same Kafka transaction as the events up to it, so that after a crash the position and the events agree.
  *
  * @param generation   the snapshot generation (its start time in ms); grows with every new snapshot
- * @param epoch        how many WAL restarts the tailer followed since that snapshot
- * @param wal          the last decoded WAL position
+ * @param epoch        how many WAL epochs (WAL restarts) the tailer followed since that snapshot
+ * @param wal          the WAL position of the last transaction written (or the snapshot's), in its WAL epoch
  * @param snapshotDone false while a snapshot is being written: a restart then takes a new snapshot
  */
 record TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone) {

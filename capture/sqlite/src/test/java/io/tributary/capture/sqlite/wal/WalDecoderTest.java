@@ -200,7 +200,7 @@ class WalDecoderTest {
     }
 
     @Test
-    void walRestartStartsANewGeneration() throws Exception {
+    void walRestartStartsANewEpoch() throws Exception {
         try (SqliteWalFixture db = new SqliteWalFixture(dir)) {
             db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO t VALUES (1, 'a')");
             try (WalDecoder d = WalDecoder.open(db.path)) {
@@ -212,7 +212,7 @@ class WalDecoderTest {
                 assertEquals(1, second.size());
                 WalPosition p1 = first.get(1).position();
                 WalPosition p2 = second.get(0).position();
-                assertFalse(p1.sameGeneration(p2));
+                assertFalse(p1.sameEpoch(p2));
                 assertEquals(p1.checkpointSequence() + 1, p2.checkpointSequence());
                 assertEquals(p1.salt1() + 1, p2.salt1());
                 RowChange u = second.get(0).tables().get(0).changes().get(0);
