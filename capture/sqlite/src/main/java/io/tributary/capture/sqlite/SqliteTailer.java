@@ -284,11 +284,8 @@ final class SqliteTailer implements Runnable, AutoCloseable {
                 TableSchema schema = shape(ref, tc.columns());
                 for (RowChange rc : tc.changes()) {
                     Position pos = Position.of(generation, epoch, tx.position().commitFrame(), ++ordinal);
-                    writer.write(switch (rc.op()) {
-                        case INSERT -> event(schema, Op.CREATE, null, row(schema, tc, rc.key(), rc.after()), pos, "false");
-                        case UPDATE -> event(schema, Op.UPDATE, row(schema, tc, rc.key(), rc.before()), row(schema, tc, rc.key(), rc.after()), pos, "false");
-                        case DELETE -> event(schema, Op.DELETE, row(schema, tc, rc.key(), rc.before()), null, pos, "false");
-                    });
+                    writer.write(event(schema, rc.op(), rc.before() == null ? null : row(schema, tc, rc.key(), rc.before()),
+                            rc.after() == null ? null : row(schema, tc, rc.key(), rc.after()), pos, "false"));
                 }
             }
             lastWal = tx.position();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tributary.capture.sqlite.wal.RowChange.Op;
+import io.tributary.schemas.event.Op;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -51,7 +51,7 @@ class WalDecoderTest {
                 assertEquals(List.of("rowid"), t.keyColumns());
                 assertEquals(3, t.changes().size());
                 RowChange r1 = t.changes().get(0);
-                assertEquals(Op.INSERT, r1.op());
+                assertEquals(Op.CREATE, r1.op());
                 assertEquals(List.of(1L), r1.key());
                 assertNull(r1.before());
                 assertEquals("héllo ☃ \uD83D\uDE00", r1.after().get(0));
@@ -126,7 +126,7 @@ class WalDecoderTest {
                 List<RowChange> ch = only(d.poll()).get(0).changes();
                 assertEquals(Op.DELETE, ch.get(0).op());
                 assertEquals(List.of(-5L), ch.get(0).key());
-                assertEquals(Op.INSERT, ch.get(1).op());
+                assertEquals(Op.CREATE, ch.get(1).op());
                 assertEquals(List.of(7L, "a"), ch.get(1).after());
             }
         }
