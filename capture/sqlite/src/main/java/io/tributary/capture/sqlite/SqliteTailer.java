@@ -2,6 +2,8 @@ package io.tributary.capture.sqlite;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.capture.sqlite.wal.RowChange;
+import io.tributary.capture.sqlite.wal.SqliteTypes;
+import io.tributary.capture.sqlite.wal.TableDef;
 import io.tributary.capture.sqlite.wal.TableChanges;
 import io.tributary.capture.sqlite.wal.WalDecoder;
 import io.tributary.capture.sqlite.wal.WalFormatException;
@@ -200,13 +202,13 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         long n = 0;
         writer.begin();
         for (TableRef t : source.tables()) {
-            TableSchema schema = SqliteTables.read(snap, t);
+            TableSchema schema = snapshotSchema(decoder, t);
             try (Statement s = snap.createStatement(); ResultSet rs = s.executeQuery(SqliteTables.selectAll(schema))) {
                 List<Column> cols = schema.columns();
                 while (rs.next()) {
                     Map<String, Object> row = new HashMap<>(cols.size() * 2);
                     for (int i = 0; i < cols.size(); i++) {
-                        row.put(cols.get(i).name(), SqliteTables.value(rs.getObject(i + 1), cols.get(i), schema));
+                        row.put(cols.get(i).name(), SqliteTypes.contractValue(rs.getObject(i + 1), cols.get(i), schema));
                     }
                     writer.write(event(schema, Op.READ, null, row, Position.of(generation, 0, frame, ++n), "true"));
                     if (n % SNAPSHOT_CHUNK == 0) {
@@ -281,7 +283,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
                 if (ref == null) {
                     continue;
                 }
-                TableSchema schema = shape(ref, tc.columns());
+                TableSchema schema = shape(ref, tc.definition());
                 for (RowChange rc : tc.changes()) {
                     Position pos = Position.of(generation, epoch, tx.position().commitFrame(), ++ordinal);
                     writer.write(event(schema, rc.op(), rc.before() == null ? null : row(schema, tc, rc.key(), rc.before()),
@@ -347,19 +349,19 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         writer.commit();
     }
 
-    /** The table's shape for the columns a transaction's records have (an ADD COLUMN changes it). */
-    private TableSchema shape(TableRef ref, List<String> columns) throws SQLException {
-        List<String> key = new ArrayList<>(columns);
-        key.add(0, ref.table());
-        TableSchema s = shapes.get(key);
-        if (s == null) {
-            TableSchema current = SqliteTables.read(schemaConn, ref);
-            List<Column> cols = current.columns().stream()
-                    .filter(c -> c.name().equals(SqliteTables.ROWID) || columns.contains(c.name())).toList();
-            s = new TableSchema(ref, cols, current.primaryKey());
-            shapes.put(key, s);
+    /** The table's shape as of the definition its rows were decoded with (an ADD COLUMN changes it). */
+    private TableSchema shape(TableRef ref, TableDef def) {
+        return shapes.computeIfAbsent(List.of(ref.table(), def.sql()), k -> SqliteTables.schema(ref, def));
+    }
+
+    /** The table's shape at the snapshot's WAL position: the definition the decoder opened at. */
+    private static TableSchema snapshotSchema(WalDecoder decoder, TableRef t) {
+        TableDef def = decoder.table(t.table());
+        if (def == null) {
+            throw new IllegalStateException("table '" + t.table() + "' of source " + t.source() + " does not exist in the SQLite database;"
+                    + " check the spelling (SQLite table names are listed by `sqlite3 FILE .tables`)");
         }
-        return s;
+        return SqliteTables.schema(t, def);
     }
 
     private static Map<String, Object> row(TableSchema schema, TableChanges tc, List<Object> key, List<Object> values) {
@@ -368,7 +370,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             String name = tc.columns().get(i);
             Column c = schema.column(name).orElse(null);
             if (c != null) {
-                row.put(name, SqliteTables.value(values.get(i), c, schema));
+                row.put(name, SqliteTypes.contractValue(values.get(i), c, schema));
             }
         }
         if (schema.column(SqliteTables.ROWID).isPresent()) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
@@ -123,7 +124,7 @@ class SqliteTailerIT {
         }
         TableSchema now;
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
-            now = SqliteTables.read(c, items);
+            now = PragmaTables.read(c, items);
         }
         Map<String, String> expected = select(db, now);
         // rows untouched since the ADD COLUMN get no event (SQLite does not rewrite them); their last event
@@ -192,7 +193,7 @@ class SqliteTailerIT {
             Map<String, Map<String, String>> expected = new HashMap<>();
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
                 for (TableRef ref : refs) {
-                    schemas.put(ref.table(), SqliteTables.read(c, ref));
+                    schemas.put(ref.table(), PragmaTables.read(c, ref));
                 }
             }
             for (TableRef ref : refs) {
@@ -288,7 +289,7 @@ class SqliteTailerIT {
         Map<String, TableSchema> schemas = new HashMap<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
             for (TableRef r : refs) {
-                schemas.put(r.table(), SqliteTables.read(c, r));
+                schemas.put(r.table(), PragmaTables.read(c, r));
             }
         }
         Map<String, Map<String, String>> expected = new HashMap<>();
@@ -369,7 +370,7 @@ class SqliteTailerIT {
             while (rs.next()) {
                 Map<String, Object> row = new HashMap<>();
                 for (int i = 0; i < cols.size(); i++) {
-                    row.put(cols.get(i).name(), SqliteTables.value(rs.getObject(i + 1), cols.get(i), schema));
+                    row.put(cols.get(i).name(), SqliteTypes.contractValue(rs.getObject(i + 1), cols.get(i), schema));
                 }
                 rows.put(canonical(row, schema.primaryKey()), canonical(row, null));
             }

@@ -188,7 +188,7 @@ final class TransactionDiffer {
         if (changes.isEmpty()) {
             return null;
         }
-        return new TableChanges(def.name, def.columnNames(), def.keyNames(), sorted(keys, changes, new KeyOrder(def)));
+        return new TableChanges(def, sorted(keys, changes, new KeyOrder(def)));
     }
 
     private static List<RowChange> sorted(List<Object> keys, List<RowChange> changes, KeyOrder order) {

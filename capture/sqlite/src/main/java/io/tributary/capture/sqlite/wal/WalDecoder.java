@@ -167,6 +167,15 @@ public final class WalDecoder implements Closeable {
         }
     }
 
+    /**
+     * Table {@code name} (case-insensitive, as in SQLite) as declared at the last decoded commit, or null when
+     * there is no such ordinary table. Right after {@link #openAtEnd}, the schema a read transaction begun at
+     * the same moment sees.
+     */
+    public synchronized TableDef table(String name) {
+        return schema.table(name);
+    }
+
     /** The position of the last decoded commit (commit frame 0: none yet), or null when there is no WAL content. */
     public synchronized WalPosition position() {
         WalEpoch now = epoch;
