@@ -104,7 +104,7 @@ final class SqliteSnapshot {
 
     /** Writes every row of {@code t}; returns the number of snapshot rows written so far. */
     private long readTable(ChangeEventWriter writer, Start start, TableRef t, long rowsBefore) throws SQLException {
-        TableSchema schema = SqliteTables.schema(t, definition(start.decoder(), t));
+        TableSchema schema = SqliteTables.schema(t, definition(start.decoder(), t), start.reader());
         long n = rowsBefore;
         try (Statement s = start.reader().createStatement(); ResultSet rs = s.executeQuery(SqliteTables.selectAll(schema))) {
             while (rs.next()) {

@@ -60,7 +60,7 @@ final class SqliteStreaming {
 
     /**
      * @param writersLock  the connection whose BEGIN IMMEDIATE holds writers off for a quiet window
-     * @param checkpointer the connection that runs the tailer's own checkpoints
+     * @param checkpointer the connection that runs the tailer's own checkpoints (and evaluates default expressions)
      * @param acknowledged called with the transactions whose events Kafka has just acknowledged
      */
     SqliteStreaming(PipelineConfig.Source source, Connection writersLock, Connection checkpointer, WalPins pins,
@@ -109,7 +109,7 @@ final class SqliteStreaming {
     }
 
     /** Writes the events of {@code txs} and the position after them in one Kafka transaction. */
-    private void emit(List<WalTransaction> txs, ChangeEventWriter writer) {
+    private void emit(List<WalTransaction> txs, ChangeEventWriter writer) throws SQLException {
         writer.begin();
         for (WalTransaction tx : txs) {
             positions.enter(tx.position());
@@ -131,8 +131,14 @@ final class SqliteStreaming {
     }
 
     /** The table's shape as of the definition its rows were decoded with (an ADD COLUMN changes it). */
-    private TableSchema shape(TableRef ref, TableDef def) {
-        return shapes.computeIfAbsent(List.of(ref.table(), def.sql()), k -> SqliteTables.schema(ref, def));
+    private TableSchema shape(TableRef ref, TableDef def) throws SQLException {
+        List<String> key = List.of(ref.table(), def.sql());
+        TableSchema schema = shapes.get(key);
+        if (schema == null) {
+            schema = SqliteTables.schema(ref, def, checkpointer);
+            shapes.put(key, schema);
+        }
+        return schema;
     }
 
     /**

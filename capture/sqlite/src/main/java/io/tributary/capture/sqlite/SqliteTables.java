@@ -11,8 +11,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A SQLite table's shape in the change-event contract, built from its definition as decoded from the WAL
@@ -24,8 +26,14 @@ import java.util.List;
  * {@code PRAGMA table_info} leaves them out too); a column is optional unless declared NOT NULL or part of
  * the primary key (SQLite lets PRIMARY KEY columns other than an INTEGER PRIMARY KEY hold NULL; the key
  * must not); the primary key in key order, or for a table without one the rowid, carried as the column
- * {@value #ROWID}. A default travels only when it is a constant: that is what rows written before an
- * {@code ALTER TABLE ADD COLUMN} read, and SQLite allows nothing else there.
+ * {@value #ROWID}.
+ *
+ * <p>Defaults: what rows written before an {@code ALTER TABLE ADD COLUMN} read. A constant default is
+ * evaluated once, by {@link SqliteTypes}, for the decoder and the schema alike. A default that is an
+ * expression is the one piece that needs SQLite over JDBC: SQLite accepts a constant expression such as
+ * {@code (CAST(3 AS TEXT))} for ADD COLUMN, and only SQLite can evaluate it (the decoder refuses a row that
+ * needs one rather than guess). Time defaults ({@code CURRENT_TIMESTAMP}...) carry no value: SQLite does not
+ * allow them for ADD COLUMN, so no row can read one.
  */
 final class SqliteTables {
     static final String ROWID = "_tributary_rowid";
@@ -43,8 +51,11 @@ final class SqliteTables {
         }
     }
 
-    /** The contract shape of {@code ref}, defined by {@code def}. */
-    static TableSchema schema(TableRef ref, TableDef def) {
+    /**
+     * The contract shape of {@code ref}, defined by {@code def}; {@code sqlite} (any connection to the
+     * database) evaluates the defaults that are expressions, and is not used otherwise.
+     */
+    static TableSchema schema(TableRef ref, TableDef def, Connection sqlite) throws SQLException {
         List<String> key = def.primaryKey();
         List<Column> cols = new ArrayList<>();
         for (ColumnDef c : def.columns()) {
@@ -54,7 +65,7 @@ final class SqliteTables {
             String declared = c.declaredType();
             Column col = new Column(c.name(), SqliteTypes.contractType(declared), declared.isEmpty() ? null : declared,
                     !c.notNull() && !key.contains(c.name())).meaning(SqliteTypes.normalizedType(declared));
-            cols.add(col.withDefault(defaultOf(ref, c, col)));
+            cols.add(col.withDefault(defaultOf(ref, c, col, sqlite)));
         }
         if (key.isEmpty()) {
             cols.add(0, new Column(ROWID, ColumnType.INT64, "rowid", false));
@@ -63,12 +74,50 @@ final class SqliteTables {
         return new TableSchema(ref, cols, key);
     }
 
-    private static Object defaultOf(TableRef ref, ColumnDef c, Column col) {
+    private static Object defaultOf(TableRef ref, ColumnDef c, Column col, Connection sqlite) throws SQLException {
+        Object value = c.defaultExpression() == null ? c.defaultValue() : evaluated(sqlite, c.defaultExpression(), col, ref);
         try {
-            return SqliteTypes.contractValue(c.defaultValue(), col, new TableSchema(ref, List.of(col), List.of()));
+            return SqliteTypes.contractValue(value, col, new TableSchema(ref, List.of(col), List.of()));
         } catch (IllegalStateException e) {
             throw new IllegalStateException("the default of " + ref.topic() + "." + c.name() + " does not fit its type: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A default expression as SQLite evaluates it, with SQLite's own conversions standing in for the
+     * column's affinity (CAST AS TEXT is how TEXT affinity renders a number; text that looks like a number
+     * becomes one under INTEGER, REAL and NUMERIC affinity); null for a time default.
+     */
+    private static Object evaluated(Connection sqlite, String expr, Column col, TableRef ref) throws SQLException {
+        if (expr.toUpperCase(Locale.ROOT).startsWith("CURRENT_")) {
+            return null;
+        }
+        String sql = "SELECT (" + expr + "), CAST((" + expr + ") AS TEXT), CAST((" + expr + ") AS NUMERIC)";
+        Object value;
+        try (Statement s = sqlite.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            Object raw = rs.getObject(1);
+            value = switch (col.type()) {
+                case TEXT -> raw instanceof byte[] ? raw : rs.getString(2);
+                case INT64, FLOAT64 -> raw instanceof String text && looksNumeric(text) ? rs.getObject(3) : raw;
+                default -> raw;
+            };
+        } catch (SQLException e) {
+            throw new SQLException("cannot evaluate the default of " + ref.topic() + "." + col.name() + " (" + expr + "): " + e.getMessage(), e);
+        }
+        if (col.type() == ColumnType.INT64 && value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.2e18) {
+            return (long) (double) d; // INTEGER affinity stores a whole REAL as an integer
+        }
+        return value;
+    }
+
+    private static boolean looksNumeric(String s) {
+        try {
+            Double.parseDouble(s.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

@@ -48,7 +48,7 @@ class SqliteTablesTest {
             for (String create : TABLES) {
                 String name = create.split("[ (]")[2];
                 TableRef ref = new TableRef("s", "main", name);
-                TableSchema fromWal = SqliteTables.schema(ref, d.table(name));
+                TableSchema fromWal = SqliteTables.schema(ref, d.table(name), c);
                 TableSchema fromSqlite = PragmaTables.read(c, ref);
                 assertEquals(fromSqlite.primaryKey(), fromWal.primaryKey(), create);
                 assertEquals(fromSqlite.columns(), withoutDefaults(fromWal.columns()), create);
@@ -60,8 +60,8 @@ class SqliteTablesTest {
     @Test
     void aColumnWithoutADeclaredTypeTravelsAsBytes() throws Exception {
         Path db = database("CREATE TABLE t (id INTEGER PRIMARY KEY, u)", "INSERT INTO t VALUES (1, x'00ff')");
-        try (WalDecoder d = WalDecoder.openAtEnd(db)) {
-            TableSchema t = SqliteTables.schema(new TableRef("s", "main", "t"), d.table("t"));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); WalDecoder d = WalDecoder.openAtEnd(db)) {
+            TableSchema t = SqliteTables.schema(new TableRef("s", "main", "t"), d.table("t"), c);
             Column u = t.column("u").orElseThrow();
             assertEquals(ColumnType.BYTES, u.type());
             assertNull(u.sourceType());
@@ -72,14 +72,15 @@ class SqliteTablesTest {
     /**
      * The defaults of {@code SqliteAddColumnIT} and a few more: the schema's default is the contract value of
      * what SQLite reads for a row written before the column was added, so an untouched row means the same in
-     * the target. A time default or an expression in CREATE TABLE carries no value (no row can read it).
+     * the target. An expression default is evaluated by SQLite; a time default carries no value (SQLite does
+     * not allow one for ADD COLUMN, so no row can read it).
      */
     @Test
     void aDefaultIsWhatAnOlderRowReads() throws Exception {
         List<String> added = List.of("status TEXT NOT NULL DEFAULT 'it''s open'", "acknowledged BOOLEAN NOT NULL DEFAULT 1",
                 "threshold REAL DEFAULT 2", "level INTEGER DEFAULT '7'", "raised_at DATETIME DEFAULT '2025-01-01 00:00:00'",
                 "payload BLOB DEFAULT x'00ff'", "note TEXT", "price DECIMAL(10,2) DEFAULT '1.50'", "big TEXT DEFAULT 1e20",
-                "untyped DEFAULT 2.0", "flag BOOLEAN DEFAULT TRUE");
+                "untyped DEFAULT 2.0", "flag BOOLEAN DEFAULT TRUE", "cast TEXT DEFAULT (CAST(3 AS TEXT))");
         Path db = database("CREATE TABLE alerts (id INTEGER PRIMARY KEY, created TEXT DEFAULT CURRENT_TIMESTAMP, "
                 + "n INTEGER DEFAULT (1 + 1))", "INSERT INTO alerts (id) VALUES (1)");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
@@ -88,7 +89,7 @@ class SqliteTablesTest {
             }
             TableSchema t;
             try (WalDecoder d = WalDecoder.openAtEnd(db)) {
-                t = SqliteTables.schema(new TableRef("s", "main", "alerts"), d.table("alerts"));
+                t = SqliteTables.schema(new TableRef("s", "main", "alerts"), d.table("alerts"), c);
             }
             try (ResultSet rs = s.executeQuery("SELECT * FROM alerts WHERE id = 1")) {
                 for (int i = 3; i < t.columns().size(); i++) {
@@ -100,17 +101,18 @@ class SqliteTablesTest {
             assertEquals(1L, t.column("acknowledged").orElseThrow().defaultValue());
             assertEquals("1.5", t.column("price").orElseThrow().defaultValue(), "NUMERIC affinity made '1.50' the real 1.5");
             assertEquals("1e20", t.column("big").orElseThrow().defaultValue(), "a TEXT column keeps a real literal as written");
+            assertEquals("3", t.column("cast").orElseThrow().defaultValue(), "SQLite evaluated the expression");
             assertNull(t.column("created").orElseThrow().defaultValue());
-            assertNull(t.column("n").orElseThrow().defaultValue());
+            assertEquals(2L, t.column("n").orElseThrow().defaultValue());
         }
     }
 
     @Test
     void aDefaultThatDoesNotFitItsColumnStopsWithTheColumnsName() throws Exception {
         Path db = database("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER DEFAULT 'none')");
-        try (WalDecoder d = WalDecoder.openAtEnd(db)) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); WalDecoder d = WalDecoder.openAtEnd(db)) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> SqliteTables.schema(new TableRef("s", "main", "t"), d.table("t")));
+                    () -> SqliteTables.schema(new TableRef("s", "main", "t"), d.table("t"), c));
             assertTrue(e.getMessage().contains("the default of s.main.t.n"), e.getMessage());
         }
     }

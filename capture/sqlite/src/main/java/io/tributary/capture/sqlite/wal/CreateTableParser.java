@@ -250,7 +250,7 @@ final class CreateTableParser {
     }
 
     /**
-     * A constant default as SQLite reads one (sqlite3ValueFromExpr): a literal, optionally signed (numbers
+     * A constant default as SQLite evaluates one: a literal, optionally signed (numbers
      * only) and in parentheses, or a bare name (read as a string), NULL, TRUE or FALSE; null when the default
      * is anything else (CURRENT_TIMESTAMP, an expression).
      */

@@ -24,13 +24,13 @@ import java.util.Locale;
  * text in an INTEGER column); that is an error naming the column, never a silent conversion.
  */
 public final class SqliteTypes {
-    /** SQLite's column affinities (datatype3.html, section 3). */
+    /** SQLite's column affinities. */
     public enum Affinity { INTEGER, TEXT, BLOB, REAL, NUMERIC }
 
     private SqliteTypes() {
     }
 
-    /** SQLite's affinity rules (datatype3.html section 3.1), in their order, applied to the declared type. */
+    /** SQLite's rules for the affinity of a declared type, in their order: INT, then CHAR/CLOB/TEXT, BLOB or none, REAL/FLOA/DOUB, else NUMERIC. */
     public static Affinity affinity(String declared) {
         String t = declared.toUpperCase(Locale.ROOT);
         if (t.contains("INT")) {
@@ -132,7 +132,8 @@ public final class SqliteTypes {
 
     // Constant defaults. A row written before ALTER TABLE ADD COLUMN has no field for the column; SQLite then
     // reads the column's default as it evaluated it when the column was added: the literal with the column's
-    // affinity applied (sqlite3ValueFromExpr). The methods below are that evaluation, literal kind by kind.
+    // affinity applied. The methods below are that evaluation, literal kind by kind (DeclaredDefaultsTest
+    // checks them against SQLite).
 
     /**
      * A numeric literal ({@code 12}, {@code 0x1F}, {@code 1.5e3}, {@code 1_000}) after an optional sign.
@@ -202,7 +203,7 @@ public final class SqliteTypes {
     }
 
     /**
-     * The number SQLite's text-to-number rule (sqlite3AtoF) reads from {@code s}, or null: optional
+     * The number SQLite's text-to-number rule reads from {@code s}, or null: optional
      * surrounding spaces, an optional sign, decimal digits with an optional fraction and exponent; no hex, no
      * Infinity or NaN. Integer syntax that fits 64 bits is a Long; anything else a Double, made a Long when
      * that is exact.

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Declared type -> affinity -> contract type -> normalized type, and how stored values travel. */
 class SqliteTypesTest {
 
-    /** The examples of SQLite's datatype3.html, section 3.1.1, plus the rules' order (INT before the rest). */
+    /** SQLite's own examples of affinity by declared type, and the rules' order (INT before the rest). */
     @ParameterizedTest(name = "''{0}'' has {1} affinity")
     @CsvSource({
         "INT, INTEGER", "INTEGER, INTEGER", "TINYINT, INTEGER", "SMALLINT, INTEGER", "MEDIUMINT, INTEGER", "BIGINT, INTEGER",
