@@ -250,9 +250,9 @@ final class CreateTableParser {
     }
 
     /**
-     * A constant default as SQLite evaluates one: a literal, optionally signed (numbers
-     * only) and in parentheses, or a bare name (read as a string), NULL, TRUE or FALSE; null when the default
-     * is anything else (CURRENT_TIMESTAMP, an expression).
+     * A constant default as SQLite evaluates one: a literal, optionally signed (numbers only) and in
+     * parentheses, or a bare name (read as a string), NULL, TRUE or FALSE; null when the default is anything
+     * else (CURRENT_TIMESTAMP, an expression).
      */
     private Default constant(Affinity a) {
         int open = 0;

@@ -12,8 +12,8 @@ import java.util.Arrays;
  * REAL-affinity column (SQLite stores whole REAL values that way) comes back as a Double, and the rowid
  * alias stored as NULL comes back as the rowid. Fields missing at the end of the record (written before an
  * {@code ALTER TABLE ADD COLUMN}) take the column's {@link ColumnDef#defaultValue()}, as SQLite reads them;
- * a default that is not a constant cannot be known here and such a record is a {@link WalFormatException}
- * (SQLite does not allow one for ADD COLUMN, so this means an unsupported schema, not lost data).
+ * a default that is an expression cannot be evaluated here, and such a record is a
+ * {@link WalFormatException} naming the column rather than a guess.
  */
 final class RecordDecoder {
     private RecordDecoder() {
@@ -60,11 +60,11 @@ final class RecordDecoder {
         return values;
     }
 
-    /** The value a record written before column {@code c} was added reads for it; refused when only SQLite could say. */
+    /** The value a record written before column {@code c} was added reads for it; refused when only SQLite could evaluate it. */
     private static Object defaultOf(TableDef def, ColumnDef c) throws WalFormatException {
         if (c.defaultExpression() != null) {
             throw new WalFormatException("a record of " + def.name + " predates column " + c.name() + ", whose default ("
-                    + c.defaultExpression() + ") is not a constant; its value cannot be read from the files");
+                    + c.defaultExpression() + ") is an expression only SQLite can evaluate; its value cannot be read from the files");
         }
         return c.defaultValue();
     }
