@@ -111,9 +111,7 @@ class SqliteTailerIT {
         SqliteTailer tailer = tailer(source, metrics);
         Thread t = new Thread(tailer, "tailer-schema");
         t.start();
-        while (!tailer.streaming() && tailer.failure() == null) {
-            Thread.sleep(5);
-        }
+        awaitStreaming(tailer);
         for (String sql : List.of("INSERT INTO items VALUES (3, 'c')",
                 "ALTER TABLE items ADD COLUMN score REAL DEFAULT 1.5",
                 "UPDATE items SET name = 'a2' WHERE id = 1",
@@ -209,6 +207,16 @@ class SqliteTailerIT {
         }
     }
 
+    /** Waits (at most 60 s) until the tailer streams; fails with its failure if it stopped instead. */
+    private static void awaitStreaming(SqliteTailer tailer) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!tailer.streaming() && tailer.failure() == null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        assertNull(tailer.failure(), "the tailer stopped before streaming");
+        assertTrue(tailer.streaming(), "the tailer streams within 60 s");
+    }
+
     private Process capture(Path pipeline, int n) throws Exception {
         return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
                 SqliteCaptureApp.class.getName(), "--config", pipeline.toString())
@@ -272,10 +280,7 @@ class SqliteTailerIT {
             second = tailer(source, metrics);
             t2 = new Thread(second, "tailer-2");
             t2.start();
-            long until2 = System.currentTimeMillis() + 30_000;
-            while (!second.streaming() && second.failure() == null && System.currentTimeMillis() < until2) {
-                Thread.sleep(5); // the application's checkpoints below may only run once a tailer pins the WAL again
-            }
+            awaitStreaming(second); // the application's checkpoints below may only run once a tailer pins the WAL again
         }
         Process w = writer(db, seed, operations, false, writerMode);
         long maxWal = 0;
