@@ -31,7 +31,7 @@ public final class SqliteTypes {
     }
 
     /** SQLite's rules for the affinity of a declared type, in their order: INT, then CHAR/CLOB/TEXT, BLOB or none, REAL/FLOA/DOUB, else NUMERIC. */
-    public static Affinity affinity(String declared) {
+    static Affinity affinity(String declared) {
         String t = declared.toUpperCase(Locale.ROOT);
         if (t.contains("INT")) {
             return Affinity.INTEGER;
