@@ -119,9 +119,12 @@ public final class HistoryWorker implements Runnable, AutoCloseable {
                 if (ts == null) {
                     log.info("history work dropped: table={} is no longer declared a hypertable of service={}", owed.table(), service.name());
                 } else {
-                    work(owed, ts);
+                    refresh(owed, ts);
                 }
-                HistoryLedger.refreshed(db, owed);
+                HistoryLedger.refreshed(db, owed); // the aggregates are complete from here, before the compression
+                if (ts != null) {
+                    compress(owed, ts);
+                }
                 HistoryLedger.compressed(db, owed);
                 done++;
             } catch (SQLException e) {
@@ -158,11 +161,14 @@ public final class HistoryWorker implements Runnable, AutoCloseable {
         }
     }
 
-    private void work(HistoryLedger.Owed owed, PipelineConfig.Timescale ts) throws SQLException {
+    private void refresh(HistoryLedger.Owed owed, PipelineConfig.Timescale ts) throws SQLException {
         if (owed.refreshFrom() != null) {
             int windows = AggregateRefresher.refresh(db, owed.table(), ts, owed.refreshFrom(), owed.refreshTo());
             metrics.counter("tributary.sink.history.refresh.windows", "service", service.name(), "table", owed.table()).increment(windows);
         }
+    }
+
+    private void compress(HistoryLedger.Owed owed, PipelineConfig.Timescale ts) throws SQLException {
         if (owed.compress() && ts.compressAfter() != null) {
             HistoryCompression.Result r = HistoryCompression.compress(db, owed.table(), ts);
             if (ratios.put(owed.table(), r.ratio()) == null) {

@@ -53,7 +53,8 @@ public final class LocalMain {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = {"Benchmarks on local servers:",
                     "  bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]   the sink against raw COPY",
-                    "  bench sqlite [--rows N] [--rate N] [--seconds N]         the SQLite WAL tailer"})
+                    "  bench sqlite [--rows N] [--rate N] [--seconds N]         the SQLite WAL tailer",
+                    "  bench timescale [--rows N] [--live N] [--pg-url URL]     hypertable, aggregates and compression against a plain table"})
     static final class BenchCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ARGS", arity = "1..*", description = "the benchmark and its options")
         List<String> args = new ArrayList<>();
