@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.event.Op;
 import io.tributary.sink.timescale.HistoryWorker;
 import java.sql.Connection;
@@ -84,6 +85,30 @@ class AggregateHistoryIT {
             assertEquals(List.of(List.of("-500")), rows(url, "SELECT metric_value FROM experiment_metrics WHERE _tributary_rowid = 1000"),
                     "the moved row exists once, at its new time");
             assertAggregatesMatch(url, Instant.MAX, 40 * 2 - 2);
+        }
+    }
+
+    @Test
+    void aNewGenerationsSnapshotReplacesTheAggregatesHistoryWhenItsMarkerArrives() throws Exception {
+        String url = TimescaleTargets.database("ts_history_generation");
+        Instant end = end();
+        PipelineConfig.Service service = TimescaleTargets.service(url, DECLARED);
+        try (BatchApplier applier = new BatchApplier(service, (t, p, o, k, v, id) -> null);
+             HistoryWorker worker = new HistoryWorker(service, QUICK, new SimpleMeterRegistry())) {
+            new Thread(worker, "history").start();
+            applier.apply(TimescaleTargets.snapshot(end, 12));
+            assertTrue(worker.awaitNothingOwed(Duration.ofSeconds(120)), "the first generation's history work did not finish");
+            List<SinkEvent> second = new ArrayList<>();
+            for (int i = 0; i < 10 * 144; i++) { // ten days now, other values, no event marked last: the marker ends it
+                second.add(event(2, Op.READ, null, row(i + 1, end.minus((10 * 144 - i) * 10L, ChronoUnit.MINUTES), i * 0.25), i + 1, "true"));
+            }
+            applier.apply(second.subList(0, 700));
+            applier.apply(second.subList(700, second.size()), List.of(new GenerationMarker("experiments", "experiment_metrics", 2)));
+            assertTrue(worker.awaitNothingOwed(Duration.ofSeconds(120)), "the new generation's history work did not finish within 120 s");
+            assertEquals(String.valueOf(second.size()), one(url, "SELECT count(*) FROM experiment_metrics"), "only the new generation's rows");
+            assertAggregatesMatch(url, Instant.MAX, 10 * 2 - 2);
+            assertEquals("0", one(url, "SELECT count(*) FROM metrics_1d WHERE date < '" + end.minus(10, ChronoUnit.DAYS) + "'"),
+                    "the days only the old generation had are gone from the aggregates too");
         }
     }
 

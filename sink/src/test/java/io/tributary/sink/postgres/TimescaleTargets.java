@@ -67,8 +67,13 @@ final class TimescaleTargets {
     }
 
     static SinkEvent event(Op op, Map<String, Object> before, Map<String, Object> after, long pos, String snapshot) {
-        return new SinkEvent(new ChangeEvent(SinkBench.METRICS, op, before, after, Position.of(1, 0, 0, pos), 0L, snapshot, "sqlite", "db", null, null),
-                "svc.experiment_metrics", 0, pos, null, null, null);
+        return event(1, op, before, after, pos, snapshot);
+    }
+
+    /** An event of snapshot generation {@code generation} (see docs/events.md, positions). */
+    static SinkEvent event(long generation, Op op, Map<String, Object> before, Map<String, Object> after, long pos, String snapshot) {
+        return new SinkEvent(new ChangeEvent(SinkBench.METRICS, op, before, after, Position.of(generation, 0, 0, pos), 0L, snapshot, "sqlite", "db",
+                null, null), "svc.experiment_metrics", 0, pos, null, null, null);
     }
 
     /**
