@@ -106,7 +106,7 @@ final class HypertableRows {
     }
 
     /** A row image's time in microseconds since the epoch (UTC for a timestamp without zone), or null. */
-    Long micros(java.util.Map<String, Object> image) {
+    Long micros(Map<String, Object> image) {
         Object v = image == null ? null : image.get(time.name());
         if (v == null) {
             return null;
