@@ -98,9 +98,19 @@ public final class HistoryLedger {
         return out;
     }
 
-    /** Clears the refresh, unless more was added since {@code o} was read. */
+    /**
+     * Clears the refresh, unless more was added since {@code o} was read; then the span stays owed, but the
+     * wait starts again, so that a snapshot still pouring in is refreshed once per maximum wait, not in a loop.
+     */
     static boolean refreshed(Connection c, Owed o) throws SQLException {
-        return clear(c, o, "refresh_from = NULL, refresh_to = NULL, pending_since = NULL");
+        if (clear(c, o, "refresh_from = NULL, refresh_to = NULL, pending_since = NULL")) {
+            return true;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET pending_since = clock_timestamp() WHERE table_name = ?")) {
+            ps.setString(1, o.table());
+            ps.executeUpdate();
+        }
+        return false;
     }
 
     /** Clears the compression, unless more was added since {@code o} was read. */
