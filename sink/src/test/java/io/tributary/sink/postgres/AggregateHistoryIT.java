@@ -122,6 +122,7 @@ class AggregateHistoryIT {
              HistoryWorker worker = new HistoryWorker(service, QUICK, new SimpleMeterRegistry());
              Connection holder = DriverManager.getConnection(url, "postgres", "")) {
             applier.apply(snapshot);
+            assertEquals("0", one(url, "SELECT count(*) FROM metrics_5m"), "the control: before the history work the aggregate holds none of the history");
             String materialized = one(url, "SELECT materialization_hypertable_schema || '.' || materialization_hypertable_name "
                     + "FROM timescaledb_information.continuous_aggregates WHERE view_name = 'metrics_5m'");
             holder.setAutoCommit(false);

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Migrated history is compressed when its snapshot ends, and stays compressed: live rows go to recent chunks
@@ -60,13 +61,14 @@ class CompressionStaysIT {
             applier.apply(live.subList(0, 50));
             applier.apply(live.subList(50, 250));
             assertEquals(history, old(url, end), "live rows decompressed nothing: every old chunk keeps its batches, rows and status");
+            List<Long> figures = new ArrayList<>(List.of(0L));
 
             TimescaleTargets.Chunk before = chunkOf(url, end, snapshot.get(1000));
             Map<String, Object> updated = snapshot.get(1000).after();
             Map<String, Object> changed = new HashMap<>(updated);
             changed.put("metric_value", 12345.0);
             applier.apply(List.of(event(Op.UPDATE, updated, changed, ++pos, "false")));
-            assertOnlyChanged(history, old(url, end), before.name(), null, "a late update of a row in compressed history");
+            figures.add(assertOnlyChanged(history, old(url, end), before.name(), null, "a late update of a row in compressed history"));
             history = old(url, end);
 
             Map<String, Object> moving = snapshot.get(2000).after();
@@ -74,22 +76,31 @@ class CompressionStaysIT {
             TimescaleTargets.Chunk from = chunkOf(url, end, snapshot.get(2000));
             String to = chunkAt(url, end, was.minus(3, ChronoUnit.DAYS)).name();
             applier.apply(List.of(event(Op.UPDATE, moving, row(2001, was.minus(3, ChronoUnit.DAYS), -1), ++pos, "false")));
-            assertOnlyChanged(history, old(url, end), from.name(), to, "a row moved in time");
+            figures.add(assertOnlyChanged(history, old(url, end), from.name(), to, "a row moved in time"));
             history = old(url, end);
             assertEquals(List.of(List.of("-1", was.minus(3, ChronoUnit.DAYS).toString().replace('T', ' ').replace("Z", "+00"))),
                     rows(url, "SELECT metric_value, time FROM experiment_metrics WHERE _tributary_rowid = 2001"), "the moved row, once, at its new time");
 
             TimescaleTargets.Chunk deleted = chunkOf(url, end, snapshot.get(3000));
             applier.apply(List.of(event(Op.DELETE, snapshot.get(3000).after(), null, ++pos, "false")));
-            assertOnlyChanged(history, old(url, end), deleted.name(), null, "a delete with its before-image");
+            figures.add(assertOnlyChanged(history, old(url, end), deleted.name(), null, "a delete with its before-image"));
             history = old(url, end);
 
             Map<String, Object> keyOnly = Map.of("_tributary_rowid", 4001L);
             applier.apply(List.of(event(Op.DELETE, keyOnly, null, ++pos, "false")));
             long decompressed = decompressed(history, old(url, end));
             assertTrue(decompressed > 10, "the control: a delete without the row's time searches every chunk (" + decompressed + " batches)");
+            figures.add(decompressed);
+            report(figures, history);
             assertEquals(String.valueOf(snapshot.size() + 250 - 2), one(url, "SELECT count(*) FROM experiment_metrics"));
         }
+    }
+
+    /** The figures for the closing notes: batches decompressed by each write, and of how many. */
+    private static void report(List<Long> figures, Map<String, TimescaleTargets.Chunk> history) {
+        LoggerFactory.getLogger(CompressionStaysIT.class).info("compressed batches decompressed: live rows={} late update={} move={} delete={} "
+                + "control delete without before-image={} (of {} batches in {} compressed chunks)", figures.get(0), figures.get(1), figures.get(2),
+                figures.get(3), figures.get(4), history.values().stream().mapToLong(TimescaleTargets.Chunk::batches).sum(), history.size());
     }
 
     /** The chunks wholly older than the compression policy's 7 days, by name. */
@@ -115,9 +126,9 @@ class CompressionStaysIT {
     /**
      * Only {@code chunk} lost compressed batches, one at most, and stays compressed; {@code receiving} (a chunk a
      * new row went into, or null) keeps all its batches and may become partially compressed; every other chunk is
-     * as it was.
+     * as it was. Returns the batches decompressed.
      */
-    private static void assertOnlyChanged(Map<String, TimescaleTargets.Chunk> was, Map<String, TimescaleTargets.Chunk> now, String chunk, String receiving,
+    private static long assertOnlyChanged(Map<String, TimescaleTargets.Chunk> was, Map<String, TimescaleTargets.Chunk> now, String chunk, String receiving,
                                           String what) {
         for (Map.Entry<String, TimescaleTargets.Chunk> e : was.entrySet()) {
             TimescaleTargets.Chunk after = now.get(e.getKey());
@@ -132,6 +143,7 @@ class CompressionStaysIT {
                 assertEquals(e.getValue(), after, what + ": other chunks keep every compressed batch");
             }
         }
+        return decompressed(was, now);
     }
 
     private static long decompressed(Map<String, TimescaleTargets.Chunk> was, Map<String, TimescaleTargets.Chunk> now) {
