@@ -47,6 +47,16 @@ public final class AppRunner {
         return all;
     }
 
+    /** Memory, GC pauses, threads, classes, CPU and uptime: what the monitoring pack's JVM row shows. */
+    private static void bindJvmMetrics(PrometheusMeterRegistry metrics) {
+        new JvmMemoryMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(metrics); // lives as long as the process
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+    }
+
     /** Runs until {@code stop} is counted down, SIGTERM, or a fatal error; returns the exit code. */
     public static int run(String name, String[] args, List<String> optionNames, Factory factory, CountDownLatch stop) {
         Map<String, String> options = new HashMap<>();
@@ -66,7 +76,7 @@ public final class AppRunner {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics.config().commonTags("deployable", name);
-        new JvmMemoryMetrics().bindTo(metrics);
+        bindJvmMetrics(metrics);
         Deployable deployable;
         PipelineConfig config;
         CountDownLatch closed = new CountDownLatch(1);
@@ -86,6 +96,10 @@ public final class AppRunner {
             System.err.println(e.getMessage());
             return 2;
         }
+        // 1 while the deployable is doing its job: a process that is up but not ready (a sink never assigned,
+        // streams stuck rebalancing) is invisible to Prometheus' own up series
+        io.micrometer.core.instrument.Gauge.builder("tributary.ready", deployable, d -> d.ready() ? 1 : 0)
+                .description("1 while the deployable is ready (GET /health/ready answers 200)").strongReference(true).register(metrics);
         try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready)) {
             log.info("starting deployable={} http_port={}", name, http.port());
             // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.

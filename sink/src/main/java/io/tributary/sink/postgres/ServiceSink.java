@@ -1,6 +1,7 @@
 package io.tributary.sink.postgres;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.common.metrics.IdleClocks;
 import io.micrometer.core.instrument.Timer;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
@@ -51,6 +52,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final io.tributary.schemas.registry.AvroSerde markerSerde;
     private final MeterRegistry metrics;
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
+    private final IdleClocks idle;
     private final BatchApplier applier;
     private volatile boolean running = true;
     private volatile boolean assigned;
@@ -63,6 +65,27 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.markerSerde = new io.tributary.schemas.registry.AvroSerde(registry, false);
         this.metrics = metrics;
         this.applier = new BatchApplier(service, decoder);
+        this.idle = new IdleClocks(metrics, "sink");
+        registerMeters();
+    }
+
+    /**
+     * The per-table idle clocks and the error and dead-letter counters at 0 from the start: a series that
+     * appears only with the first dead letter would hide that first increase from Prometheus' increase()
+     * and from the alert rules built on it.
+     */
+    private void registerMeters() {
+        for (io.tributary.schemas.event.TableRef t : service.tables()) {
+            idle.clock(t.source(), t.table());
+            metrics.counter("tributary.sink.rows", "service", service.name(), "table", Topics.perService(service.name(), t.table()),
+                    "outcome", "dead_letter");
+        }
+        for (String outcome : List.of("parked", "quarantined")) {
+            metrics.counter("tributary.sink.rows", "service", service.name(), "table", "*", "outcome", outcome);
+        }
+        for (String kind : List.of("retriable", "dead_letter", "fatal")) {
+            metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", kind);
+        }
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {
@@ -263,6 +286,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         for (SinkEvent e : events) {
             String table = e.schema().table().topic();
             perTable.merge(table, 1, Integer::sum);
+            idle.clock(e.schema().table().source(), e.schema().table().table()).mark();
             if (e.op() != io.tributary.schemas.event.Op.READ) {
                 lags.computeIfAbsent(table, t -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "sink")
                         .tag("source", e.schema().table().source()).tag("table", e.schema().table().table())
