@@ -26,6 +26,7 @@ public final class PostgresCaptureApp implements Deployable {
     private final MeterRegistry metrics;
     private final List<PostgresCapture> captures = new ArrayList<>();
     private final List<ChangeEventWriter> writers = new ArrayList<>();
+    private final List<SourceStats> stats = new ArrayList<>();
 
     PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
         this.config = config;
@@ -89,6 +90,7 @@ public final class PostgresCaptureApp implements Deployable {
             writers.add(writer);
             captures.add(capture);
             capture.start();
+            stats.add(new SourceStats(s, metrics).start(java.time.Duration.ofSeconds(10)));
         }
     }
 
@@ -104,6 +106,7 @@ public final class PostgresCaptureApp implements Deployable {
 
     @Override
     public void close() {
+        stats.forEach(SourceStats::close);
         captures.forEach(PostgresCapture::close);
         writers.forEach(ChangeEventWriter::close);
     }

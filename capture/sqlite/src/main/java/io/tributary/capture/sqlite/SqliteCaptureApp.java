@@ -84,6 +84,7 @@ public final class SqliteCaptureApp implements Deployable {
             topics.add(io.tributary.schemas.kafka.Topics.generations(s.name()));
             KafkaSetup.ensureTopics(config.kafka(), topics);
             SqliteTailer tailer = new SqliteTailer(config.kafka(), s, registry, metrics);
+            WalFileGauges.register(metrics, s.name(), s.sqlite().path());
             Thread t = new Thread(tailer, "capture-sqlite-" + s.name());
             tailers.add(tailer);
             threads.add(t);
