@@ -2,8 +2,11 @@ package io.tributary.ops.reconcile;
 
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.sql.Identifiers;
+import io.tributary.common.target.Bookkeeping;
 import io.tributary.schemas.event.Conversions;
 import io.tributary.schemas.event.TableRef;
+import io.tributary.schemas.event.TableSchema;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,13 +27,13 @@ import java.util.Map;
  * Compares every owned table of a pipeline, source against target: row counts and a content checksum
  * over every column. Values are compared in the target column's terms (a SQLite 0/1 against a boolean, naive
  * UTC datetime text against a timestamptz, a REAL against a double precision bit for bit, a numeric by its
- * exact value), so the checksum matches exactly when the target holds what the source holds.
+ * exact value), so the checksum matches exactly when the target holds what the source holds. The target
+ * side is the service's copy of the source: the sink's {@link Bookkeeping} columns are left out, and so are
+ * rows a {@code delete: soft} table keeps flagged {@value Bookkeeping#DELETED}.
  *
  * <p>Reads whole tables into memory: meant for the demo and for tables up to a few million rows.
  */
 public final class Reconciler {
-    private static final String GUARD_PREFIX = "_tributary_pos";
-
     public record TableReport(String service, String table, long sourceRows, long targetRows,
                               String sourceChecksum, String targetChecksum) {
         public boolean matches() {
@@ -55,19 +58,21 @@ public final class Reconciler {
     }
 
     private static TableReport table(PipelineConfig.Service svc, PipelineConfig.Source source, TableRef t, Connection target) throws SQLException {
-        Map<String, String> cols = targetColumns(target, t.table());
-        if (cols.isEmpty()) {
+        TargetTable shape = targetTable(target, t.table());
+        if (shape == null) {
             Digest src = sourceDigest(source, t, null);
             return new TableReport(svc.name(), t.topic(), src.rows, 0, src.hex(), "(no table)");
         }
+        Map<String, String> cols = shape.columns();
         Digest src = sourceDigest(source, t, cols);
-        Digest dst = digest(target, "SELECT " + selectList(cols, false) + " FROM " + quote(t.table()), cols);
+        String present = shape.softDelete() ? " WHERE NOT " + Bookkeeping.DELETED : "";
+        Digest dst = digest(target, "SELECT " + selectList(cols, false) + " FROM " + Identifiers.quote(t.table()) + present, cols);
         return new TableReport(svc.name(), t.topic(), src.rows, dst.rows, src.hex(), dst.hex());
     }
 
     private static Digest sourceDigest(PipelineConfig.Source source, TableRef t, Map<String, String> cols) throws SQLException {
         boolean sqlite = source.isSqlite();
-        String from = sqlite ? quote(t.table()) : quote(t.schema()) + "." + quote(t.table());
+        String from = sqlite ? Identifiers.quote(t.table()) : Identifiers.quote(t.schema()) + "." + Identifiers.quote(t.table());
         String select = cols == null ? "SELECT count(*) FROM " + from : "SELECT " + selectList(cols, sqlite) + " FROM " + from;
         try (Connection c = sqlite ? DriverManager.getConnection("jdbc:sqlite:file:" + source.sqlite().path() + "?mode=ro")
                 : Preflight.connect(source.postgres().url(), source.postgres().user(), source.postgres().password())) {
@@ -86,7 +91,7 @@ public final class Reconciler {
     private static String selectList(Map<String, String> cols, boolean sqlite) {
         List<String> parts = new ArrayList<>();
         for (String c : cols.keySet()) {
-            parts.add(sqlite && c.equals("_tributary_rowid") ? "rowid" : quote(c));
+            parts.add(sqlite && c.equals(TableSchema.ROWID_COLUMN) ? "rowid" : Identifiers.quote(c));
         }
         return String.join(", ", parts);
     }
@@ -139,24 +144,33 @@ public final class Reconciler {
         return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1000);
     }
 
-    private static Map<String, String> targetColumns(Connection c, String table) throws SQLException {
+    /**
+     * A target table as the reconciler compares it: its data columns (name to PostgreSQL's udt_name), in
+     * order, and whether it has rows flagged deleted to leave out.
+     */
+    private record TargetTable(Map<String, String> columns, boolean softDelete) {
+    }
+
+    /** The target table's shape, or null when the target has no such table (yet). */
+    private static TargetTable targetTable(Connection c, String table) throws SQLException {
         Map<String, String> cols = new LinkedHashMap<>();
+        boolean exists = false;
+        boolean softDelete = false;
         try (PreparedStatement ps = c.prepareStatement("SELECT column_name, udt_name FROM information_schema.columns "
                 + "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    if (!rs.getString(1).startsWith(GUARD_PREFIX)) {
-                        cols.put(rs.getString(1), rs.getString(2));
+                    String column = rs.getString(1);
+                    exists = true;
+                    softDelete |= column.equals(Bookkeeping.DELETED);
+                    if (!Bookkeeping.isColumn(column)) {
+                        cols.put(column, rs.getString(2));
                     }
                 }
             }
         }
-        return cols;
-    }
-
-    private static String quote(String ident) {
-        return "\"" + ident.replace("\"", "\"\"") + "\"";
+        return exists ? new TargetTable(cols, softDelete) : null;
     }
 
     private static final class Digest {

@@ -1,25 +1,79 @@
 package io.tributary.ops.local;
 
-import io.tributary.ops.Main;
+import io.tributary.ops.cli.TributaryCommand;
 import io.tributary.ops.local.demo.Demo;
-import java.util.Arrays;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * The entry point of {@code bin/tributary} on a developer's machine: the local tools that start real
- * servers (the demo, {@code local up}, the benchmarks), and every deployable through {@link Main}.
+ * The entry point of {@code bin/tributary} on a developer's machine: every command of
+ * {@link TributaryCommand}, plus the local tools that start real servers (the demo, the local servers behind
+ * {@code local up}, the benchmarks).
  */
 public final class LocalMain {
     private LocalMain() {
     }
 
-    public static void main(String[] args) throws Exception {
-        String cmd = args.length == 0 ? "" : args[0];
-        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
-        switch (cmd) {
-            case "demo" -> Demo.main(rest);
-            case "local-servers" -> LocalServers.main(rest);
-            case "bench" -> Bench.main(rest);
-            default -> Main.run(args);
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = TributaryCommand.commandLine();
+        cl.addSubcommand(new DemoCommand());
+        cl.addSubcommand(new BenchCommand());
+        cl.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
+        cl.addSubcommand(new LocalServersCommand());
+        cl.getCommandSpec().usageMessage().footer("%nLocal servers: bin/tributary local up|down starts/stops Kafka, a registry and PostgreSQL.");
+        return cl;
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = {"The whole pipeline on local servers: a PostgreSQL monolith and a SQLite experiments database, live "
+                    + "changes in both, then a per-table comparison of source and target.", "Exit 0 only if every table matches."})
+    static final class DemoCommand implements Callable<Integer> {
+        @Option(names = "--seconds", defaultValue = "20", description = "seconds of live changes (default ${DEFAULT-VALUE})")
+        int seconds;
+
+        @Option(names = "--scale", defaultValue = "10", description = "size of the initial data (default ${DEFAULT-VALUE})")
+        int scale;
+
+        @Override
+        public Integer call() throws Exception {
+            return Demo.run(seconds, scale);
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = {"Benchmarks on local servers:",
+                    "  bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]   the sink against raw COPY",
+                    "  bench sqlite [--rows N] [--rate N] [--seconds N]         the SQLite WAL tailer"})
+    static final class BenchCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "ARGS", arity = "1..*", description = "the benchmark and its options")
+        List<String> args = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            Bench.main(args.toArray(String[]::new));
+            return 0;
+        }
+    }
+
+    @Command(name = "local-servers", hidden = true, description = "Runs Kafka, a registry and PostgreSQL for `local up` until stopped.")
+    static final class LocalServersCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "where the servers keep their data and the env file")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            LocalServers.main(new String[] {dir.toString()});
+            return 0;
         }
     }
 }
