@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.common.sql.Identifiers;
-import io.tributary.common.target.Bookkeeping;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.testkit.TestServers;

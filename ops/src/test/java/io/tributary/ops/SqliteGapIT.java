@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tributary.common.target.Bookkeeping;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -3,7 +3,7 @@ package io.tributary.ops.reconcile;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.sql.Identifiers;
-import io.tributary.common.target.Bookkeeping;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.Conversions;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;

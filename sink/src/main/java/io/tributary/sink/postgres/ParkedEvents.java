@@ -1,7 +1,7 @@
 package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.target.Bookkeeping;
+import io.tributary.common.sql.Bookkeeping;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,7 +3,7 @@ package io.tributary.sink.postgres;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.Secret;
 import io.tributary.common.sql.Identifiers;
-import io.tributary.common.target.Bookkeeping;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;

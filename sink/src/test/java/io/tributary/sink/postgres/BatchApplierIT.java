@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.target.Bookkeeping;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
