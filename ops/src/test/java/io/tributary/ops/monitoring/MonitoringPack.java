@@ -28,6 +28,10 @@ final class MonitoringPack {
     private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*),\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*\\)");
 
+    /** Prometheus' own series (not exported by a deployable) and the labels Prometheus adds to every scraped series. */
+    private static final Set<String> PROMETHEUS_OWN = Set.of("up");
+    private static final Set<String> TARGET_LABELS = Set.of("job", "instance");
+
     /** A metric named in a query and the labels its matchers (or a label_values query) use. */
     record Selector(String metric, Set<String> labels) {
     }
@@ -125,6 +129,54 @@ final class MonitoringPack {
                 }
             }
             out.add(new Selector(name, labels));
+        }
+        return out;
+    }
+
+    /**
+     * What the queries name that a scrape does not have: a metric not exported, or a label a matcher uses that no
+     * series of the metric carries. {@code exported}: metric name to the label names of its series ({@link #series}).
+     */
+    static List<String> unexported(String what, List<String> queries, java.util.Map<String, Set<String>> exported) {
+        List<String> problems = new ArrayList<>();
+        for (String q : queries) {
+            for (Selector s : selectors(q)) {
+                if (PROMETHEUS_OWN.contains(s.metric())) {
+                    continue;
+                }
+                Set<String> labels = exported.get(s.metric());
+                if (labels == null) {
+                    problems.add(what + ": " + s.metric() + " is not exported (query: " + q + ")");
+                    continue;
+                }
+                for (String l : s.labels()) {
+                    if (!labels.contains(l) && !TARGET_LABELS.contains(l)) {
+                        problems.add(what + ": " + s.metric() + " has no label '" + l + "' (it has " + labels + "; query: " + q + ")");
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** Metric name to the label names of its series, from a scrape in Prometheus text format. */
+    static java.util.Map<String, Set<String>> series(String body) {
+        java.util.Map<String, Set<String>> out = new java.util.TreeMap<>();
+        Pattern label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
+        for (String line : body.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int brace = line.indexOf('{');
+            int space = line.indexOf(' ');
+            boolean labelled = brace >= 0 && brace < space;
+            Set<String> labels = out.computeIfAbsent(labelled ? line.substring(0, brace) : line.substring(0, space), k -> new java.util.TreeSet<>());
+            if (labelled) {
+                Matcher m = label.matcher(line.substring(brace, line.lastIndexOf('}')));
+                while (m.find()) {
+                    labels.add(m.group(1));
+                }
+            }
         }
         return out;
     }

@@ -127,6 +127,20 @@ class MonitoringPackTest {
     }
 
     @Test
+    void aMetricOrLabelMissingFromTheScrapeIsReported() {
+        var exported = MonitoringPack.series("""
+                # TYPE tributary_errors_total counter
+                tributary_errors_total{deployable="sink",kind="dead_letter",service="s",stage="sink"} 0.0
+                process_cpu_usage 0.5
+                """);
+        assertEquals(List.of(), MonitoringPack.unexported("q", List.of("sum by (stage) (tributary_errors_total{kind=\"dead_letter\", job=\"x\"})",
+                "process_cpu_usage", "up{job=~\"tributary-.*\"} == 0"), exported));
+        assertEquals(List.of("q: tributary_errors_totl is not exported (query: tributary_errors_totl)",
+                        "q: tributary_errors_total has no label 'table' (it has [deployable, kind, service, stage]; query: tributary_errors_total{table=\"t\"})"),
+                MonitoringPack.unexported("q", List.of("tributary_errors_totl", "tributary_errors_total{table=\"t\"}"), exported));
+    }
+
+    @Test
     void promtoolAcceptsTheRulesAndPassesTheirUnitTests() throws Exception {
         Assumptions.assumeTrue(onPath("promtool"), "promtool is not installed (Debian: apt-get install prometheus); .ci/run installs it");
         assertPromtool("check", "rules", MonitoringPack.rulesFile().toString());
