@@ -100,7 +100,8 @@ public final class AppRunner {
         // streams stuck rebalancing) is invisible to Prometheus' own up series
         io.micrometer.core.instrument.Gauge.builder("tributary.ready", deployable, d -> d.ready() ? 1 : 0)
                 .description("1 while the deployable is ready (GET /health/ready answers 200)").strongReference(true).register(metrics);
-        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready)) {
+        DeployableStatus status = new DeployableStatus(name, deployable, metrics);
+        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
             log.info("starting deployable={} http_port={}", name, http.port());
             // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.
             Thread hook = new Thread(() -> {

@@ -9,7 +9,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
-import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
@@ -79,6 +78,7 @@ public final class Conversions {
         if (instant.getNano() % 1000 != 0) {
             throw new IllegalArgumentException("more than microsecond precision");
         }
-        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        // seconds first: counting nanoseconds since 1970 overflows a long ~292 years away (9999-12-31 is common)
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
     }
 }
