@@ -2,9 +2,7 @@ package io.tributary.ops.status;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.tributary.common.config.ConfigException;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.ops.cli.TributaryCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -44,11 +42,8 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PipelineConfig pipeline;
-        try {
-            pipeline = PipelineConfigLoader.load(config, System.getenv());
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println(e.getMessage());
+        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
+        if (pipeline == null) {
             return TributaryCommand.USAGE;
         }
         StatusReport report = new PipelineStatus(pipeline, host, Duration.ofSeconds(stuckAfterSeconds)).collect();
