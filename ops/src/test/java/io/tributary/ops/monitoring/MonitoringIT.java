@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,8 +42,6 @@ class MonitoringIT {
     @Test
     void everyMetricTheDashboardAndTheAlertsNameIsExportedDuringARealRun() throws Exception {
         String src = TestServers.newDatabase("it_monitoring_source");
-        String orders = TestServers.newDatabase("it_monitoring_orders");
-        String runs = TestServers.newDatabase("it_monitoring_runs");
         try (Connection c = DriverManager.getConnection(src, "postgres", ""); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE orders (id bigint PRIMARY KEY, qty numeric(12,2) NOT NULL)");
             s.execute("INSERT INTO orders SELECT g, g FROM generate_series(1, 20) g");
@@ -55,11 +52,47 @@ class MonitoringIT {
             s.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, loss REAL, done BOOLEAN)");
             s.execute("INSERT INTO runs VALUES (1, 0.5, 0), (2, 0.25, 1)");
         }
-        Path pipeline = dir.resolve("pipeline.yaml");
         Map<String, Integer> ports = new TreeMap<>();
         for (String d : DEPLOYABLES) {
             ports.put(d, freePort());
         }
+        Path pipeline = pipelineFile(src, lab, ports);
+        PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
+
+        Map<String, String> scrapes = new TreeMap<>();
+        try (PipelineRunner runner = new PipelineRunner(pipeline)) {
+            awaitMatch(config, runner);
+            change(src, lab);
+            awaitMatch(config, runner);
+            // capture-postgres reads the source's statistics every 10 s: wait for 20 inserts + 5 updates + 1 delete + 1 insert
+            String capture = scrapeUntil(ports.get("capture-postgres"), "tributary_capture_source_changes_total", 27);
+            assertTrue(capture.lines().anyMatch(l -> l.startsWith("tributary_capture_slot_retained_wal_bytes{") && !l.endsWith("NaN")), capture);
+            for (String d : DEPLOYABLES) {
+                String body = scrape(ports.get(d));
+                Files.writeString(Files.createDirectories(Path.of("target", "monitoring-scrapes")).resolve(d + ".prom"), body);
+                assertTrue(body.contains("tributary_ready{deployable=\"" + d + "\"} 1.0"), d + " is ready:\n" + body);
+                scrapes.put(d, body);
+            }
+        }
+        String all = String.join("\n", scrapes.values());
+        for (String stage : List.of("capture", "transform", "sink")) {
+            for (String table : List.of("orders", "runs")) {
+                assertTrue(all.lines().anyMatch(l -> l.startsWith("tributary_pipeline_idle_seconds{") && l.contains("stage=\"" + stage + "\"")
+                        && l.contains("table=\"" + table + "\"")), "the " + stage + " stage's idle clock of " + table);
+            }
+        }
+        Map<String, Set<String>> exported = MonitoringPack.series(all);
+        List<String> problems = new ArrayList<>();
+        problems.addAll(MonitoringPack.unexported("dashboard", MonitoringPack.dashboardQueries(MonitoringPack.dashboard()), exported));
+        problems.addAll(MonitoringPack.unexported("alert rules", MonitoringPack.ruleQueries(MonitoringPack.rules()), exported));
+        assertEquals(List.of(), problems, "metrics the deployables export (target/monitoring-scrapes): " + exported.keySet());
+    }
+
+    /** A PostgreSQL and a SQLite source, each table owned by a service with its own target database. */
+    private Path pipelineFile(String src, Path lab, Map<String, Integer> ports) throws Exception {
+        String orders = TestServers.newDatabase("it_monitoring_orders");
+        String runs = TestServers.newDatabase("it_monitoring_runs");
+        Path pipeline = dir.resolve("pipeline.yaml");
         Files.writeString(pipeline, """
                 kafka: { bootstrap: "%s" }
                 registry: { url: "%s" }
@@ -80,45 +113,21 @@ class MonitoringIT {
                 http: { capture-postgres: %d, capture-sqlite: %d, transform: %d, sink: %d }
                 """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), src, lab, orders, runs,
                 ports.get("capture-postgres"), ports.get("capture-sqlite"), ports.get("transform"), ports.get("sink")));
-        PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
+        return pipeline;
+    }
 
-        Map<String, Set<String>> exported = new TreeMap<>();
-        StringBuilder all = new StringBuilder();
-        try (PipelineRunner runner = new PipelineRunner(pipeline)) {
-            awaitMatch(config, runner);
-            try (Connection c = DriverManager.getConnection(src, "postgres", ""); Statement s = c.createStatement()) {
-                s.execute("UPDATE orders SET qty = qty + 1 WHERE id <= 5");
-                s.execute("DELETE FROM orders WHERE id = 20");
-                s.execute("INSERT INTO orders VALUES (21, 3)");
-            }
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + lab); Statement s = c.createStatement()) {
-                s.execute("PRAGMA busy_timeout = 5000");
-                s.execute("UPDATE runs SET loss = 0.125, done = 1 WHERE id = 1");
-                s.execute("INSERT INTO runs VALUES (3, 1.5, 0)");
-            }
-            awaitMatch(config, runner);
-            // capture-postgres reads the source's statistics every 10 s: wait for 20 inserts + 5 updates + 1 delete + 1 insert
-            String capture = scrapeUntil(ports.get("capture-postgres"), "tributary_capture_source_changes_total", 27);
-            assertTrue(capture.lines().anyMatch(l -> l.startsWith("tributary_capture_slot_retained_wal_bytes{") && !l.endsWith("NaN")), capture);
-            for (String d : DEPLOYABLES) {
-                String body = scrape(ports.get(d));
-                Files.writeString(Files.createDirectories(Path.of("target", "monitoring-scrapes")).resolve(d + ".prom"), body);
-                assertTrue(body.contains("tributary_ready{deployable=\"" + d + "\"} 1.0"), d + " is ready:\n" + body);
-                MonitoringPack.series(body).forEach((name, labels) -> exported.computeIfAbsent(name, k -> new TreeSet<>()).addAll(labels));
-                all.append(body);
-            }
+    /** Live changes in both sources: updates, a delete and an insert (so every stage measures lag). */
+    private static void change(String src, Path lab) throws Exception {
+        try (Connection c = DriverManager.getConnection(src, "postgres", ""); Statement s = c.createStatement()) {
+            s.execute("UPDATE orders SET qty = qty + 1 WHERE id <= 5");
+            s.execute("DELETE FROM orders WHERE id = 20");
+            s.execute("INSERT INTO orders VALUES (21, 3)");
         }
-        for (String stage : List.of("capture", "transform", "sink")) {
-            for (String table : List.of("orders", "runs")) {
-                assertTrue(all.toString().lines().anyMatch(l -> l.startsWith("tributary_pipeline_idle_seconds{") && l.contains("stage=\"" + stage + "\"")
-                        && l.contains("table=\"" + table + "\"")), "the " + stage + " stage's idle clock of " + table);
-            }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + lab); Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout = 5000");
+            s.execute("UPDATE runs SET loss = 0.125, done = 1 WHERE id = 1");
+            s.execute("INSERT INTO runs VALUES (3, 1.5, 0)");
         }
-
-        List<String> problems = new ArrayList<>();
-        problems.addAll(MonitoringPack.unexported("dashboard", MonitoringPack.dashboardQueries(MonitoringPack.dashboard()), exported));
-        problems.addAll(MonitoringPack.unexported("alert rules", MonitoringPack.ruleQueries(MonitoringPack.rules()), exported));
-        assertEquals(List.of(), problems, "metrics the deployables export (target/monitoring-scrapes): " + exported.keySet());
     }
 
     /** Scrapes until {@code metric} (one series) reaches {@code atLeast}, for at most 30 s; returns the last scrape. */

@@ -42,60 +42,17 @@ class PythonConsumerIT {
     @Test
     void thePythonConsumerDecodesTheWireFormatAndEveryContractType() throws Exception {
         String python = python();
-        Path script = script();
         String source = "py" + UUID.randomUUID().toString().substring(0, 8);
-        TableSchema trades = new TableSchema(new TableRef(source, "public", "trades"), List.of(
-                new Column("id", ColumnType.INT64, "int8", false),
-                new Column("qty", ColumnType.DECIMAL, "numeric(18,8)", false),
-                new Column("fee", ColumnType.FLOAT64, "float8", true),
-                new Column("small", ColumnType.INT16, "int2", true),
-                new Column("ok", ColumnType.BOOLEAN, "bool", true),
-                new Column("day", ColumnType.DATE, "date", true),
-                new Column("at_time", ColumnType.TIME, "time", true),
-                new Column("local_at", ColumnType.TIMESTAMP, "timestamp", true),
-                new Column("executed_at", ColumnType.TIMESTAMPTZ, "timestamptz", true),
-                new Column("blob", ColumnType.BYTES, "bytea", true),
-                new Column("uid", ColumnType.UUID, "uuid", true),
-                new Column("meta", ColumnType.JSON, "jsonb", true),
-                new Column("notes", ColumnType.TEXT, "text", true)), List.of("id"));
+        TableSchema trades = trades(source);
         String topic = trades.table().topic();
         TestServers.createTopics(topic);
-        Map<String, Object> full = row(7, "1.50000000");
-        full.putAll(Map.of("fee", Double.NaN, "small", -32768, "ok", true, "day", 19782, "at_time", 45_296_000_001L,
-                "local_at", 1_709_251_199_123_456L, "executed_at", -1L, "blob", ByteBuffer.wrap(new byte[] {0, (byte) 0xff, 0x10}),
-                "uid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "meta", "{\"a\":  [1, 2.50]}"));
-        full.put("notes", "naïve ✓");
-        Map<String, Object> updated = new HashMap<>(full);
-        updated.put("qty", "2.00000000");
-        updated.put("notes", null); // unchanged: the source did not send it
-        List<ChangeEvent> events = List.of(
-                new ChangeEvent(trades, Op.READ, null, full, Position.of(0, 0, 0, 1), 1_700_000_000_000L, "true", "postgresql", "mono", null, null,
-                        List.of(), 1_700_000_000_500L),
-                new ChangeEvent(trades, Op.UPDATE, full, updated, Position.of(0, 100, 120, 0), 1_700_000_001_000L, "false", "postgresql", "mono",
-                        42L, 120L, List.of("notes"), 1_700_000_001_200L),
-                new ChangeEvent(trades, Op.DELETE, updated, null, Position.of(0, 120, 140, 0), 1_700_000_002_000L, "false", "postgresql", "mono",
-                        43L, 140L, List.of(), 1_700_000_002_300L));
         PipelineConfig.Kafka kafka = new PipelineConfig.Kafka(TestServers.kafkaBootstrap(), 1, 1, Map.of());
         try (ChangeEventWriter writer = new ChangeEventWriter(kafka, new SchemaRegistryClient(TestServers.registryUrl()), new SimpleMeterRegistry())) {
-            events.forEach(writer::write);
+            events(trades).forEach(writer::write);
             writer.flush();
         }
 
-        Process p = new ProcessBuilder(python, script.toString(), "--bootstrap", TestServers.kafkaBootstrap(), "--registry", TestServers.registryUrl(),
-                "--topic", topic, "--group", "py-" + source, "--tombstones", "--max-events", "4", "--idle-timeout", "60")
-                .redirectError(ProcessBuilder.Redirect.PIPE).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "consumer.py ended");
-        assertEquals(0, p.exitValue(), "consumer.py exit code; stderr:\n" + err);
-        List<JsonNode> lines = new ArrayList<>();
-        for (String l : out.split("\n")) {
-            if (!l.isBlank()) {
-                lines.add(JSON.readTree(l));
-            }
-        }
-        assertEquals(4, lines.size(), "three events and the tombstone after the delete:\n" + out + "\nstderr:\n" + err);
-
+        List<JsonNode> lines = consume(python, topic, "py-" + source, 4);
         String fullRow = """
                 {"id": 7, "qty": "1.50000000", "fee": "NaN", "small": -32768, "ok": true, "day": "2024-02-29",
                  "at_time": "12:34:56.000001", "local_at": "2024-02-29T23:59:59.123456", "executed_at": "1969-12-31T23:59:59.999999Z",
@@ -109,6 +66,62 @@ class PythonConsumerIT {
                 1_700_000_002_300L);
         assertEquals(JSON.readTree("{\"topic\": \"" + topic + "\", \"partition\": 0, \"offset\": 3, \"tombstone\": true, \"key\": {\"id\": 7}}"),
                 lines.get(3));
+    }
+
+    /** A table with a column of each contract type (INT32 and FLOAT32 decode as INT16 and FLOAT64 do). */
+    private static TableSchema trades(String source) {
+        return new TableSchema(new TableRef(source, "public", "trades"), List.of(
+                new Column("id", ColumnType.INT64, "int8", false),
+                new Column("qty", ColumnType.DECIMAL, "numeric(18,8)", false),
+                new Column("fee", ColumnType.FLOAT64, "float8", true),
+                new Column("small", ColumnType.INT16, "int2", true),
+                new Column("ok", ColumnType.BOOLEAN, "bool", true),
+                new Column("day", ColumnType.DATE, "date", true),
+                new Column("at_time", ColumnType.TIME, "time", true),
+                new Column("local_at", ColumnType.TIMESTAMP, "timestamp", true),
+                new Column("executed_at", ColumnType.TIMESTAMPTZ, "timestamptz", true),
+                new Column("blob", ColumnType.BYTES, "bytea", true),
+                new Column("uid", ColumnType.UUID, "uuid", true),
+                new Column("meta", ColumnType.JSON, "jsonb", true),
+                new Column("notes", ColumnType.TEXT, "text", true)), List.of("id"));
+    }
+
+    /** A snapshot read, an update that leaves {@code notes} unchanged (TOAST), and a delete (the writer adds the tombstone). */
+    private static List<ChangeEvent> events(TableSchema trades) {
+        Map<String, Object> full = row(7, "1.50000000");
+        full.putAll(Map.of("fee", Double.NaN, "small", -32768, "ok", true, "day", 19782, "at_time", 45_296_000_001L,
+                "local_at", 1_709_251_199_123_456L, "executed_at", -1L, "blob", ByteBuffer.wrap(new byte[] {0, (byte) 0xff, 0x10}),
+                "uid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "meta", "{\"a\":  [1, 2.50]}"));
+        full.put("notes", "naïve ✓");
+        Map<String, Object> updated = new HashMap<>(full);
+        updated.put("qty", "2.00000000");
+        updated.put("notes", null); // unchanged: the source did not send it
+        return List.of(
+                new ChangeEvent(trades, Op.READ, null, full, Position.of(0, 0, 0, 1), 1_700_000_000_000L, "true", "postgresql", "mono", null, null,
+                        List.of(), 1_700_000_000_500L),
+                new ChangeEvent(trades, Op.UPDATE, full, updated, Position.of(0, 100, 120, 0), 1_700_000_001_000L, "false", "postgresql", "mono",
+                        42L, 120L, List.of("notes"), 1_700_000_001_200L),
+                new ChangeEvent(trades, Op.DELETE, updated, null, Position.of(0, 120, 140, 0), 1_700_000_002_000L, "false", "postgresql", "mono",
+                        43L, 140L, List.of(), 1_700_000_002_300L));
+    }
+
+    /** Runs consumer.py until it has printed {@code lines} lines (at most 60 s without a record) and parses them. */
+    private static List<JsonNode> consume(String python, String topic, String group, int lines) throws Exception {
+        Process p = new ProcessBuilder(python, script().toString(), "--bootstrap", TestServers.kafkaBootstrap(), "--registry", TestServers.registryUrl(),
+                "--topic", topic, "--group", group, "--tombstones", "--max-events", String.valueOf(lines), "--idle-timeout", "60")
+                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "consumer.py ended");
+        assertEquals(0, p.exitValue(), "consumer.py exit code; stderr:\n" + err);
+        List<JsonNode> parsed = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (!l.isBlank()) {
+                parsed.add(JSON.readTree(l));
+            }
+        }
+        assertEquals(lines, parsed.size(), "three events and the tombstone after the delete:\n" + out + "\nstderr:\n" + err);
+        return parsed;
     }
 
     private static void expect(JsonNode line, String topic, long offset, String op, String before, String after, List<String> unchanged,
