@@ -114,7 +114,7 @@ public final class AppRunner {
         io.micrometer.core.instrument.Gauge.builder("tributary.ready", deployable, d -> d.ready() ? 1 : 0)
                 .description("1 while the deployable is ready (GET /health/ready answers 200)").strongReference(true).register(metrics);
         DeployableStatus status = new DeployableStatus(name, deployable, metrics);
-        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
+        try (HttpEndpoints http = new HttpEndpoints(config.httpBind(), config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
             log.info("starting deployable={} http_port={}", name, http.port());
             // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.
             Thread hook = new Thread(() -> {

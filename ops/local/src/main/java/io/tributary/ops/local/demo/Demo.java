@@ -103,6 +103,7 @@ public final class Demo {
         StringBuilder y = new StringBuilder();
         y.append("kafka: { bootstrap: \"").append(stack.kafkaBootstrap()).append("\" }\n");
         y.append("registry: { url: \"").append(stack.registryUrl()).append("\" }\n");
+        y.append("http: { bind: 127.0.0.1 }\n"); // the demo's endpoints serve this host only
         y.append("sources:\n");
         y.append("  - name: experiments\n    sqlite: { path: \"").append(sqlite).append("\" }\n");
         y.append("    tables: [experiments, experiment_metrics, model_checkpoints, regime_history]\n");
