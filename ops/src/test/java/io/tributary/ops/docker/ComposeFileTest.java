@@ -59,6 +59,7 @@ class ComposeFileTest {
         PipelineConfig pipeline = PipelineConfigLoader.load(docker.resolve("pipeline.yaml"), env);
         JibConfig jib = JibConfig.read(DockerFiles.root().resolve("ops/pom.xml"));
         assertEquals(jib.projectVersion(), env.get("TRIBUTARY_VERSION"), "docker/.env names the version the build makes");
+        assertEquals(PipelineConfig.ALL_INTERFACES, pipeline.httpBind(), "endpoints reachable from Prometheus' container, not loopback only");
         for (String d : DEPLOYABLES) {
             JsonNode s = services.path(d);
             assertEquals(jib.image(d).replace("${project.version}", "${TRIBUTARY_VERSION}"), s.path("image").asText(), d + ": Jib's image");
