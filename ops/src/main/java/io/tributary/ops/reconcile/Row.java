@@ -1,0 +1,9 @@
+package io.tributary.ops.reconcile;
+
+/** One row as a comparison sees it: the canonical value of every compared column, and its key's. */
+public record Row(String[] key, String[] values) {
+    /** The key as one text, for matching rows of the two sides. */
+    public String keyText() {
+        return key.length == 1 ? String.valueOf(key[0]) : String.join("\u001f", key);
+    }
+}
