@@ -67,15 +67,13 @@ public final class Reconciler {
         long t0 = System.nanoTime();
         PipelineConfig.Source source = config.source(t.source()).orElseThrow();
         String timeColumn = options.windowed() ? timeColumn(svc, t, options) : null;
-        try (Connection src = open(source)) {
+        try (Connection src = open(source); Connection pages = open(source)) {
             TablePlan plan = TablePlan.of(svc.name(), t, source.isSqlite(), src, target, options, timeColumn);
             if (!plan.problems().isEmpty()) {
                 return TableReport.failed(svc.name(), t.topic(), String.join("; ", plan.problems()), seconds(t0));
             }
-            Side here = source.isSqlite() ? new SqliteSide(plan, src, options.since(), options.until())
-                    : new PostgresSide(plan, src, false, options.since(), options.until());
             Side there = new PostgresSide(plan, target, true, options.since(), options.until());
-            TableReport r = new TableReconciler(plan, here, there, options, progress).run();
+            TableReport r = new TableReconciler(plan, side(plan, source, src, options), side(plan, source, pages, options), there, options, progress).run();
             log.info("reconciled service={} table={} verdict={} source_rows={} target_rows={} missing={} extra={} changed={} seconds={}",
                     svc.name(), t.topic(), r.verdict(), r.sourceRows(), r.targetRows(), r.missing(), r.extra(), r.changed(),
                     String.format("%.1f", r.seconds()));
@@ -92,6 +90,11 @@ public final class Reconciler {
                 // the connection is closed with the service; nothing was written
             }
         }
+    }
+
+    private static Side side(TablePlan plan, PipelineConfig.Source source, Connection c, ReconcileOptions options) throws SQLException {
+        return source.isSqlite() ? new SqliteSide(plan, c, options.since(), options.until())
+                : new PostgresSide(plan, c, false, options.since(), options.until());
     }
 
     /** The window's time column of a table: named on the command line, else the table's TimescaleDB time column. */

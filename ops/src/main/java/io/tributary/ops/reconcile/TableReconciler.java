@@ -6,6 +6,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Compares one table, source against target, in streaming reads with memory bounded by a key range:
@@ -26,14 +30,20 @@ import java.util.Random;
 final class TableReconciler {
     private final TablePlan plan;
     private final Side source;
+    private final Side pager;
     private final Side target;
     private final ReconcileOptions options;
     private final Progress progress;
     private final Differences differences;
 
-    TableReconciler(TablePlan plan, Side source, Side target, ReconcileOptions options, Progress progress) {
+    /**
+     * @param source the source, for narrowing and re-checks
+     * @param pager  the source again, on a connection of its own: it reads the next range while the others work
+     */
+    TableReconciler(TablePlan plan, Side source, Side pager, Side target, ReconcileOptions options, Progress progress) {
         this.plan = plan;
         this.source = source;
+        this.pager = pager;
         this.target = target;
         this.options = options;
         this.progress = progress;
@@ -66,34 +76,73 @@ final class TableReconciler {
                 plan.keyNames(), new ArrayList<>(shown), notes, null, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Pages through the source from {@code lo}; returns the source rows whose ranges were compared. */
-    private long walk(String[] lo) throws SQLException {
+    /**
+     * Pages through the source from {@code lo}; returns the source rows whose ranges were compared. The next
+     * range is read from the source (on the pager's own connection) while this one is checksummed on the target
+     * and narrowed, so the two databases are read at the same time.
+     */
+    private long walk(String[] lo) throws SQLException, InterruptedException {
         Random sampler = new Random(options.seed() ^ plan.table().topic().hashCode());
-        long compared = 0;
-        long seen = 0;
-        while (true) {
-            if (options.sample() < 1 && sampler.nextDouble() >= options.sample()) {
-                String[] hi = source.keyAt(new Range(lo, null), options.rangeRows() - 1L, false);
-                if (hi != null) { // skipped; the last, partial range is always compared so extra rows above it are seen
-                    lo = hi;
-                    seen += options.rangeRows();
-                    progress.rows(seen);
-                    continue;
+        ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "reconcile-source-pages");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            long compared = 0;
+            Future<Step> next = ahead.submit(() -> step(lo, sampler));
+            while (true) {
+                Step step = get(next);
+                Side.Page page = step.page;
+                if (page.full()) {
+                    String[] from = page.last();
+                    next = ahead.submit(() -> step(from, sampler));
+                }
+                Range range = new Range(step.lo, page.full() ? page.last() : null);
+                Digest there = target.digest(range);
+                if (!page.digest().equals(there)) {
+                    narrow(range, page.digest(), there);
+                }
+                compared += page.digest().rows();
+                progress.rows(step.walked);
+                if (!page.full()) {
+                    return compared;
                 }
             }
-            Side.Page page = source.page(lo, options.rangeRows());
-            Range range = new Range(lo, page.full() ? page.last() : null);
-            Digest there = target.digest(range);
-            if (!page.digest().equals(there)) {
-                narrow(range, page.digest(), there);
+        } finally {
+            ahead.shutdownNow();
+        }
+    }
+
+    /** One compared source range: where it starts, what the page read, and the source rows walked up to its end. */
+    private record Step(String[] lo, Side.Page page, long walked) {
+    }
+
+    private long walked;
+
+    /** The next compared range from {@code lo}: ranges not sampled are skipped (the last, partial one never is, so rows above it are seen). */
+    private Step step(String[] lo, Random sampler) throws SQLException {
+        while (options.sample() < 1 && sampler.nextDouble() >= options.sample()) {
+            String[] hi = pager.keyAt(new Range(lo, null), options.rangeRows() - 1L, false);
+            if (hi == null) {
+                break;
             }
-            compared += page.digest().rows();
-            seen += page.digest().rows();
-            progress.rows(seen);
-            if (!page.full()) {
-                return compared;
+            lo = hi;
+            walked += options.rangeRows();
+        }
+        Side.Page page = pager.page(lo, options.rangeRows());
+        walked += page.digest().rows();
+        return new Step(lo, page, walked);
+    }
+
+    private static Step get(Future<Step> f) throws SQLException, InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
             }
-            lo = page.last();
+            throw new IllegalStateException(e.getCause());
         }
     }
 
