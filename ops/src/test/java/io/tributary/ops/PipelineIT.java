@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
+import io.tributary.common.sql.Identifiers;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.ops.reconcile.TableReport;
+import io.tributary.schemas.event.TableSchema;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +166,7 @@ class PipelineIT {
         assertEquals(List.of("4", "-2.5", "42", "t", "2025-02-03 04:05:06", "{\"a\": [1]}", "00"), ckpt.get(2));
         assertEquals(3, ckpt.size(), "the deleted checkpoint is gone");
         assertEquals(List.of(List.of("2", "loss", "0.5"), List.of("3", "acc", "1e-300"), List.of("4", "late", "3.25")),
-                rows(ml, "SELECT _tributary_rowid, metric_name, metric_value FROM metrics ORDER BY 1"), "a table without a primary key is keyed by rowid");
+                rows(ml, "SELECT " + TableSchema.ROWID_COLUMN + ", metric_name, metric_value FROM metrics ORDER BY 1"), "a table without a primary key is keyed by rowid");
     }
 
     private static int freePort() throws java.io.IOException {
@@ -184,7 +187,7 @@ class PipelineIT {
 
     private static void assertSameRows(String srcUrl, String dstUrl, String table, String order) throws Exception {
         Map<String, String> types = columnTypes(srcUrl, table);
-        String cols = String.join(", ", types.keySet().stream().map(c -> "\"" + c + "\"").toList());
+        String cols = String.join(", ", types.keySet().stream().map(Identifiers::quote).toList());
         String q = "SELECT " + cols + " FROM " + table + " ORDER BY " + order;
         List<List<String>> a = rows(srcUrl, q);
         List<List<String>> b = rows(dstUrl, q);
@@ -214,9 +217,11 @@ class PipelineIT {
         Map<String, String> types = new LinkedHashMap<>();
         try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
-                     + "WHERE attrelid = '" + table + "'::regclass AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\\_tributary%' ORDER BY attnum")) {
+                     + "WHERE attrelid = '" + table + "'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
             while (rs.next()) {
-                types.put(rs.getString(1), rs.getString(2) + (rs.getBoolean(3) ? " not null" : ""));
+                if (!Bookkeeping.isColumn(rs.getString(1))) {
+                    types.put(rs.getString(1), rs.getString(2) + (rs.getBoolean(3) ? " not null" : ""));
+                }
             }
         }
         return types;

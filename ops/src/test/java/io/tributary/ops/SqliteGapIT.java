@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,7 +54,7 @@ class SqliteGapIT {
 
     private static long generation(String url, String agg) throws Exception {
         try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT " + agg + "(_tributary_pos[1]) FROM runs")) {
+             ResultSet rs = s.executeQuery("SELECT " + agg + "(" + Bookkeeping.POSITION + "[1]) FROM runs")) {
             rs.next();
             return rs.getLong(1);
         }

@@ -12,12 +12,18 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Serves {@code /metrics} (Prometheus text format), {@code /health/live} and {@code /health/ready}
- * (200 or 503) for one deployable. The JDK's own HTTP server: no framework for three plain endpoints.
+ * (200 or 503) and {@code /status} (JSON) for one deployable. The JDK's own HTTP server: no framework for three plain endpoints.
  */
 public final class HttpEndpoints implements AutoCloseable {
     private final HttpServer server;
 
     public HttpEndpoints(int port, PrometheusMeterRegistry metrics, BooleanSupplier live, BooleanSupplier ready) throws IOException {
+        this(port, metrics, live, ready, () -> "{}");
+    }
+
+    /** Also serves {@code /status}: the JSON {@code status} gives (see {@link DeployableStatus}). */
+    public HttpEndpoints(int port, PrometheusMeterRegistry metrics, BooleanSupplier live, BooleanSupplier ready,
+                         java.util.function.Supplier<String> status) throws IOException {
         server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tributary-http");
@@ -27,6 +33,7 @@ public final class HttpEndpoints implements AutoCloseable {
         server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4", metrics.scrape()));
         server.createContext("/health/live", ex -> health(ex, live.getAsBoolean()));
         server.createContext("/health/ready", ex -> health(ex, ready.getAsBoolean()));
+        server.createContext("/status", ex -> respond(ex, 200, "application/json", status.get()));
         server.start();
     }
 

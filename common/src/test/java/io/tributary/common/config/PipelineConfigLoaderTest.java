@@ -98,7 +98,7 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
-    void seed004HypertablesParseFromTheFile() throws ConfigException {
+    void hypertableAndTableOptionsParseFromTheFile() throws ConfigException {
         String yaml = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]", """
                 tables: [experiments.main.experiments, experiments.main.experiment_metrics]
                     options:
@@ -158,5 +158,25 @@ class PipelineConfigLoaderTest {
         PipelineConfig c = PipelineConfigLoader.parse(GOOD.replace("${TRIBUTARY_KAFKA}", "${UNSET_KAFKA:-localhost:9092}"), "t", ENV);
         assertEquals("localhost:9092", c.kafka().bootstrap());
         assertNull(c.source("nope").orElse(null));
+    }
+
+    @Test
+    void aRequiredValueFromAnEmptyVariableIsAProblem() {
+        Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put("TRIBUTARY_KAFKA", "");
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(GOOD, "t", env));
+        assertEquals(List.of("kafka.bootstrap: is empty (hint: host:port[,host:port], e.g. ${TRIBUTARY_KAFKA})"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void kafkaPropertiesAreAMappingOfValues() {
+        String values = GOOD.replace("kafka: { bootstrap: \"${TRIBUTARY_KAFKA}\" }",
+                "kafka: { bootstrap: k, properties: { sasl.mechanism: [PLAIN], retries: ~, acks: all } }");
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(values, "t", ENV));
+        assertEquals(List.of("kafka.properties.sasl.mechanism", "kafka.properties.retries"), e.problems().stream().map(ConfigProblem::key).toList());
+        String list = GOOD.replace("kafka: { bootstrap: \"${TRIBUTARY_KAFKA}\" }", "kafka: { bootstrap: k, properties: [acks=all] }");
+        ConfigException notMapping = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(list, "t", ENV));
+        assertEquals(List.of("kafka.properties"), notMapping.problems().stream().map(ConfigProblem::key).toList());
     }
 }

@@ -4,7 +4,6 @@ import io.tributary.common.app.Preflight;
 import io.tributary.common.config.ConfigException;
 import io.tributary.common.config.ConfigProblem;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.schemas.event.TableRef;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,9 +59,5 @@ final class OpsConfig {
     /** The problems as the deployables print them. */
     static String message(Path file, List<ConfigProblem> problems) {
         return new ConfigException("pipeline file " + file, problems).getMessage();
-    }
-
-    static PipelineConfig load(Path file) throws ConfigException {
-        return PipelineConfigLoader.load(file);
     }
 }

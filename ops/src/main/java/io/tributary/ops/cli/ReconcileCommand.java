@@ -1,7 +1,6 @@
 package io.tributary.ops.cli;
 
 import io.tributary.common.app.Preflight;
-import io.tributary.common.config.ConfigException;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.ops.reconcile.TableReport;
@@ -42,11 +41,8 @@ final class ReconcileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        PipelineConfig pipeline;
-        try {
-            pipeline = OpsConfig.load(config);
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
+        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
+        if (pipeline == null) {
             return TributaryCommand.USAGE;
         }
         Preflight preflight = new Preflight();

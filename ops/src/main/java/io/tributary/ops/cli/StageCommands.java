@@ -4,109 +4,80 @@ import io.tributary.capture.postgres.PostgresCaptureApp;
 import io.tributary.capture.sqlite.SqliteCaptureApp;
 import io.tributary.sink.SinkApp;
 import io.tributary.transform.TransformApp;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The four deployables as commands. Each runs until SIGTERM (or a fatal error) through its own
- * {@code run(args, stop)}, which loads and checks the pipeline file (every problem at once, exit 2).
+ * {@code run(args, stop)}, which loads and checks the pipeline file (every problem at once, exit 2). They
+ * differ only in name, description and whether one source or one service can be picked, so they are
+ * built from one description each rather than four copies of a class.
  */
 final class StageCommands {
     private StageCommands() {
     }
 
-    /** What every deployable takes: the pipeline file, and optionally one source or service of it. */
-    abstract static class Stage implements Callable<Integer> {
-        @Option(names = "--config", required = true, paramLabel = "FILE", description = "the pipeline file")
-        Path config;
+    /** Adds capture-postgres, capture-sqlite, transform and sink to {@code cl}. */
+    static void addTo(CommandLine cl) {
+        add(cl, "capture-postgres", "Capture PostgreSQL sources (Debezium Embedded, pgoutput) into per-table topics.", "source",
+                "every PostgreSQL source", args -> PostgresCaptureApp.run(args, new CountDownLatch(1)));
+        add(cl, "capture-sqlite", "Capture SQLite sources (the WAL tailer) into per-table topics.", "source",
+                "every SQLite source", args -> SqliteCaptureApp.run(args, new CountDownLatch(1)));
+        add(cl, "transform", "Route each owned table to its service topic and normalise types (Kafka Streams).", "service",
+                "every service", args -> TransformApp.run(args, new CountDownLatch(1)));
+        add(cl, "sink", "Apply each service's topics to its PostgreSQL database, guarded by source position.", "service",
+                "every service", args -> SinkApp.run(args, new CountDownLatch(1)));
+    }
 
-        /** The name of the --source/--service option and its value, or null when not given. */
-        abstract String[] selection();
+    private static void add(CommandLine cl, String name, String description, String selector, String all, Function<String[], Integer> run) {
+        Stage stage = new Stage(selector, run);
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(stage).name(name).mixinStandardHelpOptions(true);
+        spec.usageMessage().description(description);
+        spec.addOption(OptionSpec.builder("--config").required(true).paramLabel("FILE").type(String.class)
+                .description("the pipeline file").setter(new CommandLine.Model.ISetter() {
+                    @Override
+                    public <T> T set(T value) {
+                        stage.config = (String) value;
+                        return null;
+                    }
+                }).build());
+        spec.addOption(OptionSpec.builder("--" + selector).paramLabel("NAME").type(String.class)
+                .description("only this " + selector + " (default: " + all + ")").setter(new CommandLine.Model.ISetter() {
+                    @Override
+                    public <T> T set(T value) {
+                        stage.selected = (String) value;
+                        return null;
+                    }
+                }).build());
+        cl.addSubcommand(name, new CommandLine(spec));
+    }
 
-        abstract int run(String[] args);
+    /** One deployable's run: its arguments rebuilt from the parsed options. */
+    private static final class Stage implements Callable<Integer> {
+        private final String selector;
+        private final Function<String[], Integer> run;
+        String config;
+        String selected;
+
+        Stage(String selector, Function<String[], Integer> run) {
+            this.selector = selector;
+            this.run = run;
+        }
 
         @Override
         public Integer call() {
-            List<String> args = new ArrayList<>(List.of("--config", config.toString()));
-            String[] sel = selection();
-            if (sel[1] != null) {
-                args.add("--" + sel[0]);
-                args.add(sel[1]);
+            List<String> args = new ArrayList<>(List.of("--config", config));
+            if (selected != null) {
+                args.add("--" + selector);
+                args.add(selected);
             }
-            return run(args.toArray(String[]::new));
-        }
-    }
-
-    @Command(name = "capture-postgres", mixinStandardHelpOptions = true,
-            description = "Capture PostgreSQL sources (Debezium Embedded, pgoutput) into per-table topics.")
-    static final class CapturePostgres extends Stage {
-        @Option(names = "--source", paramLabel = "NAME", description = "only this source (default: every PostgreSQL source)")
-        String source;
-
-        @Override
-        String[] selection() {
-            return new String[] {"source", source};
-        }
-
-        @Override
-        int run(String[] args) {
-            return PostgresCaptureApp.run(args, new CountDownLatch(1));
-        }
-    }
-
-    @Command(name = "capture-sqlite", mixinStandardHelpOptions = true,
-            description = "Capture SQLite sources (the WAL tailer) into per-table topics.")
-    static final class CaptureSqlite extends Stage {
-        @Option(names = "--source", paramLabel = "NAME", description = "only this source (default: every SQLite source)")
-        String source;
-
-        @Override
-        String[] selection() {
-            return new String[] {"source", source};
-        }
-
-        @Override
-        int run(String[] args) {
-            return SqliteCaptureApp.run(args, new CountDownLatch(1));
-        }
-    }
-
-    @Command(name = "transform", mixinStandardHelpOptions = true,
-            description = "Route each owned table to its service topic and normalise types (Kafka Streams).")
-    static final class Transform extends Stage {
-        @Option(names = "--service", paramLabel = "NAME", description = "only this service (default: every service)")
-        String service;
-
-        @Override
-        String[] selection() {
-            return new String[] {"service", service};
-        }
-
-        @Override
-        int run(String[] args) {
-            return TransformApp.run(args, new CountDownLatch(1));
-        }
-    }
-
-    @Command(name = "sink", mixinStandardHelpOptions = true,
-            description = "Apply each service's topics to its PostgreSQL database, guarded by source position.")
-    static final class Sink extends Stage {
-        @Option(names = "--service", paramLabel = "NAME", description = "only this service (default: every service)")
-        String service;
-
-        @Override
-        String[] selection() {
-            return new String[] {"service", service};
-        }
-
-        @Override
-        int run(String[] args) {
-            return SinkApp.run(args, new CountDownLatch(1));
+            return run.apply(args.toArray(String[]::new));
         }
     }
 }

@@ -20,8 +20,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "tributary", mixinStandardHelpOptions = true, versionProvider = TributaryCommand.Version.class,
         description = "Change-data capture from SQLite and PostgreSQL into per-service PostgreSQL databases.",
-        subcommands = {StageCommands.CapturePostgres.class, StageCommands.CaptureSqlite.class, StageCommands.Transform.class,
-                StageCommands.Sink.class, ReconcileCommand.class, AutoComplete.GenerateCompletion.class},
+        subcommands = {io.tributary.ops.status.StatusCommand.class, io.tributary.ops.tail.TailCommand.class, ReconcileCommand.class,
+                AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a runtime failure, or a check that did not pass", "2:a bad command line, pipeline file or unreachable server"})
 public final class TributaryCommand implements Runnable {
@@ -51,9 +51,23 @@ public final class TributaryCommand implements Runnable {
     /** The command line with every subcommand of this module; the local tools add theirs. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new TributaryCommand());
+        StageCommands.addTo(cl);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILED);
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
         return cl;
+    }
+
+    /**
+     * The pipeline file, loaded and checked; null after printing every problem on the command's standard
+     * error (the caller then exits {@link #USAGE}).
+     */
+    public static io.tributary.common.config.PipelineConfig loadPipeline(CommandLine.Model.CommandSpec spec, java.nio.file.Path file) {
+        try {
+            return io.tributary.common.config.PipelineConfigLoader.load(file, System.getenv());
+        } catch (io.tributary.common.config.ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return null;
+        }
     }
 
     /** Reads the version Maven wrote into tributary-version.properties. */

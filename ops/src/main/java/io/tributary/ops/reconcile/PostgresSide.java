@@ -30,7 +30,7 @@ final class PostgresSide extends Side {
         }
         connection.setAutoCommit(false); // a cursor streams rows only inside a transaction
         if (target && plan.softDelete()) {
-            scope.add(TablePlan.quote(TablePlan.DELETED) + " IS NOT TRUE");
+            scope.add(TablePlan.quote(io.tributary.common.sql.Bookkeeping.DELETED) + " IS NOT TRUE");
         }
         if (plan.timeColumn() != null) {
             TablePlan.Col time = plan.columns().stream().filter(c -> c.name().equals(plan.timeColumn())).findFirst().orElseThrow();

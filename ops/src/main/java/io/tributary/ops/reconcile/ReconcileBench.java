@@ -71,13 +71,13 @@ public final class ReconcileBench {
      * the position column) when {@code asTarget}, else as a PostgreSQL source keyed by {@code id}.
      */
     public static void postgresTable(String url, long rows, boolean asTarget) throws SQLException, java.io.IOException {
-        String key = asTarget ? TablePlan.ROWID : "id";
+        String key = asTarget ? io.tributary.schemas.event.TableSchema.ROWID_COLUMN : "id";
         try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + TABLE);
                 s.execute("CREATE TABLE " + TABLE + " (" + key + " bigint PRIMARY KEY, time timestamptz NOT NULL, experiment_id bigint, "
                         + "metric_name text NOT NULL, metric_value double precision NOT NULL, step bigint, epoch bigint"
-                        + (asTarget ? ", _tributary_pos bigint[] NOT NULL" : "") + ")");
+                        + (asTarget ? ", " + io.tributary.common.sql.Bookkeeping.POSITION + " bigint[] NOT NULL" : "") + ")");
             }
             var copy = c.unwrap(PGConnection.class).getCopyAPI();
             for (long first = 1; first <= rows; first += BATCH) {
@@ -105,12 +105,12 @@ public final class ReconcileBench {
 
     /** Changes row 777's value, deletes the middle row and adds row N+5, in the PostgreSQL table at {@code url}. */
     public static void corrupt(String url, long rows, boolean asTarget) throws SQLException {
-        String key = asTarget ? TablePlan.ROWID : "id";
+        String key = asTarget ? io.tributary.schemas.event.TableSchema.ROWID_COLUMN : "id";
         try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
             s.execute("UPDATE " + TABLE + " SET metric_value = metric_value * (1 + 1e-9) WHERE " + key + " = 777");
             s.execute("DELETE FROM " + TABLE + " WHERE " + key + " = " + rows / 2);
             s.execute("INSERT INTO " + TABLE + " SELECT " + (rows + 5) + ", time, experiment_id, metric_name, metric_value, step, epoch"
-                    + (asTarget ? ", _tributary_pos" : "") + " FROM " + TABLE + " WHERE " + key + " = 1");
+                    + (asTarget ? ", " + io.tributary.common.sql.Bookkeeping.POSITION : "") + " FROM " + TABLE + " WHERE " + key + " = 1");
         }
     }
 

@@ -1,6 +1,9 @@
 package io.tributary.ops.reconcile;
 
+import io.tributary.common.sql.Bookkeeping;
+import io.tributary.common.sql.Identifiers;
 import io.tributary.schemas.event.TableRef;
+import io.tributary.schemas.event.TableSchema;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -11,9 +14,8 @@ import java.util.Map;
 /**
  * What the comparison of one owned table reads: the source's columns that the target has (in source order),
  * the source's primary key (a SQLite table without one is keyed by its rowid, carried as
- * {@value #ROWID}), whether the target keeps soft-deleted rows, the window's time column, and how text
- * keys are ordered. The target's bookkeeping columns ({@code _tributary_*}, except the contract column
- * {@value #ROWID}) are not data and are left out. Problems that make the table impossible to compare are
+ * {@link TableSchema#ROWID_COLUMN}), whether the target keeps soft-deleted rows, the window's time column, and how
+ * text keys are ordered. The target's {@link Bookkeeping} columns are not data and are left out. Problems that make the table impossible to compare are
  * listed in {@link #problems()}.
  *
  * @param textKeysByBytes whether PostgreSQL sides order text keys {@code COLLATE "C"} (by bytes): needed when the two
@@ -22,9 +24,7 @@ import java.util.Map;
  */
 record TablePlan(String service, TableRef table, String targetTable, boolean sqliteSource, List<Col> columns, int[] key,
                  boolean softDelete, String timeColumn, boolean textKeysByBytes, List<String> problems) {
-    static final String ROWID = "_tributary_rowid";
-    static final String BOOKKEEPING_PREFIX = "_tributary_";
-    static final String DELETED = "_tributary_deleted";
+    static final String ROWID = TableSchema.ROWID_COLUMN;
 
     /**
      * One compared column.
@@ -50,8 +50,8 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
         Map<String, Catalog.PgColumn> targetCols = new LinkedHashMap<>();
         boolean softDelete = false;
         for (Catalog.PgColumn c : Catalog.postgresColumns(target, quote(table.table()))) {
-            softDelete |= c.name().equals(DELETED);
-            if (!c.name().startsWith(BOOKKEEPING_PREFIX) || c.name().equals(ROWID)) {
+            softDelete |= c.name().equals(Bookkeeping.DELETED);
+            if (!Bookkeeping.isColumn(c.name())) {
                 targetCols.put(c.name(), c);
             }
         }
@@ -141,6 +141,6 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
     }
 
     static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+        return Identifiers.quote(identifier);
     }
 }

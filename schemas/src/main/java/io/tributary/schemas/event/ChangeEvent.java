@@ -49,9 +49,13 @@ public record ChangeEvent(TableSchema schema, Op op, Map<String, Object> before,
         return schema.primaryKey().stream().map(img::get).toList();
     }
 
-    /** Whether this event belongs to a snapshot rather than the change stream. */
+    /**
+     * Whether this event belongs to a snapshot rather than the change stream: any {@code snapshot} value but
+     * "false" (Debezium also writes "first", "last", "first_in_data_collection", "last_in_data_collection",
+     * "incremental").
+     */
     public boolean isSnapshot() {
-        return "true".equals(snapshot) || "last".equals(snapshot);
+        return snapshot != null && !"false".equals(snapshot);
     }
 
     /** The same change with other row images and schema (a normalisation); everything else is kept. */

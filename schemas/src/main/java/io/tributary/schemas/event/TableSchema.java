@@ -5,6 +5,13 @@ import java.util.Optional;
 
 /** The shape of a captured table: its columns in source order and its primary key column names. */
 public record TableSchema(TableRef table, List<Column> columns, List<String> primaryKey) {
+    /**
+     * The key column of a SQLite table without a primary key: such a table is keyed by its rowid, which
+     * capture-sqlite carries as this INT64 column (and reads from SQLite's {@code rowid}). It is source data,
+     * kept in the target like any other column.
+     */
+    public static final String ROWID_COLUMN = "_tributary_rowid";
+
     public TableSchema {
         columns = List.copyOf(columns);
         primaryKey = List.copyOf(primaryKey);

@@ -3,12 +3,11 @@ package io.tributary.sink.postgres;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.ChangeEvent;
+import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.sink.timescale.Hypertables;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
@@ -26,24 +25,15 @@ import org.slf4j.LoggerFactory;
  * event per key (across the batch and the events parked earlier) is written set-based per table version.
  * When a set-based statement fails on a record's data, the group is retried record by record inside
  * savepoints so that only the bad records are taken out: a child whose parent row is missing (23503) is
- * parked in {@code _tributary_parked} and retried with every later batch, and quarantined with the reason
- * once it has waited {@code park-timeout}; any other data or constraint error (a CHECK, a NOT NULL) becomes
+ * parked ({@link ParkedEvents}) and retried with every later batch, and quarantined with the reason once it
+ * has waited {@code park-timeout}; any other data or constraint error (a CHECK, a NOT NULL) becomes
  * a dead letter for the caller to publish. Retriable and fatal errors are thrown with the transaction rolled
  * back, so the caller can retry the same batch.
  */
 final class BatchApplier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
 
-    /** Decodes a parked event's stored bytes back into an event. */
-    interface Decoder {
-        SinkEvent decode(String topic, int partition, long offset, byte[] key, byte[] value, Long parkedId);
-    }
-
     record DeadLetter(SinkEvent event, String reason) {
-    }
-
-    /** A new snapshot generation of one (target) table; see {@link TargetTables#newGeneration}. */
-    record GenerationMarker(String table, long generation) {
     }
 
     /** What one batch did; {@code applied} counts events written or found already applied (older than the target). */
@@ -51,21 +41,21 @@ final class BatchApplier implements AutoCloseable {
     }
 
     private final PipelineConfig.Service service;
-    private final Decoder decoder;
+    private final ParkedEvents parked;
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
     private Connection db;
     private long lastSequenceUpdate;
 
-    BatchApplier(PipelineConfig.Service service, Decoder decoder) {
+    BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
         this.service = service;
-        this.decoder = decoder;
+        this.parked = new ParkedEvents(service, decoder);
     }
 
     Outcome apply(List<SinkEvent> fresh) throws SQLException {
         return apply(fresh, List.of());
     }
 
-    /** Applies the markers, then the events, in one transaction. */
+    /** Applies the markers (each of a table this service owns; see {@link TargetTables#newGeneration}), then the events, in one transaction. */
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
@@ -84,7 +74,7 @@ final class BatchApplier implements AutoCloseable {
 
     private Outcome applyInTransaction(List<SinkEvent> fresh) throws SQLException {
         List<SinkEvent> all = new ArrayList<>(fresh);
-        all.addAll(loadParked()); // after the fresh events: their parents may be among them
+        all.addAll(parked.load(db)); // after the fresh events: their parents may be among them
         Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
         for (SinkEvent e : all) {
             List<Object> key = List.of(e.schema().table().topic(), e.keyValues());
@@ -123,9 +113,9 @@ final class BatchApplier implements AutoCloseable {
         isolate(missingParent, dead, done, stillMissing);
         int[] parkedQuarantined = new int[2];
         for (SinkEvent e : stillMissing) {
-            parkedQuarantined[park(e, missingReason.get(e)) ? 0 : 1]++;
+            parkedQuarantined[parked.park(db, e, missingReason.get(e)) ? 0 : 1]++;
         }
-        deleteParked(done);
+        parked.remove(db, done);
         missingReason.clear();
         return new Outcome(all.size() - dead.size() - parkedQuarantined[0] - parkedQuarantined[1], dead,
                 parkedQuarantined[0], parkedQuarantined[1], tables);
@@ -237,79 +227,11 @@ final class BatchApplier implements AutoCloseable {
         writer.delete(db, deletes);
     }
 
-    /** Parks {@code e}, or quarantines it once it has waited longer than park-timeout; true when parked. */
-    private boolean park(SinkEvent e, String reason) throws SQLException {
-        if (e.parkedId() != null) {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE _tributary_parked SET attempts = attempts + 1, last_seen = now(), reason = ? "
-                    + "WHERE id = ? RETURNING now() - first_seen > make_interval(secs => ?)")) {
-                ps.setString(1, reason);
-                ps.setLong(2, e.parkedId());
-                ps.setDouble(3, service.parkTimeout().toMillis() / 1000.0);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && rs.getBoolean(1)) {
-                        quarantine(e.parkedId(), e, reason);
-                        return false;
-                    }
-                }
-            }
-            return true;
-        }
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO _tributary_parked (table_name, topic, kafka_partition, kafka_offset, "
-                + "record_key, record_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, e.schema().table().table());
-            ps.setString(2, e.topic());
-            ps.setInt(3, e.partition());
-            ps.setLong(4, e.offset());
-            ps.setBytes(5, e.rawKey());
-            ps.setBytes(6, e.rawValue());
-            ps.setString(7, reason);
-            ps.executeUpdate();
-        }
-        log.info("parked service={} event={} reason={}", service.name(), e.describe(), reason);
-        return true;
-    }
-
-    private void quarantine(long parkedId, SinkEvent e, String reason) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("WITH moved AS (DELETE FROM _tributary_parked WHERE id = ? RETURNING *) "
-                + "INSERT INTO _tributary_quarantine (table_name, topic, kafka_partition, kafka_offset, record_key, record_value, reason, "
-                + "first_seen, attempts, last_seen) SELECT table_name, topic, kafka_partition, kafka_offset, record_key, record_value, "
-                + "'orphan: no parent row after ' || attempts || ' attempts since ' || first_seen || '; ' || ?, first_seen, attempts, now() FROM moved")) {
-            ps.setLong(1, parkedId);
-            ps.setString(2, reason);
-            ps.executeUpdate();
-        }
-        log.warn("quarantined orphan service={} event={} reason={}", service.name(), e.describe(), reason);
-    }
-
-    private List<SinkEvent> loadParked() throws SQLException {
-        List<SinkEvent> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, record_value "
-                + "FROM _tributary_parked ORDER BY id LIMIT 10000"); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(decoder.decode(rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5), rs.getBytes(6), rs.getLong(1)));
-            }
-        }
-        return out;
-    }
-
     boolean hasParked() throws SQLException {
         connect();
-        try (PreparedStatement ps = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM _tributary_parked)"); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            boolean any = rs.getBoolean(1);
-            db.commit();
-            return any;
-        }
-    }
-
-    private void deleteParked(List<Long> ids) throws SQLException {
-        if (ids.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM _tributary_parked WHERE id = ANY (?)")) {
-            ps.setArray(1, db.createArrayOf("int8", ids.toArray()));
-            ps.executeUpdate();
-        }
+        boolean any = parked.any(db);
+        db.commit();
+        return any;
     }
 
     private TableWriter writer(TableSchema t) throws SQLException {

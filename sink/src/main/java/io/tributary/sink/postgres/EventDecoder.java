@@ -4,7 +4,7 @@ import io.tributary.schemas.kafka.ChangeEventReader;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 
 /** Turns a record's key and value bytes (Confluent wire format) into a {@link SinkEvent}, through the contract's reader. */
-final class EventDecoder implements BatchApplier.Decoder {
+final class EventDecoder implements ParkedEvents.Decoder {
     private final ChangeEventReader reader;
 
     EventDecoder(SchemaRegistryClient registry) {

@@ -68,8 +68,4 @@ final class PgTypes {
         String text = v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : v.toString();
         return " DEFAULT '" + text.replace("'", "''") + "'::" + sqlType(c);
     }
-
-    static String quote(String ident) {
-        return "\"" + ident.replace("\"", "\"\"") + "\"";
-    }
 }

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import io.tributary.schemas.registry.RegistryException;
 import io.tributary.schemas.event.GenerationMarker;
+import io.tributary.schemas.kafka.ChangeEventReader;
 import io.tributary.schemas.kafka.Topics;
 import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
@@ -90,13 +91,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        Map<String, Object> props = KafkaSetup.base(config.kafka());
-        props.put("group.id", service.group());
-        props.put("enable.auto.commit", false);
-        props.put("auto.offset.reset", "earliest");
-        props.put("isolation.level", "read_committed");
-        props.put("max.poll.records", 10_000);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(KafkaSetup.producer(config.kafka()), new ByteArraySerializer(), new ByteArraySerializer())) {
             List<String> subscribed = new ArrayList<>(topics());
             subscribed.addAll(generationTopics());
@@ -110,39 +105,13 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                         continue;
                     }
                     lastParkedRetry = System.currentTimeMillis();
-                    retrying(() -> {
-                        applier.advanceSequences(java.util.Set.of(), 5000); // tables written just before going idle
-                        return Boolean.TRUE;
-                    }, consumer);
-                    if (!Boolean.TRUE.equals(retrying(applier::hasParked, consumer))) {
+                    if (!idle(consumer)) {
                         continue;
                     }
                 }
-                List<Undecodable> undecodable = new ArrayList<>();
-                List<BatchApplier.GenerationMarker> markers = new ArrayList<>();
-                List<SinkEvent> events = retrying(() -> decode(batch, undecodable, markers), consumer);
-                BatchApplier.Outcome outcome = events == null ? null : retrying(() -> applier.apply(events, markers), consumer);
-                if (outcome == null) {
+                if (!process(batch, consumer, dlq)) {
                     break; // stopping
                 }
-                List<Future<RecordMetadata>> sent = new ArrayList<>();
-                for (Undecodable u : undecodable) {
-                    sent.add(deadLetter(dlq, u.record.topic(), u.record.partition(), u.record.offset(), u.record.key(), u.record.value(), u.reason));
-                }
-                for (BatchApplier.DeadLetter d : outcome.deadLetters()) {
-                    sent.add(deadLetter(dlq, d.event().topic(), d.event().partition(), d.event().offset(), d.event().rawKey(), d.event().rawValue(), d.reason()));
-                }
-                record(events, outcome);
-                for (Future<RecordMetadata> f : sent) {
-                    f.get(); // a dead letter Kafka did not take must not have its offset committed
-                }
-                if (!batch.isEmpty()) {
-                    consumer.commitSync(nextOffsets(batch));
-                }
-                retrying(() -> {
-                    applier.advanceSequences(outcome.tables(), 5000);
-                    return Boolean.TRUE;
-                }, consumer);
             }
         } catch (Throwable t) {
             fatal = t;
@@ -151,6 +120,59 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         } finally {
             applier.close();
         }
+    }
+
+    private Map<String, Object> consumerProperties() {
+        Map<String, Object> props = KafkaSetup.base(config.kafka());
+        props.put("group.id", service.group());
+        props.put("enable.auto.commit", false);
+        props.put("auto.offset.reset", "earliest");
+        props.put("isolation.level", "read_committed");
+        props.put("max.poll.records", 10_000);
+        return props;
+    }
+
+    /** Upkeep while no records come: sequences of the tables written just before; true when parked events wait for a retry. */
+    private boolean idle(KafkaConsumer<byte[], byte[]> consumer) throws SQLException {
+        retrying(() -> {
+            applier.advanceSequences(java.util.Set.of(), 5000);
+            return Boolean.TRUE;
+        }, consumer);
+        return Boolean.TRUE.equals(retrying(applier::hasParked, consumer));
+    }
+
+    /**
+     * One polled batch (empty when only parked events are retried): decode, apply in one transaction, publish
+     * the dead letters and wait for Kafka to take them, then commit the offsets. False when stopping.
+     */
+    private boolean process(ConsumerRecords<byte[], byte[]> batch, KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<byte[], byte[]> dlq)
+            throws Exception {
+        List<Undecodable> undecodable = new ArrayList<>();
+        List<GenerationMarker> markers = new ArrayList<>();
+        List<SinkEvent> events = retrying(() -> decode(batch, undecodable, markers), consumer);
+        BatchApplier.Outcome outcome = events == null ? null : retrying(() -> applier.apply(events, markers), consumer);
+        if (outcome == null) {
+            return false;
+        }
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (Undecodable u : undecodable) {
+            sent.add(deadLetter(dlq, u.record.topic(), u.record.partition(), u.record.offset(), u.record.key(), u.record.value(), u.reason));
+        }
+        for (BatchApplier.DeadLetter d : outcome.deadLetters()) {
+            sent.add(deadLetter(dlq, d.event().topic(), d.event().partition(), d.event().offset(), d.event().rawKey(), d.event().rawValue(), d.reason()));
+        }
+        record(events, outcome);
+        for (Future<RecordMetadata> f : sent) {
+            f.get(); // a dead letter Kafka did not take must not have its offset committed
+        }
+        if (!batch.isEmpty()) {
+            consumer.commitSync(nextOffsets(batch));
+        }
+        retrying(() -> {
+            applier.advanceSequences(outcome.tables(), 5000);
+            return Boolean.TRUE;
+        }, consumer);
+        return true;
     }
 
     private interface Attempt<T> {
@@ -162,13 +184,13 @@ public final class ServiceSink implements Runnable, AutoCloseable {
 
     /** Decodes a batch; records that cannot be decoded are collected, but an unreachable registry is thrown (retriable). */
     private List<SinkEvent> decode(ConsumerRecords<byte[], byte[]> batch, List<Undecodable> undecodable,
-                                   List<BatchApplier.GenerationMarker> markers) {
+                                   List<GenerationMarker> markers) {
         undecodable.clear();
         markers.clear();
         List<SinkEvent> out = new ArrayList<>(batch.count());
         for (ConsumerRecord<byte[], byte[]> r : batch) {
-            if (r.value() == null) {
-                continue; // a tombstone: the delete event before it already did the work
+            if (ChangeEventReader.isTombstone(r.value())) {
+                continue; // the delete event before it already did the work
             }
             try {
                 if (Topics.isGenerations(r.topic())) {
@@ -187,11 +209,11 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     }
 
     /** A generation marker for a table this service owns (markers of the source's other tables are not ours). */
-    private java.util.Optional<BatchApplier.GenerationMarker> marker(ConsumerRecord<byte[], byte[]> r) {
+    private java.util.Optional<GenerationMarker> marker(ConsumerRecord<byte[], byte[]> r) {
         org.apache.avro.generic.GenericRecord v = markerSerde.deserialize(r.topic(), r.value());
         GenerationMarker m = GenerationMarker.of(v);
         boolean owned = service.tables().stream().anyMatch(t -> t.source().equals(m.source()) && t.table().equals(m.table()));
-        return owned ? java.util.Optional.of(new BatchApplier.GenerationMarker(m.table(), m.generation())) : java.util.Optional.empty();
+        return owned ? java.util.Optional.of(m) : java.util.Optional.empty();
     }
 
     private static boolean retriableRegistry(Throwable e) {

@@ -1,6 +1,8 @@
 package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.sql.Identifiers;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.sink.timescale.Hypertables;
@@ -23,9 +25,9 @@ import java.util.stream.Collectors;
  * them back with {@code unnest}, so a batch of any size is one round trip per statement.
  *
  * <p>The guard: an upsert changes a row only when its position is newer than the row's
- * ({@code _tributary_pos}) and newer than any delete remembered for the key in the side table
- * {@code _tributary_del_<table>}; a delete is remembered there (guarded the same way) and then removes the
- * row (or, with {@code delete: soft}, flags it) only when newer. With {@code conflict: last-write-wins} the
+ * ({@value Bookkeeping#POSITION}) and newer than any delete remembered for the key in the table's
+ * remembered-deletes side table ({@link Bookkeeping#deletesTable}); a delete is remembered there (guarded
+ * the same way) and then removes the row (or, with {@code delete: soft}, flags it) only when newer. With {@code conflict: last-write-wins} the
  * named timestamp column decides first and the position breaks ties. So any redelivery, duplication or
  * replay ends in the state of applying each event once in order.
  *
@@ -34,7 +36,8 @@ import java.util.stream.Collectors;
 final class TableWriter {
     private final TableSchema schema;
     private final String table;
-    private final String tombstones;
+    /** The quoted name of the table's remembered deletes. */
+    private final String deletes;
     private final PipelineConfig.TableOptions options;
     /** The target's unique key: the primary key, plus the time column on a hypertable. */
     private final List<String> conflictKey;
@@ -43,8 +46,8 @@ final class TableWriter {
         this.schema = schema;
         this.options = options;
         this.conflictKey = Hypertables.conflictColumns(schema.primaryKey(), hypertable ? options.timescale() : null);
-        this.table = PgTypes.quote(schema.table().table());
-        this.tombstones = PgTypes.quote(TargetTables.tombstoneTable(schema.table().table()));
+        this.table = Identifiers.quote(schema.table().table());
+        this.deletes = Identifiers.quote(Bookkeeping.deletesTable(schema.table().table()));
     }
 
     /** Inserts or updates rows; {@code unchanged} columns keep the target's values (rows must then exist). */
@@ -55,22 +58,22 @@ final class TableWriter {
         List<Column> cols = schema.columns();
         String s = "s.";
         String pos = "ARRAY[s._p0, s._p1, s._p2, s._p3]";
-        String notDeleted = "NOT EXISTS (SELECT 1 FROM " + tombstones + " d WHERE " + keyMatch("d.", s) + " AND d._tributary_pos >= " + pos + ")"
+        String notDeleted = "NOT EXISTS (SELECT 1 FROM " + deletes + " d WHERE " + keyMatch("d.", s) + " AND d." + Bookkeeping.POSITION + " >= " + pos + ")"
                 + " AND " + current("s.");
         String set = cols.stream().filter(col -> !schema.primaryKey().contains(col.name()) && !unchanged.contains(col.name()))
-                .map(col -> PgTypes.quote(col.name()) + " = " + (unchanged.isEmpty() ? "EXCLUDED." : s) + PgTypes.quote(col.name()))
+                .map(col -> Identifiers.quote(col.name()) + " = " + (unchanged.isEmpty() ? "EXCLUDED." : s) + Identifiers.quote(col.name()))
                 .collect(Collectors.joining(", "));
-        String soft = options.softDelete() ? ", " + TargetTables.DELETED + " = false" : "";
+        String soft = options.softDelete() ? ", " + Bookkeeping.DELETED + " = false" : "";
         String sql;
         if (unchanged.isEmpty()) {
-            sql = "INSERT INTO " + table + " AS t (" + names(cols, "") + ", " + TargetTables.POSITION + ") SELECT "
+            sql = "INSERT INTO " + table + " AS t (" + names(cols, "") + ", " + Bookkeeping.POSITION + ") SELECT "
                     + names(cols, s) + ", " + pos + " FROM " + unnest(cols) + " WHERE " + notDeleted
-                    + " ON CONFLICT (" + conflictKey.stream().map(PgTypes::quote).collect(Collectors.joining(", ")) + ") DO UPDATE SET " + (set.isEmpty() ? "" : set + ", ")
-                    + TargetTables.POSITION + " = EXCLUDED." + TargetTables.POSITION + soft + " WHERE " + guard("EXCLUDED.");
+                    + " ON CONFLICT (" + conflictKey.stream().map(Identifiers::quote).collect(Collectors.joining(", ")) + ") DO UPDATE SET " + (set.isEmpty() ? "" : set + ", ")
+                    + Bookkeeping.POSITION + " = EXCLUDED." + Bookkeeping.POSITION + soft + " WHERE " + guard("EXCLUDED.");
         } else {
             // no insert: a row whose unchanged values the target does not have cannot be completed here
-            sql = "UPDATE " + table + " AS t SET " + (set.isEmpty() ? "" : set + ", ") + TargetTables.POSITION + " = " + pos + soft
-                    + " FROM " + unnest(cols) + " WHERE " + keyMatch("t.", s) + " AND " + notDeleted + " AND " + guard(s).replace(s + TargetTables.POSITION, pos);
+            sql = "UPDATE " + table + " AS t SET " + (set.isEmpty() ? "" : set + ", ") + Bookkeeping.POSITION + " = " + pos + soft
+                    + " FROM " + unnest(cols) + " WHERE " + keyMatch("t.", s) + " AND " + notDeleted + " AND " + guard(s).replace(s + Bookkeeping.POSITION, pos);
         }
         if (conflictKey.size() > schema.primaryKey().size() && unchanged.isEmpty()) {
             moveAcrossTime(c, rows); // the UPDATE-only path below matches by key alone and sets the time itself
@@ -85,9 +88,9 @@ final class TableWriter {
     /** On a hypertable keyed by (key, time), an update that moves a row in time first removes the older version. */
     private void moveAcrossTime(Connection c, List<SinkEvent> rows) throws SQLException {
         List<Column> cols = schema.columns();
-        String time = PgTypes.quote(options.timescale().timeColumn());
+        String time = Identifiers.quote(options.timescale().timeColumn());
         String sql = "DELETE FROM " + table + " AS t USING " + unnest(cols) + " WHERE " + keyMatch("t.", "s.") + " AND t." + time
-                + " IS DISTINCT FROM s." + time + " AND t." + TargetTables.POSITION + " < ARRAY[s._p0, s._p1, s._p2, s._p3]";
+                + " IS DISTINCT FROM s." + time + " AND t." + Bookkeeping.POSITION + " < ARRAY[s._p0, s._p1, s._p2, s._p3]";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bindPositions(c, ps, bindColumns(c, ps, 1, cols, rows, false), rows);
             ps.executeUpdate();
@@ -102,13 +105,13 @@ final class TableWriter {
         List<Column> keys = keyColumns();
         String s = "s.";
         String pos = "ARRAY[s._p0, s._p1, s._p2, s._p3]";
-        String remember = "INSERT INTO " + tombstones + " AS d (" + names(keys, "") + ", " + TargetTables.POSITION + ") SELECT "
+        String remember = "INSERT INTO " + deletes + " AS d (" + names(keys, "") + ", " + Bookkeeping.POSITION + ") SELECT "
                 + names(keys, s) + ", " + pos + " FROM " + unnest(keys) + " WHERE " + current(s) + " ON CONFLICT (" + names(keys, "") + ") DO UPDATE SET "
-                + TargetTables.POSITION + " = EXCLUDED." + TargetTables.POSITION + " WHERE d." + TargetTables.POSITION + " < EXCLUDED." + TargetTables.POSITION;
+                + Bookkeeping.POSITION + " = EXCLUDED." + Bookkeeping.POSITION + " WHERE d." + Bookkeeping.POSITION + " < EXCLUDED." + Bookkeeping.POSITION;
         String apply = options.softDelete()
-                ? "UPDATE " + table + " AS t SET " + TargetTables.DELETED + " = true, " + TargetTables.POSITION + " = " + pos
-                + " FROM " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + TargetTables.POSITION + " < " + pos
-                : "DELETE FROM " + table + " AS t USING " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + TargetTables.POSITION + " < " + pos;
+                ? "UPDATE " + table + " AS t SET " + Bookkeeping.DELETED + " = true, " + Bookkeeping.POSITION + " = " + pos
+                + " FROM " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + Bookkeeping.POSITION + " < " + pos
+                : "DELETE FROM " + table + " AS t USING " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + Bookkeeping.POSITION + " < " + pos;
         for (String sql : List.of(remember, apply)) {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = bindColumns(c, ps, 1, keys, rows, true);
@@ -121,8 +124,8 @@ final class TableWriter {
     /** True when a delete at least as new as {@code e} is remembered for its key: {@code e} is already superseded. */
     boolean deletedSince(Connection c, SinkEvent e) throws SQLException {
         List<Column> keys = keyColumns();
-        String sql = "SELECT 1 FROM " + tombstones + " AS t, " + unnest(keys) + " WHERE " + keyMatch("t.", "s.")
-                + " AND t." + TargetTables.POSITION + " >= ARRAY[s._p0, s._p1, s._p2, s._p3]";
+        String sql = "SELECT 1 FROM " + deletes + " AS t, " + unnest(keys) + " WHERE " + keyMatch("t.", "s.")
+                + " AND t." + Bookkeeping.POSITION + " >= ARRAY[s._p0, s._p1, s._p2, s._p3]";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bindPositions(c, ps, bindColumns(c, ps, 1, keys, List.of(e), true), List.of(e));
             try (var rs = ps.executeQuery()) {
@@ -145,18 +148,18 @@ final class TableWriter {
 
     /** The event's generation is not older than the table's floor (see {@link TargetTables#newGeneration}). */
     private String current(String s) {
-        return s + "_p0 >= COALESCE((SELECT generation FROM " + TargetTables.FLOOR + " WHERE table_name = '"
+        return s + "_p0 >= COALESCE((SELECT generation FROM " + Bookkeeping.FLOOR + " WHERE table_name = '"
                 + schema.table().table().replace("'", "''") + "'), -9223372036854775808)";
     }
 
     private String guard(String incoming) {
-        String byPosition = "t." + TargetTables.POSITION + " < " + incoming + TargetTables.POSITION;
+        String byPosition = "t." + Bookkeeping.POSITION + " < " + incoming + Bookkeeping.POSITION;
         String ts = options.lastWriteWinsColumn();
         if (ts == null) {
             return byPosition;
         }
-        String t = "t." + PgTypes.quote(ts);
-        String x = incoming + PgTypes.quote(ts);
+        String t = "t." + Identifiers.quote(ts);
+        String x = incoming + Identifiers.quote(ts);
         return "(" + t + " IS NULL AND " + x + " IS NOT NULL OR " + x + " > " + t + " OR (" + x + " IS NOT DISTINCT FROM " + t + " AND " + byPosition + "))";
     }
 
@@ -165,11 +168,11 @@ final class TableWriter {
     }
 
     private String keyMatch(String left, String right) {
-        return schema.primaryKey().stream().map(k -> left + PgTypes.quote(k) + " = " + right + PgTypes.quote(k)).collect(Collectors.joining(" AND "));
+        return schema.primaryKey().stream().map(k -> left + Identifiers.quote(k) + " = " + right + Identifiers.quote(k)).collect(Collectors.joining(" AND "));
     }
 
     private static String names(List<Column> cols, String prefix) {
-        return cols.stream().map(c -> prefix + PgTypes.quote(c.name())).collect(Collectors.joining(", "));
+        return cols.stream().map(c -> prefix + Identifiers.quote(c.name())).collect(Collectors.joining(", "));
     }
 
     private static String unnest(List<Column> cols) {
@@ -179,7 +182,7 @@ final class TableWriter {
     /** {@code unnest(?::type[], ...[, positions]) AS s(col, ...[, _p0.._p3])}. */
     private static String unnest(List<Column> cols, boolean withPositions) {
         String params = cols.stream().map(c -> "?::" + arrayType(c) + "[]" + PgTypes.arrayCast(c)).collect(Collectors.joining(", "));
-        String alias = cols.stream().map(c -> PgTypes.quote(c.name())).collect(Collectors.joining(", "));
+        String alias = cols.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
         return withPositions
                 ? "unnest(" + params + ", ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS s(" + alias + ", _p0, _p1, _p2, _p3)"
                 : "unnest(" + params + ") AS s(" + alias + ")";

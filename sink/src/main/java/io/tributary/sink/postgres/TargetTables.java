@@ -1,6 +1,8 @@
 package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.sql.Identifiers;
+import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.sink.timescale.Hypertables;
@@ -25,16 +27,12 @@ import org.slf4j.LoggerFactory;
  * each column's type must be the source's or a lossless widening, the primary key must match, and a NOT
  * NULL target column the source does not have must have a default; every difference is reported together
  * and the table is refused. Additive evolution: a column the target lacks is added, nullable. Nothing is
- * ever dropped or retyped. Tributary's own state lives in columns and tables named {@code _tributary_*}:
- * {@value #POSITION} (and {@value #DELETED} with soft deletes) on the table, the side table
- * {@code _tributary_del_<table>} of remembered deletes, and {@code _tributary_parked} /
- * {@code _tributary_quarantine} shared by the database's tables.
+ * ever dropped or retyped. Tributary's own state lives in the {@link Bookkeeping} columns and tables:
+ * {@value Bookkeeping#POSITION} (and {@value Bookkeeping#DELETED} with soft deletes) on the table, the side
+ * table of remembered deletes ({@link Bookkeeping#deletesTable}), and {@value Bookkeeping#FLOOR},
+ * {@value Bookkeeping#PARKED} and {@value Bookkeeping#QUARANTINE} shared by the database's tables.
  */
 final class TargetTables {
-    static final String POSITION = "_tributary_pos";
-    static final String DELETED = "_tributary_deleted";
-    /** Per table, the oldest generation still valid (SQLite sources, after a new snapshot): older events are refused. */
-    static final String FLOOR = "_tributary_floor";
     private static final Logger log = LoggerFactory.getLogger(TargetTables.class);
     /** Lossless widenings a migration-owned table may use: source type -> acceptable target types. */
     private static final Map<String, Set<String>> WIDER = Map.of(
@@ -47,30 +45,11 @@ final class TargetTables {
     private TargetTables() {
     }
 
-    /** The side table of remembered deletes; names past PostgreSQL's 63 bytes end in a hash, so they stay distinct. */
-    static String tombstoneTable(String table) {
-        String name = "_tributary_del_" + table;
-        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63) {
-            return name;
-        }
-        String hash = Integer.toHexString(table.hashCode() & 0x7fffffff);
-        String prefix = name.substring(0, Math.min(name.length(), 40));
-        while (prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 40) {
-            prefix = prefix.substring(0, prefix.length() - 1);
-        }
-        return prefix + "_" + hash;
-    }
-
-    /** The shared side tables for parked and quarantined events. */
+    /** The shared side tables: the generation floor, parked and quarantined events. */
     static void ensureShared(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL)");
-            for (String t : List.of("_tributary_parked", "_tributary_quarantine")) {
-                s.execute("CREATE TABLE IF NOT EXISTS " + t + " (id bigserial PRIMARY KEY, table_name text NOT NULL, topic text NOT NULL, "
-                        + "kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, record_key bytea, record_value bytea NOT NULL, "
-                        + "reason text NOT NULL, first_seen timestamptz NOT NULL DEFAULT now(), attempts int NOT NULL DEFAULT 1, "
-                        + "last_seen timestamptz NOT NULL DEFAULT now())");
-            }
+            s.execute("CREATE TABLE IF NOT EXISTS " + Bookkeeping.FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL)");
+            ParkedEvents.createTables(s);
         }
         c.commit();
     }
@@ -88,11 +67,11 @@ final class TargetTables {
         try (Statement s = c.createStatement()) {
             if (existing.isEmpty()) {
                 String cols = t.columns().stream()
-                        .map(col -> PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
+                        .map(col -> Identifiers.quote(col.name()) + " " + PgTypes.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
                         .collect(Collectors.joining(", "));
-                s.execute("CREATE TABLE IF NOT EXISTS " + PgTypes.quote(name) + " (" + cols + ", " + POSITION
-                        + " bigint[] NOT NULL" + (options.softDelete() ? ", " + DELETED + " boolean NOT NULL DEFAULT false" : "")
-                        + ", PRIMARY KEY (" + key.stream().map(PgTypes::quote).collect(Collectors.joining(", ")) + "))");
+                s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(name) + " (" + cols + ", " + Bookkeeping.POSITION
+                        + " bigint[] NOT NULL" + (options.softDelete() ? ", " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false" : "")
+                        + ", PRIMARY KEY (" + key.stream().map(Identifiers::quote).collect(Collectors.joining(", ")) + "))");
                 log.info("created target table table={} columns={}", name, t.columns().size());
             } else {
                 List<String> differences = differences(c, t, existing, key);
@@ -101,19 +80,19 @@ final class TargetTables {
                 }
                 for (Column col : t.columns()) {
                     if (!existing.containsKey(col.name())) {
-                        s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col)
+                        s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Identifiers.quote(col.name()) + " " + PgTypes.sqlType(col)
                                 + PgTypes.defaultClause(col));
                         log.info("added target column table={} column={} type={}{}", name, col.name(), PgTypes.sqlType(col), PgTypes.defaultClause(col));
                     }
                 }
-                s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");
+                s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");
                 if (options.softDelete()) {
-                    s.execute("ALTER TABLE " + PgTypes.quote(name) + " ADD COLUMN IF NOT EXISTS " + DELETED + " boolean NOT NULL DEFAULT false");
+                    s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false");
                 }
             }
             String keys = t.primaryKey().stream().map(k -> t.column(k).orElseThrow())
-                    .map(col -> PgTypes.quote(col.name()) + " " + PgTypes.sqlType(col) + " NOT NULL").collect(Collectors.joining(", "));
-            s.execute("CREATE TABLE IF NOT EXISTS " + PgTypes.quote(tombstoneTable(name)) + " (" + keys + ", " + POSITION
+                    .map(col -> Identifiers.quote(col.name()) + " " + PgTypes.sqlType(col) + " NOT NULL").collect(Collectors.joining(", "));
+            s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(Bookkeeping.deletesTable(name)) + " (" + keys + ", " + Bookkeeping.POSITION
                     + " bigint[] NOT NULL, PRIMARY KEY (" + pk(t) + "))");
         }
         if (ts != null) {
@@ -153,7 +132,7 @@ final class TargetTables {
             }
         }
         for (TargetColumn tc : existing.values()) {
-            if (!source.contains(tc.name) && tc.notNull && !tc.hasDefault && !tc.name.startsWith("_tributary_")) {
+            if (!source.contains(tc.name) && tc.notNull && !tc.hasDefault && !tc.name.startsWith(Bookkeeping.PREFIX)) {
                 out.add("column " + tc.name + " is NOT NULL without a default in the target and the source has no such column; "
                         + "give it a default or make it nullable");
             }
@@ -221,7 +200,7 @@ final class TargetTables {
     }
 
     private static String pk(TableSchema t) {
-        return t.primaryKey().stream().map(PgTypes::quote).collect(Collectors.joining(", "));
+        return t.primaryKey().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
     }
 
     /**
@@ -230,15 +209,15 @@ final class TargetTables {
      * refused from now on. Never lowers the floor.
      */
     static void newGeneration(Connection c, String table, long generation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + FLOOR + " VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE "
-                + "SET generation = GREATEST(" + FLOOR + ".generation, EXCLUDED.generation)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Bookkeeping.FLOOR + " VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE "
+                + "SET generation = GREATEST(" + Bookkeeping.FLOOR + ".generation, EXCLUDED.generation)")) {
             ps.setString(1, table);
             ps.setLong(2, generation);
             ps.executeUpdate();
         }
         if (!columns(c, table).isEmpty()) {
-            for (String t : List.of(table, tombstoneTable(table))) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + PgTypes.quote(t) + " WHERE " + POSITION + "[1] < ?")) {
+            for (String t : List.of(table, Bookkeeping.deletesTable(table))) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Identifiers.quote(t) + " WHERE " + Bookkeeping.POSITION + "[1] < ?")) {
                     ps.setLong(1, generation);
                     int n = ps.executeUpdate();
                     if (n > 0 && t.equals(table)) {
@@ -251,7 +230,8 @@ final class TargetTables {
 
     /**
      * Moves every serial or identity sequence of {@code table} past the largest value loaded, so that the
-     * service can insert once it takes over (seed 003). Never moves a sequence backwards.
+     * service can insert once it takes the table over from the source after a snapshot or replay. Never moves
+     * a sequence backwards.
      */
     static void advanceSequences(Connection c, String table) throws SQLException {
         List<String[]> seqs = new ArrayList<>();
@@ -268,8 +248,8 @@ final class TargetTables {
         }
         try (Statement s = c.createStatement()) {
             for (String[] seq : seqs) {
-                s.execute("SELECT setval('" + seq[1].replace("'", "''") + "', m) FROM (SELECT max(" + PgTypes.quote(seq[0]) + ") AS m FROM "
-                        + PgTypes.quote(table) + ") x, " + seq[1] + " q WHERE m IS NOT NULL AND (m > q.last_value OR (NOT q.is_called AND m >= q.last_value))");
+                s.execute("SELECT setval('" + seq[1].replace("'", "''") + "', m) FROM (SELECT max(" + Identifiers.quote(seq[0]) + ") AS m FROM "
+                        + Identifiers.quote(table) + ") x, " + seq[1] + " q WHERE m IS NOT NULL AND (m > q.last_value OR (NOT q.is_called AND m >= q.last_value))");
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.tributary.sink.timescale;
 
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -61,28 +62,28 @@ public final class Hypertables {
     public static void apply(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
         try (Statement s = c.createStatement()) {
             if (!isHypertable(c, table)) {
-                s.execute("SELECT create_hypertable(" + literal(quote(table)) + ", by_range(" + literal(ts.timeColumn())
+                s.execute("SELECT create_hypertable(" + literal(Identifiers.quote(table)) + ", by_range(" + literal(ts.timeColumn())
                         + ", INTERVAL " + literal(ts.chunkInterval()) + "), migrate_data => true)");
                 log.info("created hypertable table={} time_column={} chunk_interval={}", table, ts.timeColumn(), ts.chunkInterval());
             }
             if (ts.compressAfter() != null) {
-                String segmentBy = ts.segmentBy().stream().map(Hypertables::quote).collect(Collectors.joining(","));
-                s.execute("ALTER TABLE " + quote(table) + " SET (timescaledb.compress"
+                String segmentBy = ts.segmentBy().stream().map(Identifiers::quote).collect(Collectors.joining(","));
+                s.execute("ALTER TABLE " + Identifiers.quote(table) + " SET (timescaledb.compress"
                         + (segmentBy.isEmpty() ? "" : ", timescaledb.compress_segmentby = " + literal(segmentBy)) + ")");
-                s.execute("SELECT add_compression_policy(" + literal(quote(table)) + ", compress_after => INTERVAL "
+                s.execute("SELECT add_compression_policy(" + literal(Identifiers.quote(table)) + ", compress_after => INTERVAL "
                         + literal(ts.compressAfter()) + ", if_not_exists => true)");
             }
             if (ts.retention() != null) {
-                s.execute("SELECT add_retention_policy(" + literal(quote(table)) + ", drop_after => INTERVAL " + literal(ts.retention())
+                s.execute("SELECT add_retention_policy(" + literal(Identifiers.quote(table)) + ", drop_after => INTERVAL " + literal(ts.retention())
                         + ", if_not_exists => true)");
             }
             for (PipelineConfig.Aggregate a : ts.aggregates()) {
-                String groupBy = a.groupBy().stream().map(Hypertables::quote).collect(Collectors.joining(", "));
-                s.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS " + quote(a.name()) + " WITH (timescaledb.continuous) AS SELECT time_bucket(INTERVAL "
-                        + literal(a.bucket()) + ", " + quote(ts.timeColumn()) + ") AS bucket" + (groupBy.isEmpty() ? "" : ", " + groupBy)
-                        + ", " + String.join(", ", a.columns()) + " FROM " + quote(table) + " GROUP BY bucket" + (groupBy.isEmpty() ? "" : ", " + groupBy)
+                String groupBy = a.groupBy().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
+                s.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS " + Identifiers.quote(a.name()) + " WITH (timescaledb.continuous) AS SELECT time_bucket(INTERVAL "
+                        + literal(a.bucket()) + ", " + Identifiers.quote(ts.timeColumn()) + ") AS bucket" + (groupBy.isEmpty() ? "" : ", " + groupBy)
+                        + ", " + String.join(", ", a.columns()) + " FROM " + Identifiers.quote(table) + " GROUP BY bucket" + (groupBy.isEmpty() ? "" : ", " + groupBy)
                         + " WITH NO DATA");
-                s.execute("SELECT add_continuous_aggregate_policy(" + literal(quote(a.name())) + ", start_offset => INTERVAL " + literal(a.refreshStart())
+                s.execute("SELECT add_continuous_aggregate_policy(" + literal(Identifiers.quote(a.name())) + ", start_offset => INTERVAL " + literal(a.refreshStart())
                         + ", end_offset => INTERVAL " + literal(a.refreshEnd()) + ", schedule_interval => INTERVAL " + literal(a.refreshEvery())
                         + ", if_not_exists => true)");
                 log.info("continuous aggregate ready name={} bucket={} table={}", a.name(), a.bucket(), table);
@@ -98,10 +99,6 @@ public final class Hypertables {
                 return rs.next();
             }
         }
-    }
-
-    private static String quote(String ident) {
-        return "\"" + ident.replace("\"", "\"\"") + "\"";
     }
 
     private static String literal(String text) {

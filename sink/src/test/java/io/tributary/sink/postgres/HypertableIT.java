@@ -10,6 +10,7 @@ import io.tributary.common.config.Secret;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.event.Position;
+import io.tributary.schemas.event.TableSchema;
 import io.tributary.testkit.LocalTimescale;
 import io.tributary.testkit.TestServers;
 import java.sql.Connection;
@@ -26,13 +27,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hypertables, continuous aggregates, compression and retention for seed 001's experiment_metrics, on a
- * real PostgreSQL with TimescaleDB when this machine has one (skipped with the reason otherwise), and the
- * missing-extension behaviour on the plain PostgreSQL every machine has. Policies run by hand with
+ * Hypertables, continuous aggregates, compression and retention for the ML-experiments workload's
+ * experiment_metrics, on a real PostgreSQL with TimescaleDB when this machine has one (skipped with the
+ * reason otherwise), and the missing-extension behaviour on the plain PostgreSQL every machine has. Policies run by hand with
  * {@code CALL run_job(id)}: TimescaleDB 2.28's background scheduler logs failures on PostgreSQL 15.20.
  */
 class HypertableIT {
-    static final PipelineConfig.Timescale SEED_001 = new PipelineConfig.Timescale("time", "1 day", false, List.of("experiment_id"),
+    static final PipelineConfig.Timescale EXPERIMENT_METRICS = new PipelineConfig.Timescale("time", "1 day", false, List.of("experiment_id"),
             "7 days", "7 years", List.of(
             new PipelineConfig.Aggregate("metrics_5m", "5 minutes", List.of("experiment_id", "metric_name"),
                     List.of("avg(metric_value) AS avg_value", "count(*) AS samples"), "30 days", "1 minute", "5 minutes"),
@@ -48,7 +49,7 @@ class HypertableIT {
 
     private static SinkEvent metric(long rowid, Instant time, double value, long pos) {
         Map<String, Object> row = new HashMap<>();
-        row.put("_tributary_rowid", rowid);
+        row.put(TableSchema.ROWID_COLUMN, rowid);
         row.put("time", ChronoUnit.MICROS.between(Instant.EPOCH, time));
         row.put("experiment_id", rowid % 3);
         row.put("metric_name", "loss");
@@ -82,19 +83,19 @@ class HypertableIT {
     void aHypertableWithAggregatesCompressionAndRetentionBehaves() throws Exception {
         String base = TestServers.timescaleUrl().orElse(null);
         assumeTrue(base != null, () -> "skipped: " + LocalTimescale.unavailableReason());
-        String url = TestServers.newDatabase(base, "ts_seed001");
+        String url = TestServers.newDatabase(base, "ts_experiment_metrics");
         Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
         List<SinkEvent> rows = new ArrayList<>();
         for (long i = 1; i <= 600; i++) {
             rows.add(metric(i, now.minus(i, ChronoUnit.HOURS), i * 0.5, i)); // 25 days of hourly metrics
         }
         rows.add(metric(10_000, now.minus(8 * 365, ChronoUnit.DAYS), 1.0, 10_000)); // older than the 7-year retention
-        try (BatchApplier applier = new BatchApplier(service(url, SEED_001), (t, p, o, k, v, id) -> null)) {
+        try (BatchApplier applier = new BatchApplier(service(url, EXPERIMENT_METRICS), (t, p, o, k, v, id) -> null)) {
             applier.apply(rows);
 
             assertEquals(List.of("experiment_metrics"), column(url, "SELECT hypertable_name FROM timescaledb_information.hypertables"));
             assertEquals(List.of("1 day"), column(url, "SELECT time_interval::text FROM timescaledb_information.dimensions WHERE hypertable_name = 'experiment_metrics'"));
-            assertEquals(List.of("_tributary_rowid", "time"), column(url, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            assertEquals(List.of(TableSchema.ROWID_COLUMN, "time"), column(url, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
                     + "AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'experiment_metrics'::regclass AND i.indisprimary ORDER BY a.attname"));
             assertEquals(List.of("metrics_1d", "metrics_1h", "metrics_5m"), column(url, "SELECT view_name FROM timescaledb_information.continuous_aggregates ORDER BY 1"));
             assertEquals(List.of("experiment_id"), column(url, "SELECT attname FROM timescaledb_information.compression_settings WHERE hypertable_name = 'experiment_metrics' AND segmentby_column_index IS NOT NULL"));
@@ -113,8 +114,8 @@ class HypertableIT {
             Instant old = now.minus(400, ChronoUnit.HOURS);
             applier.apply(List.of(metric(400, old, 999.0, 5_000)));
             applier.apply(List.of(metric(400, old, -1.0, 4_000)));
-            assertEquals(List.of("999"), column(url, "SELECT metric_value FROM experiment_metrics WHERE _tributary_rowid = 400"));
-            assertEquals(List.of("1"), column(url, "SELECT count(*) FROM experiment_metrics WHERE _tributary_rowid = 400"));
+            assertEquals(List.of("999"), column(url, "SELECT metric_value FROM experiment_metrics WHERE " + TableSchema.ROWID_COLUMN + " = 400"));
+            assertEquals(List.of("1"), column(url, "SELECT count(*) FROM experiment_metrics WHERE " + TableSchema.ROWID_COLUMN + " = 400"));
 
             runJobs(url, "policy_refresh_continuous_aggregate");
             List<String> hourly = column(url, "SELECT avg_value FROM metrics_1h WHERE bucket = '" + old + "'::timestamptz");
@@ -126,7 +127,7 @@ class HypertableIT {
     @Test
     void aMissingExtensionIsAClearErrorUnlessTheTableIsOptional() throws Exception {
         String plain = TestServers.newDatabase("ts_missing");
-        try (BatchApplier applier = new BatchApplier(service(plain, SEED_001), (t, p, o, k, v, id) -> null)) {
+        try (BatchApplier applier = new BatchApplier(service(plain, EXPERIMENT_METRICS), (t, p, o, k, v, id) -> null)) {
             TargetSchemaException e = assertThrows(TargetSchemaException.class,
                     () -> applier.apply(List.of(metric(1, Instant.now(), 1.0, 1))));
             assertTrue(e.getMessage().contains("cannot load the timescaledb extension"), e.getMessage());

@@ -5,8 +5,8 @@ import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
 import io.tributary.schemas.event.TableSchema;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -131,9 +131,18 @@ final class ConnectRecords {
                 case "io.debezium.time.NanoTimestamp" -> ((Number) v).longValue() / 1000;
                 default -> ((Number) v).longValue();
             };
-            case TIMESTAMPTZ -> ChronoUnit.MICROS.between(java.time.Instant.EPOCH, OffsetDateTime.parse(v.toString()).toInstant());
+            case TIMESTAMPTZ -> epochMicros(OffsetDateTime.parse(v.toString()).toInstant());
             case BYTES -> v instanceof byte[] b ? ByteBuffer.wrap(b) : v;
             default -> v;
         };
+    }
+
+    /**
+     * Microseconds since 1970 in UTC, for every instant PostgreSQL's timestamptz holds. Not through
+     * {@code ChronoUnit.MICROS.between}: it counts nanoseconds first, which overflows a long more than 292
+     * years from 1970 (e.g. the common '9999-12-31'). PostgreSQL keeps microseconds, so nothing is cut.
+     */
+    private static long epochMicros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 }

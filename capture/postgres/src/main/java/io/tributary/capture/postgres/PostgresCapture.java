@@ -1,14 +1,13 @@
 package io.tributary.capture.postgres;
 
-import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.schemas.event.TableRef;
+import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
-import io.tributary.schemas.event.Position;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.kafka.Topics;
 import io.tributary.common.kafka.ChangeEventWriter;
@@ -42,12 +41,9 @@ final class PostgresCapture implements AutoCloseable {
     private final Map<Schema, TableSchema> shapes = new HashMap<>();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "capture-postgres"));
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final PostgresPositions positions = new PostgresPositions();
     private volatile boolean streaming;
     private volatile Throwable failure;
-    private long snapshotOrdinal;
-    private long lastLsn = -1;
-    private long lastCommit = -1;
-    private long ordinalAtLsn;
 
     PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer) {
         this.source = source;
@@ -142,13 +138,7 @@ final class PostgresCapture implements AutoCloseable {
     private void emit(TableRef table, SourceRecord r, Struct value) {
         Struct src = value.getStruct("source");
         String snapshot = src.get("snapshot") == null ? "false" : src.get("snapshot").toString();
-        Op op = switch (value.getString("op")) {
-            case "c" -> Op.CREATE;
-            case "u" -> Op.UPDATE;
-            case "d" -> Op.DELETE;
-            case "r" -> Op.READ;
-            default -> null; // truncate ("t") and messages ("m") are not row changes
-        };
+        Op op = op(value.getString("op"));
         if (op == null) {
             log.warn("skipping non-row event source={} table={} op={}", source.name(), table, value.getString("op"));
             return;
@@ -159,38 +149,22 @@ final class PostgresCapture implements AutoCloseable {
         }
         Schema rowSchema = value.schema().field("after").schema();
         TableSchema shape = shapes.computeIfAbsent(rowSchema, s -> ConnectRecords.tableSchema(table, s, r.keySchema()));
-        if (!"false".equals(snapshot) && op == Op.READ) {
-            streaming = false;
-        } else {
-            streaming = true;
-        }
+        streaming = op != Op.READ || "false".equals(snapshot);
         Map<String, Object> after = ConnectRecords.row(value.getStruct("after"), shape);
-        writer.write(new io.tributary.schemas.event.ChangeEvent(shape, op,
-                ConnectRecords.row(value.getStruct("before"), shape), after,
-                position(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
+        writer.write(new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
+                positions.next(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
                 src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after)));
     }
 
-    /** See {@link Position}: {@code [0, previous commit LSN, change LSN, ordinal at that LSN]}; snapshot rows {@code [0,0,0,n]}. */
-    private Position position(Op op, Struct src) {
-        if (op == Op.READ) {
-            return Position.of(0, 0, 0, ++snapshotOrdinal);
-        }
-        String seq = src.getString("sequence");
-        long commit = 0;
-        if (seq != null) {
-            String first = seq.replaceAll("[\\[\\]\" ]", "").split(",")[0];
-            commit = first.isEmpty() || first.equals("null") ? 0 : Long.parseLong(first);
-        }
-        long lsn = src.getInt64("lsn") == null ? 0 : src.getInt64("lsn");
-        if (lsn == lastLsn && commit == lastCommit) {
-            ordinalAtLsn++;
-        } else {
-            ordinalAtLsn = 0;
-        }
-        lastLsn = lsn;
-        lastCommit = commit;
-        return Position.of(0, commit, lsn, ordinalAtLsn);
+    /** The row operation of Debezium's {@code op} code; null for truncate ("t") and messages ("m"), which change no row. */
+    private static Op op(String code) {
+        return switch (code) {
+            case "c" -> Op.CREATE;
+            case "u" -> Op.UPDATE;
+            case "d" -> Op.DELETE;
+            case "r" -> Op.READ;
+            default -> null;
+        };
     }
 
     @Override

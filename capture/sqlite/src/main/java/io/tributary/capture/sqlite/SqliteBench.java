@@ -5,32 +5,37 @@ import io.tributary.capture.sqlite.wal.RowChange;
 import io.tributary.capture.sqlite.wal.TableChanges;
 import io.tributary.capture.sqlite.wal.WalTransaction;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Envelope;
+import io.tributary.schemas.event.TableRef;
+import io.tributary.schemas.kafka.Topics;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
- * {@code bin/tributary bench sqlite}: the WAL tailer on a seed-001 {@code experiment_metrics} table:
- * snapshot rows/s, then a writer committing one-row transactions at a fixed rate while the tailer runs:
- * commit-to-visible latency (the application's commit to the event being readable, read_committed, in
- * Kafka: decode, Kafka transaction, acknowledgement), how long the writer's commits took (is it blocked
- * by the tailer?), and how large the WAL file grew.
+ * {@code bin/tributary bench sqlite}: the WAL tailer on the experiment_metrics reference workload (a table
+ * of {@code rows} metric rows): snapshot rows/s, then a writer committing one-row transactions at a fixed
+ * rate while the tailer runs: commit-to-visible latency (the application's commit to the event being
+ * readable, read_committed, in Kafka: decode, Kafka transaction, acknowledgement), how long the writer's
+ * commits took (is it blocked by the tailer?), and how large the WAL file grew.
  */
 public final class SqliteBench {
     private static final int WARM_UP_SECONDS = 2;
@@ -38,8 +43,41 @@ public final class SqliteBench {
     private SqliteBench() {
     }
 
+    /** What the live writer measured: each commit's duration, each commit's latency to a consumer, the WAL's peak size. */
+    private record Live(long[] commitNanos, long[] visibleNanos, long maxWalBytes) {
+    }
+
     public static String run(String kafka, String registryUrl, Path dir, int rows, int commitsPerSecond, int seconds) throws Exception {
         Path db = dir.resolve("bench.db");
+        loadReferenceTable(db, rows);
+        String source = "bench" + Long.toHexString(System.nanoTime());
+        TableRef table = new TableRef(source, "main", "experiment_metrics");
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        SqliteTailer tailer = tailer(kafka, registryUrl, db, table, metrics);
+        // the first 2 s of live commits warm the decoder up (JIT, first reads of a 1M-row tree): reported apart
+        int warm = commitsPerSecond * WARM_UP_SECONDS;
+        int n = warm + commitsPerSecond * seconds;
+        long[] ackLatency = new long[n];
+        tailer.onAcknowledged(txs -> acknowledged(txs, rows, ackLatency));
+        long t0 = System.nanoTime();
+        Thread tt = new Thread(tailer, "bench-tailer");
+        tt.start();
+        while (!tailer.streaming() && tailer.failure() == null) {
+            Thread.sleep(2);
+        }
+        double startSeconds = (System.nanoTime() - t0) / 1e9;
+        double snapshotSeconds = metrics.timer("tributary.capture.snapshot", "source", source).totalTime(TimeUnit.NANOSECONDS) / 1e9;
+        Live live = writeLive(kafka, registryUrl, db, table.topic(), rows, commitsPerSecond, n);
+        tailer.close();
+        tt.join(30_000);
+        return String.format("rows=%d%n  snapshot:                  %6.2f s  %,10.0f rows/s  (read, encode, write and commit to Kafka)%n"
+                        + "  start to streaming:        %6.2f s  %,10.0f rows/s  (also the producer's start and the position lookup)%n",
+                rows, snapshotSeconds, rows / snapshotSeconds, startSeconds, rows / startSeconds)
+                + liveReport(live, ackLatency, warm, n, commitsPerSecond);
+    }
+
+    /** The experiment_metrics reference table with {@code rows} rows, its WAL checkpointed away (the load is not the tailer's doing). */
+    private static void loadReferenceTable(Path db, int rows) throws SQLException, IOException {
         Files.deleteIfExists(db);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode = WAL");
@@ -61,33 +99,23 @@ public final class SqliteBench {
             }
             c.commit();
             c.setAutoCommit(true);
-            s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)").close(); // the load's own WAL is not the tailer's doing
+            s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)").close();
         }
-        String source = "bench" + Long.toHexString(System.nanoTime());
-        TableRef table = new TableRef(source, "main", "experiment_metrics");
-        PipelineConfig.Kafka k = new PipelineConfig.Kafka(kafka, 1, 1, Map.of());
-        KafkaSetup.ensureTopics(k, List.of(table.topic(), io.tributary.schemas.kafka.Topics.positions(source), io.tributary.schemas.kafka.Topics.generations(source)));
-        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-        SqliteTailer tailer = new SqliteTailer(k, new PipelineConfig.Source(source, new PipelineConfig.Sqlite(db, Duration.ofMillis(5)), null,
-                List.of(table)), new SchemaRegistryClient(registryUrl), metrics);
-        long t0 = System.nanoTime();
-        // the first 2 s of live commits warm the decoder up (JIT, first reads of a 1M-row tree): reported apart
-        int warm = commitsPerSecond * WARM_UP_SECONDS;
-        int n = warm + commitsPerSecond * seconds;
-        long[] ackLatency = new long[n];
-        tailer.onAcknowledged(txs -> acknowledged(txs, rows, ackLatency));
-        Thread tt = new Thread(tailer, "bench-tailer");
-        tt.start();
-        while (!tailer.streaming() && tailer.failure() == null) {
-            Thread.sleep(2);
-        }
-        double startSeconds = (System.nanoTime() - t0) / 1e9;
-        double snapshotSeconds = metrics.timer("tributary.capture.snapshot", "source", source).totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
+    }
 
-        long[] commitNanos = new long[n];
+    private static SqliteTailer tailer(String kafka, String registryUrl, Path db, TableRef table, SimpleMeterRegistry metrics) {
+        PipelineConfig.Kafka k = new PipelineConfig.Kafka(kafka, 1, 1, Map.of());
+        KafkaSetup.ensureTopics(k, List.of(table.topic(), Topics.positions(table.source()), Topics.generations(table.source())));
+        PipelineConfig.Source source = new PipelineConfig.Source(table.source(), new PipelineConfig.Sqlite(db, Duration.ofMillis(5)), null,
+                List.of(table));
+        return new SqliteTailer(k, source, new SchemaRegistryClient(registryUrl), metrics);
+    }
+
+    /** {@code n} one-row commits at {@code commitsPerSecond} while a read_committed consumer times their events. */
+    private static Live writeLive(String kafka, String registryUrl, Path db, String topic, int rows, int commitsPerSecond, int n)
+            throws Exception {
         long[] latency = new long[n];
-        long maxWal = 0;
-        try (KafkaConsumer<GenericRecord, GenericRecord> consumer = consumer(kafka, registryUrl, table.topic());
+        try (KafkaConsumer<GenericRecord, GenericRecord> consumer = consumer(kafka, registryUrl, topic);
              Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 5000");
@@ -95,41 +123,49 @@ public final class SqliteBench {
             c.setAutoCommit(false);
             Thread reader = new Thread(() -> readLatencies(consumer, rows, latency), "bench-reader");
             reader.start();
-            long start = System.nanoTime();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO experiment_metrics VALUES (?, '2025-01-02 00:00:00.000', 1, 'live', 1.5, ?, ?)")) {
-                for (int i = 0; i < n; i++) {
-                    long due = start + (long) i * 1_000_000_000L / commitsPerSecond;
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait); // not a busy wait: 2 cores are shared by everything here
-                    }
-                    long before = System.nanoTime();
-                    ps.setInt(1, rows + 1 + i);
-                    ps.setInt(2, i);
-                    ps.setLong(3, before);
-                    ps.executeUpdate();
-                    c.commit();
-                    commitNanos[i] = System.nanoTime() - before;
-                    if (i % 500 == 0) {
-                        Path wal = db.resolveSibling("bench.db-wal");
-                        maxWal = Math.max(maxWal, Files.exists(wal) ? Files.size(wal) : 0);
-                    }
+            Live live = commitAtRate(c, db, rows, commitsPerSecond, n, latency);
+            reader.join(60_000);
+            return live;
+        }
+    }
+
+    private static Live commitAtRate(Connection c, Path db, int rows, int commitsPerSecond, int n, long[] latency)
+            throws SQLException, IOException {
+        long[] commitNanos = new long[n];
+        long maxWal = 0;
+        long start = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO experiment_metrics VALUES (?, '2025-01-02 00:00:00.000', 1, 'live', 1.5, ?, ?)")) {
+            for (int i = 0; i < n; i++) {
+                long wait = start + (long) i * 1_000_000_000L / commitsPerSecond - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait); // not a busy wait: 2 cores are shared by everything here
+                }
+                long before = System.nanoTime();
+                ps.setInt(1, rows + 1 + i);
+                ps.setInt(2, i);
+                ps.setLong(3, before);
+                ps.executeUpdate();
+                c.commit();
+                commitNanos[i] = System.nanoTime() - before;
+                if (i % 500 == 0) {
+                    Path wal = db.resolveSibling(db.getFileName() + "-wal");
+                    maxWal = Math.max(maxWal, Files.exists(wal) ? Files.size(wal) : 0);
                 }
             }
-            reader.join(60_000);
         }
-        tailer.close();
-        tt.join(30_000);
-        return String.format("rows=%d%n  snapshot:                  %6.2f s  %,10.0f rows/s  (read, encode, write and commit to Kafka)%n"
-                        + "  start to streaming:        %6.2f s  %,10.0f rows/s  (also the producer's start and the position lookup)%n"
-                        + "  live: %d one-row commits at %d/s after a %d s warm-up (warm-up commit-to-Kafka-ack p99 %.1f ms)%n"
+        return new Live(commitNanos, latency, maxWal);
+    }
+
+    private static String liveReport(Live live, long[] ackLatency, int warm, int n, int commitsPerSecond) {
+        return String.format("  live: %d one-row commits at %d/s after a %d s warm-up (warm-up commit-to-Kafka-ack p99 %.1f ms)%n"
                         + "  commit-to-Kafka-ack:       p50 %.1f ms  p99 %.1f ms  max %.1f ms%n"
                         + "  commit-to-visible latency: p50 %.1f ms  p99 %.1f ms  max %.1f ms  (a read_committed consumer)%n"
                         + "  writer commit time:        p50 %.2f ms  p99 %.2f ms  max %.1f ms%n  WAL file at most:          %,d bytes",
-                rows, snapshotSeconds, rows / snapshotSeconds, startSeconds, rows / startSeconds, n - warm, commitsPerSecond, WARM_UP_SECONDS, pct(ackLatency, 0, warm, 99),
+                n - warm, commitsPerSecond, WARM_UP_SECONDS, pct(ackLatency, 0, warm, 99),
                 pct(ackLatency, warm, n, 50), pct(ackLatency, warm, n, 99), pct(ackLatency, warm, n, 100),
-                pct(latency, warm, n, 50), pct(latency, warm, n, 99), pct(latency, warm, n, 100),
-                pct(commitNanos, warm, n, 50), pct(commitNanos, warm, n, 99), pct(commitNanos, warm, n, 100), maxWal);
+                pct(live.visibleNanos(), warm, n, 50), pct(live.visibleNanos(), warm, n, 99), pct(live.visibleNanos(), warm, n, 100),
+                pct(live.commitNanos(), warm, n, 50), pct(live.commitNanos(), warm, n, 99), pct(live.commitNanos(), warm, n, 100),
+                live.maxWalBytes());
     }
 
     /** Fills {@code latency[i]} (ns) when the tailer's Kafka transaction holding live row {@code rows + 1 + i} is acknowledged. */
@@ -153,7 +189,7 @@ public final class SqliteBench {
         KafkaConsumer<GenericRecord, GenericRecord> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka, "group.id", "bench-" + topic,
                 "auto.offset.reset", "earliest", "isolation.level", "read_committed"), new AvroSerde(registry, true), new AvroSerde(registry, false));
         // start after the snapshot's records: the latency is of live commits, not of reading the backlog
-        var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+        TopicPartition tp = new TopicPartition(topic, 0);
         consumer.assign(List.of(tp));
         consumer.seekToEnd(List.of(tp));
         consumer.position(tp);

@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * {@code bin/tributary capture-sqlite --config FILE [--source NAME]}: captures the SQLite sources of the
  * pipeline file (all of them, or the one named) into their per-table topics with a WAL tailer each
- * ({@link SqliteTailer}): a snapshot at an exact WAL position, then every committed change.
+ * ({@link SqliteTailer}): a snapshot at an exact WAL position ({@link SqliteSnapshot}), then every committed
+ * change ({@link SqliteStreaming}).
  */
 public final class SqliteCaptureApp implements Deployable {
     private final PipelineConfig config;

@@ -1,10 +1,13 @@
 package io.tributary.capture.sqlite;
 
-import io.tributary.schemas.event.TableRef;
+import io.tributary.common.sql.Identifiers;
+import io.tributary.capture.sqlite.wal.ColumnDef;
+import io.tributary.capture.sqlite.wal.SqliteTypes;
+import io.tributary.capture.sqlite.wal.TableDef;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
-import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,24 +16,33 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.TreeMap;
 
 /**
- * Reads a SQLite table's shape and turns its stored values into the contract's types.
+ * A SQLite table's shape in the change-event contract, built from its definition as decoded from the WAL
+ * ({@link TableDef}): the snapshot takes the definition at its WAL position, each streamed transaction the
+ * one its rows were decoded with, so the schema is read once and always matches the rows. Column types,
+ * normalized types, defaults and values are decided by {@link SqliteTypes}.
  *
- * <p>Types follow SQLite's affinity rules on the declared type: INT -> INT64; CHAR, CLOB, TEXT -> TEXT;
- * BLOB -> BYTES; REAL, FLOA, DOUB -> FLOAT64; anything else (NUMERIC affinity: BOOLEAN, DATETIME, JSON,
- * DECIMAL...) keeps what the application stores: BOOLEAN as INT64 0/1 and DATE/TIME/JSON as TEXT, with the
- * declared type in {@code tributary.source.type} for the transform to normalise; DECIMAL/NUMERIC as the
- * exact decimal text of the stored value. A table without a primary key is keyed by its rowid, carried as
- * the column {@value #ROWID}.
+ * <p>Shape rules: the stored columns in declaration order, without generated columns (derived; SQLite's
+ * {@code PRAGMA table_info} leaves them out too); a column is optional unless declared NOT NULL or part of
+ * the primary key (SQLite lets PRIMARY KEY columns other than an INTEGER PRIMARY KEY hold NULL; the key
+ * must not); the primary key in key order, or for a table without one the rowid, carried as the column
+ * {@value #ROWID}.
+ *
+ * <p>Defaults: what rows written before an {@code ALTER TABLE ADD COLUMN} read. A constant default is
+ * evaluated once, by {@link SqliteTypes}, for the decoder and the schema alike. A default that is an
+ * expression is the one piece that needs SQLite over JDBC: SQLite accepts a constant expression such as
+ * {@code (CAST(3 AS TEXT))} for ADD COLUMN, and only SQLite can evaluate it (the decoder refuses a row that
+ * needs one rather than guess). Time defaults ({@code CURRENT_TIMESTAMP}...) carry no value: SQLite does not
+ * allow them for ADD COLUMN, so no row can read one.
  */
 final class SqliteTables {
-    static final String ROWID = "_tributary_rowid";
+    static final String ROWID = TableSchema.ROWID_COLUMN;
 
     private SqliteTables() {
     }
 
+    /** Whether {@code table} exists, for the start-up checks (the capture itself reads the schema from the WAL). */
     static boolean exists(Connection c, String table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
             ps.setString(1, table);
@@ -40,70 +52,65 @@ final class SqliteTables {
         }
     }
 
-    static TableSchema read(Connection c, TableRef ref) throws SQLException {
+    /**
+     * The contract shape of {@code ref}, defined by {@code def}; {@code sqlite} (any connection to the
+     * database) evaluates the defaults that are expressions, and is not used otherwise.
+     */
+    static TableSchema schema(TableRef ref, TableDef def, Connection sqlite) throws SQLException {
+        List<String> key = def.primaryKey();
         List<Column> cols = new ArrayList<>();
-        TreeMap<Integer, String> pk = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT name, type, \"notnull\", pk, dflt_value FROM pragma_table_info(?)")) {
-            ps.setString(1, ref.table());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String name = rs.getString(1);
-                    String declared = rs.getString(2) == null ? "" : rs.getString(2);
-                    int pkOrder = rs.getInt(4);
-                    // SQLite lets PRIMARY KEY columns (other than INTEGER PRIMARY KEY) hold NULL; the key must not.
-                    boolean optional = rs.getInt(3) == 0 && pkOrder == 0;
-                    Column col = new Column(name, typeOf(declared), declared.isEmpty() ? null : declared, optional)
-                            .meaning(normalizedTypeOf(declared, typeOf(declared)));
-                    cols.add(col.withDefault(defaultOf(c, rs.getString(5), col, ref)));
-                    if (pkOrder > 0) {
-                        pk.put(pkOrder, name);
-                    }
-                }
+        for (ColumnDef c : def.columns()) {
+            if (c.generated()) {
+                continue;
             }
+            String declared = c.declaredType();
+            Column col = new Column(c.name(), SqliteTypes.contractType(declared), declared.isEmpty() ? null : declared,
+                    !c.notNull() && !key.contains(c.name())).meaning(SqliteTypes.normalizedType(declared));
+            cols.add(col.withDefault(defaultOf(ref, c, col, sqlite)));
         }
-        if (cols.isEmpty()) {
-            throw new SQLException("table '" + ref.table() + "' does not exist in the SQLite database");
-        }
-        if (pk.isEmpty()) {
+        if (key.isEmpty()) {
             cols.add(0, new Column(ROWID, ColumnType.INT64, "rowid", false));
-            pk.put(1, ROWID);
+            key = List.of(ROWID);
         }
-        return new TableSchema(ref, cols, List.copyOf(pk.values()));
+        return new TableSchema(ref, cols, key);
+    }
+
+    private static Object defaultOf(TableRef ref, ColumnDef c, Column col, Connection sqlite) throws SQLException {
+        Object value = c.defaultExpression() == null ? c.defaultValue() : evaluated(sqlite, c.defaultExpression(), col, ref);
+        try {
+            return SqliteTypes.contractValue(value, col, new TableSchema(ref, List.of(col), List.of()));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("the default of " + ref.topic() + "." + c.name() + " does not fit its type: "
+                    + e.getMessage(), e);
+        }
     }
 
     /**
-     * The value rows written before the column existed read for it: SQLite evaluates the declared default
-     * (it must be constant for ADD COLUMN), then the column's affinity applies, as SQLite does when it reads
-     * such a row. Null for no default, a NULL default, or a time default (CURRENT_TIMESTAMP and the like are
-     * not allowed for ADD COLUMN, so no row can read them).
+     * A default expression as SQLite evaluates it, with SQLite's own conversions standing in for the
+     * column's affinity (CAST AS TEXT is how TEXT affinity renders a number; text that looks like a number
+     * becomes one under INTEGER, REAL and NUMERIC affinity); null for a time default.
      */
-    static Object defaultOf(Connection c, String expr, Column col, TableRef ref) throws SQLException {
-        if (expr == null || expr.isBlank() || expr.trim().toUpperCase(Locale.ROOT).startsWith("CURRENT_")) {
+    private static Object evaluated(Connection sqlite, String expr, Column col, TableRef ref) throws SQLException {
+        if (expr.toUpperCase(Locale.ROOT).startsWith("CURRENT_")) {
             return null;
         }
-        // SQLite's own conversions: CAST(x AS TEXT) is how TEXT affinity renders a number; a text that looks
-        // like a number becomes one under INTEGER/REAL/NUMERIC affinity (CAST AS NUMERIC), else stays text
         String sql = "SELECT (" + expr + "), CAST((" + expr + ") AS TEXT), CAST((" + expr + ") AS NUMERIC)";
-        Object raw;
         Object value;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = sqlite.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
-            raw = rs.getObject(1);
+            Object raw = rs.getObject(1);
             value = switch (col.type()) {
                 case TEXT -> raw instanceof byte[] ? raw : rs.getString(2);
-                case INT64, FLOAT64 -> raw instanceof String && looksNumeric(raw.toString()) ? rs.getObject(3) : raw;
+                case INT64, FLOAT64 -> raw instanceof String text && looksNumeric(text) ? rs.getObject(3) : raw;
                 default -> raw;
             };
         } catch (SQLException e) {
             throw new SQLException("cannot evaluate the default of " + ref.topic() + "." + col.name() + " (" + expr + "): " + e.getMessage(), e);
         }
-        if (value == null) {
-            return null;
-        }
         if (col.type() == ColumnType.INT64 && value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.2e18) {
-            value = (long) (double) d; // INTEGER affinity stores a whole REAL as an integer
+            return (long) (double) d; // INTEGER affinity stores a whole REAL as an integer
         }
-        return value(value, col, new TableSchema(ref, List.of(col), List.of()));
+        return value;
     }
 
     private static boolean looksNumeric(String s) {
@@ -115,102 +122,13 @@ final class SqliteTables {
         }
     }
 
-    static ColumnType typeOf(String declared) {
-        String t = declared.toUpperCase(Locale.ROOT);
-        if (t.contains("INT")) {
-            return ColumnType.INT64;
-        }
-        if (t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT")) {
-            return ColumnType.TEXT;
-        }
-        if (t.contains("BLOB")) {
-            return ColumnType.BYTES;
-        }
-        if (t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB")) {
-            return ColumnType.FLOAT64;
-        }
-        if (t.startsWith("BOOL")) {
-            return ColumnType.INT64;
-        }
-        if (t.startsWith("DECIMAL") || t.startsWith("NUMERIC")) {
-            return ColumnType.DECIMAL;
-        }
-        return ColumnType.TEXT;
-    }
-
-    /**
-     * What values stored under a declared type mean, where the application stores them in another storage
-     * class: BOOLEAN 0/1, DATETIME/TIMESTAMP text (naive, UTC), DATE text, JSON text. The transform converts
-     * them ({@link io.tributary.schemas.event.Conversions}); null when the stored type is the meaning.
-     */
-    static ColumnType normalizedTypeOf(String declared, ColumnType stored) {
-        String t = declared.toUpperCase(Locale.ROOT);
-        if (stored == ColumnType.INT64 && t.startsWith("BOOL")) {
-            return ColumnType.BOOLEAN;
-        }
-        if (stored == ColumnType.TEXT) {
-            if (t.startsWith("DATETIME") || t.startsWith("TIMESTAMP")) {
-                return ColumnType.TIMESTAMPTZ;
-            }
-            if (t.equals("DATE")) {
-                return ColumnType.DATE;
-            }
-            if (t.equals("JSON") || t.equals("JSONB")) {
-                return ColumnType.JSON;
-            }
-        }
-        return null;
-    }
-
     /** The SELECT that reads every row, rowid first when the table is keyed by it. */
     static String selectAll(TableSchema t) {
         StringBuilder sb = new StringBuilder("SELECT ");
         for (int i = 0; i < t.columns().size(); i++) {
             String n = t.columns().get(i).name();
-            sb.append(i == 0 ? "" : ", ").append(n.equals(ROWID) ? "rowid" : quote(n));
+            sb.append(i == 0 ? "" : ", ").append(n.equals(ROWID) ? "rowid" : Identifiers.quote(n));
         }
-        return sb.append(" FROM ").append(quote(t.table().table())).toString();
-    }
-
-    static String quote(String ident) {
-        return "\"" + ident.replace("\"", "\"\"") + "\"";
-    }
-
-    /**
-     * The value of column {@code c} as the contract's Avro representation. SQLite stores values by storage
-     * class, not by declared type, so a value that cannot be represented exactly is an error naming where.
-     */
-    static Object value(Object stored, Column c, TableSchema t) {
-        if (stored == null) {
-            return null;
-        }
-        return switch (c.type()) {
-            case INT64 -> {
-                if (stored instanceof Integer || stored instanceof Long) {
-                    yield ((Number) stored).longValue();
-                }
-                throw mismatch(stored, c, t);
-            }
-            case FLOAT64 -> {
-                if (stored instanceof Number n) {
-                    yield n.doubleValue();
-                }
-                throw mismatch(stored, c, t);
-            }
-            case DECIMAL -> stored instanceof Double d ? Double.toString(d) : stored.toString();
-            case TEXT -> stored instanceof byte[] ? mismatchValue(stored, c, t) : stored.toString();
-            case BYTES -> ByteBuffer.wrap(stored instanceof byte[] b ? b : stored.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            default -> throw new IllegalStateException("SQLite capture produced unexpected type " + c.type());
-        };
-    }
-
-    private static Object mismatchValue(Object stored, Column c, TableSchema t) {
-        throw mismatch(stored, c, t);
-    }
-
-    private static IllegalStateException mismatch(Object stored, Column c, TableSchema t) {
-        return new IllegalStateException("column " + t.table().topic() + "." + c.name() + " is declared '" + c.sourceType()
-                + "' but holds a " + stored.getClass().getSimpleName() + " value; Tributary will not convert it silently "
-                + "(fix the row, or declare the column with a type that matches what the application stores)");
+        return sb.append(" FROM ").append(Identifiers.quote(t.table().table())).toString();
     }
 }

@@ -3,6 +3,7 @@ package io.tributary.capture.sqlite;
 import io.tributary.capture.sqlite.wal.WalPosition;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.schemas.kafka.Topics;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.time.Duration;
@@ -17,12 +18,14 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The tailer's source position, stored in the compacted topic {@code tributary.positions.<source>} in the
- * same Kafka transaction as the events up to it, so that after a crash the position and the events agree.
+ * The capture's stored source position (what capture-postgres keeps as Debezium's offsets), in the compacted
+ * topic {@code tributary.positions.<source>}, written by {@link PositionContext} in the same Kafka
+ * transaction as the events up to it, so that after a crash the position and the events agree. Not an
+ * event's {@link io.tributary.schemas.event.Position}: that one is derived from it, per row.
  *
  * @param generation   the snapshot generation (its start time in ms); grows with every new snapshot
- * @param epoch        how many WAL restarts the tailer followed since that snapshot
- * @param wal          the last decoded WAL position
+ * @param epoch        how many WAL epochs (WAL restarts) the tailer followed since that snapshot
+ * @param wal          the WAL position of the last transaction written (or the snapshot's), in its WAL epoch
  * @param snapshotDone false while a snapshot is being written: a restart then takes a new snapshot
  */
 record TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone) {
@@ -60,7 +63,7 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
         Map<String, Object> props = KafkaSetup.base(kafka);
         props.put("isolation.level", "read_committed");
         props.put("enable.auto.commit", false);
-        TopicPartition tp = new TopicPartition(io.tributary.schemas.kafka.Topics.positions(source), 0);
+        TopicPartition tp = new TopicPartition(Topics.positions(source), 0);
         try (var consumer = new KafkaConsumer<GenericRecord, GenericRecord>(props, new AvroSerde(registry, true), new AvroSerde(registry, false))) {
             consumer.assign(List.of(tp));
             consumer.seekToEnd(List.of(tp));

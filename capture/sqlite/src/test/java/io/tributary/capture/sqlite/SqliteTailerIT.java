@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
@@ -110,9 +111,7 @@ class SqliteTailerIT {
         SqliteTailer tailer = tailer(source, metrics);
         Thread t = new Thread(tailer, "tailer-schema");
         t.start();
-        while (!tailer.streaming() && tailer.failure() == null) {
-            Thread.sleep(5);
-        }
+        awaitStreaming(tailer);
         for (String sql : List.of("INSERT INTO items VALUES (3, 'c')",
                 "ALTER TABLE items ADD COLUMN score REAL DEFAULT 1.5",
                 "UPDATE items SET name = 'a2' WHERE id = 1",
@@ -123,7 +122,7 @@ class SqliteTailerIT {
         }
         TableSchema now;
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
-            now = SqliteTables.read(c, items);
+            now = PragmaTables.read(c, items);
         }
         Map<String, String> expected = select(db, now);
         // rows untouched since the ADD COLUMN get no event (SQLite does not rewrite them); their last event
@@ -192,7 +191,7 @@ class SqliteTailerIT {
             Map<String, Map<String, String>> expected = new HashMap<>();
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
                 for (TableRef ref : refs) {
-                    schemas.put(ref.table(), SqliteTables.read(c, ref));
+                    schemas.put(ref.table(), PragmaTables.read(c, ref));
                 }
             }
             for (TableRef ref : refs) {
@@ -206,6 +205,16 @@ class SqliteTailerIT {
             }
             assertTrue(!read(dir.resolve("capture-9.log")).contains("cannot prove continuity"), "resumed without a gap");
         }
+    }
+
+    /** Waits (at most 60 s) until the tailer streams; fails with its failure if it stopped instead. */
+    private static void awaitStreaming(SqliteTailer tailer) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!tailer.streaming() && tailer.failure() == null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        assertNull(tailer.failure(), "the tailer stopped before streaming");
+        assertTrue(tailer.streaming(), "the tailer streams within 60 s");
     }
 
     private Process capture(Path pipeline, int n) throws Exception {
@@ -271,10 +280,7 @@ class SqliteTailerIT {
             second = tailer(source, metrics);
             t2 = new Thread(second, "tailer-2");
             t2.start();
-            long until2 = System.currentTimeMillis() + 30_000;
-            while (!second.streaming() && second.failure() == null && System.currentTimeMillis() < until2) {
-                Thread.sleep(5); // the application's checkpoints below may only run once a tailer pins the WAL again
-            }
+            awaitStreaming(second); // the application's checkpoints below may only run once a tailer pins the WAL again
         }
         Process w = writer(db, seed, operations, false, writerMode);
         long maxWal = 0;
@@ -288,7 +294,7 @@ class SqliteTailerIT {
         Map<String, TableSchema> schemas = new HashMap<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
             for (TableRef r : refs) {
-                schemas.put(r.table(), SqliteTables.read(c, r));
+                schemas.put(r.table(), PragmaTables.read(c, r));
             }
         }
         Map<String, Map<String, String>> expected = new HashMap<>();
@@ -369,7 +375,7 @@ class SqliteTailerIT {
             while (rs.next()) {
                 Map<String, Object> row = new HashMap<>();
                 for (int i = 0; i < cols.size(); i++) {
-                    row.put(cols.get(i).name(), SqliteTables.value(rs.getObject(i + 1), cols.get(i), schema));
+                    row.put(cols.get(i).name(), SqliteTypes.contractValue(rs.getObject(i + 1), cols.get(i), schema));
                 }
                 rows.put(canonical(row, schema.primaryKey()), canonical(row, null));
             }

@@ -28,7 +28,7 @@ final class Bench {
         Path dir = Files.createTempDirectory("tributary-bench-sqlite-");
         try (io.tributary.testkit.LocalKafka kafka = io.tributary.testkit.LocalKafka.start(dir.resolve("kafka"));
              io.tributary.testkit.LocalRegistry registry = io.tributary.testkit.LocalRegistry.start(dir.resolve("registry"))) {
-            System.out.println("capture-sqlite benchmark (seed 001 experiment_metrics shape)");
+            System.out.println("capture-sqlite benchmark (experiment_metrics of the ML-experiments workload)");
             System.out.println(io.tributary.capture.sqlite.SqliteBench.run(kafka.bootstrapServers(), registry.url(), dir, rows, rate, seconds));
         }
     }
@@ -65,7 +65,7 @@ final class Bench {
             url = pg.jdbcUrl("bench");
         }
         try {
-            System.out.println("sink benchmark (seed 001 experiment_metrics shape)");
+            System.out.println("sink benchmark (experiment_metrics of the ML-experiments workload)");
             System.out.println(SinkBench.run(url, rows, updates));
         } finally {
             if (pg != null) {

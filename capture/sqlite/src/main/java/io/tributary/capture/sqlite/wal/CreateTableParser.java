@@ -1,5 +1,6 @@
 package io.tributary.capture.sqlite.wal;
 
+import io.tributary.capture.sqlite.wal.SqliteTypes.Affinity;
 import io.tributary.capture.sqlite.wal.SqlTokens.Kind;
 import io.tributary.capture.sqlite.wal.SqlTokens.Token;
 import java.util.ArrayList;
@@ -9,8 +10,9 @@ import java.util.Set;
 
 /**
  * Parses the {@code CREATE TABLE} text SQLite keeps in {@code sqlite_schema} (always the normalised form
- * SQLite wrote, never {@code AS SELECT}). It extracts only what decoding needs: column names, declared types,
- * literal defaults, collations, VIRTUAL generated columns, the primary key and WITHOUT ROWID. CHECK and
+ * SQLite wrote, never {@code AS SELECT}). It extracts what decoding and the table's shape in the contract
+ * need: column names, declared types, NOT NULL, constant defaults (evaluated as SQLite does, see
+ * {@link SqliteTypes}), collations, generated columns, the primary key and WITHOUT ROWID. CHECK and
  * REFERENCES clauses are skipped, not validated.
  */
 final class CreateTableParser {
@@ -22,6 +24,7 @@ final class CreateTableParser {
     private final String sql;
     private int p;
     private final List<ColumnDef> all = new ArrayList<>();
+    private final List<Boolean> virtual = new ArrayList<>();
     private final List<String> pkNames = new ArrayList<>();
     private final List<Boolean> pkDesc = new ArrayList<>();
     private boolean columnPkDesc;
@@ -68,9 +71,9 @@ final class CreateTableParser {
 
     private TableDef build(String name, int rootPage, boolean withoutRowid) throws WalFormatException {
         List<ColumnDef> stored = new ArrayList<>();
-        for (ColumnDef c : all) {
-            if (!c.virtual()) {
-                stored.add(c);
+        for (int i = 0; i < all.size(); i++) {
+            if (!virtual.get(i)) {
+                stored.add(all.get(i));
             }
         }
         List<Integer> keys = new ArrayList<>();
@@ -93,7 +96,7 @@ final class CreateTableParser {
         if (withoutRowid && keys.isEmpty()) {
             throw fail("WITHOUT ROWID table without PRIMARY KEY");
         }
-        int[] keyArr = withoutRowid ? keys.stream().mapToInt(Integer::intValue).toArray() : new int[0];
+        int[] keyArr = keys.stream().mapToInt(Integer::intValue).toArray();
         boolean[] descArr = new boolean[keyArr.length];
         for (int i = 0; i < keyArr.length; i++) {
             descArr[i] = desc.get(i);
@@ -149,21 +152,13 @@ final class CreateTableParser {
 
     private void column() throws WalFormatException {
         String colName = name(next());
-        StringBuilder type = new StringBuilder();
-        while (!atElementEnd() && !(peek().kind() == Kind.WORD && COLUMN_CONSTRAINTS.contains(peek().upper()))) {
-            Token k = next();
-            if (k.isPunct("(")) {
-                p--;
-                skipBalanced();
-            } else {
-                type.append(type.length() == 0 ? "" : " ").append(k.text());
-            }
-        }
-        String declared = type.toString();
-        ColumnDef.Affinity affinity = ColumnDef.affinityOf(declared);
-        Object dflt = null;
+        String declared = declaredType();
+        Affinity affinity = SqliteTypes.affinity(declared);
+        Default dflt = Default.NONE;
         String collation = "BINARY";
-        boolean virtual = false;
+        boolean notNull = false;
+        boolean generated = false;
+        boolean isVirtual = false;
         while (!atElementEnd()) {
             Token k = next();
             if (k.is("CONSTRAINT")) {
@@ -174,66 +169,139 @@ final class CreateTableParser {
                 boolean desc = peek().is("DESC");
                 pkDesc.add(desc);
                 columnPkDesc |= desc;
+            } else if (k.is("NOT") && peek().is("NULL")) {
+                p++;
+                notNull = true;
             } else if (k.is("DEFAULT") && !t.get(p - 2).is("SET")) {
-                dflt = ColumnDef.applyAffinity(defaultValue(), affinity);
+                dflt = defaultClause(affinity);
             } else if (k.is("COLLATE")) {
                 collation = name(next()).toUpperCase(java.util.Locale.ROOT);
             } else if (k.is("CHECK") || k.is("AS")) {
                 skipBalanced();
                 if (k.is("AS")) {
-                    virtual = !peek().is("STORED");
+                    generated = true;
+                    isVirtual = !peek().is("STORED");
                 }
             } else if (k.isPunct("(")) {
                 p--;
                 skipBalanced();
             }
-            // other words (NOT NULL, UNIQUE, ON CONFLICT, REFERENCES..., GENERATED ALWAYS, ASC/DESC, AUTOINCREMENT)
+            // other words (UNIQUE, ON CONFLICT, REFERENCES..., GENERATED ALWAYS, ASC/DESC, AUTOINCREMENT)
             // carry nothing decoding needs
         }
-        all.add(new ColumnDef(colName, declared, affinity, dflt, collation, virtual));
+        all.add(new ColumnDef(colName, declared, affinity, notNull, dflt.value, dflt.expression, collation, generated));
+        virtual.add(isVirtual);
     }
 
-    private Object defaultValue() throws WalFormatException {
-        Token k = next();
-        boolean negative = false;
-        if (k.isPunct("-") || k.isPunct("+")) {
-            negative = k.isPunct("-");
-            k = next();
-        }
-        switch (k.kind()) {
-            case NUMBER:
-                return number(k.text(), negative);
-            case STRING:
-                return k.text();
-            case BLOB:
-                return HexFormat.of().parseHex(k.text());
-            case PUNCT:
-                if (k.isPunct("(")) {
-                    p--;
-                    skipBalanced();
-                }
-                return null;
-            case WORD:
-                if (k.is("TRUE") || k.is("FALSE")) {
-                    return k.is("TRUE") ? 1L : 0L;
-                }
-                return k.is("NULL") || k.upper().startsWith("CURRENT_") ? null : k.text();
-            default:
-                return k.text();
-        }
-    }
-
-    private static Object number(String text, boolean negative) {
-        String s = negative ? "-" + text : text;
-        try {
-            if (text.startsWith("0x") || text.startsWith("0X")) {
-                long v = Long.parseUnsignedLong(text.substring(2), 16);
-                return negative ? -v : v;
+    /**
+     * The declared type as SQLite keeps it (and {@code PRAGMA table_info} reports it): the text from its first
+     * to its last token, parenthesised arguments included ({@code VARCHAR(10, 2)}); a single quoted name
+     * without its quotes; "" when there is none.
+     */
+    private String declaredType() throws WalFormatException {
+        int from = -1;
+        int to = -1;
+        int count = 0;
+        Token first = null;
+        while (!atElementEnd() && !(peek().kind() == Kind.WORD && COLUMN_CONSTRAINTS.contains(peek().upper()))) {
+            Token k = peek();
+            if (first == null) {
+                first = k;
+                from = k.start();
             }
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return Double.parseDouble(s);
+            if (k.isPunct("(")) {
+                skipBalanced();
+            } else {
+                p++;
+            }
+            to = t.get(p - 1).end();
+            count++;
         }
+        if (first == null) {
+            return "";
+        }
+        if (count == 1 && (first.kind() == Kind.QUOTED || first.kind() == Kind.STRING)) {
+            return first.text();
+        }
+        return sql.substring(from, to);
+    }
+
+    /** A column's default: a constant (evaluated as SQLite does under the column's affinity), or an expression's text. */
+    private record Default(Object value, String expression) {
+        static final Default NONE = new Default(null, null);
+    }
+
+    private Default defaultClause(Affinity affinity) throws WalFormatException {
+        int from = p;
+        Default constant = constant(affinity);
+        if (constant != null) {
+            return constant;
+        }
+        p = from;
+        if (peek().isPunct("(")) {
+            skipBalanced();
+        } else {
+            if (peek().isPunct("-") || peek().isPunct("+")) {
+                p++;
+            }
+            next();
+        }
+        return new Default(null, sql.substring(t.get(from).start(), t.get(p - 1).end()));
+    }
+
+    /**
+     * A constant default as SQLite evaluates one: a literal, optionally signed (numbers only) and in
+     * parentheses, or a bare name (read as a string), NULL, TRUE or FALSE; null when the default is anything
+     * else (CURRENT_TIMESTAMP, an expression).
+     */
+    private Default constant(Affinity a) {
+        int open = 0;
+        while (p < t.size() && peek().isPunct("(")) {
+            p++;
+            open++;
+        }
+        boolean signed = p < t.size() && (peek().isPunct("-") || peek().isPunct("+"));
+        boolean negative = signed && peek().isPunct("-");
+        if (signed) {
+            p++;
+        }
+        if (p >= t.size()) {
+            return null;
+        }
+        Token k = t.get(p++);
+        Object v;
+        try {
+            v = switch (k.kind()) {
+                case NUMBER -> SqliteTypes.numericLiteral(k.text(), negative, a);
+                case STRING -> signed ? null : SqliteTypes.textLiteral(k.text(), a);
+                case BLOB -> signed ? null : HexFormat.of().parseHex(k.text());
+                case QUOTED -> signed || open > 0 ? null : SqliteTypes.textLiteral(k.text(), a);
+                case WORD -> signed ? null : word(k, a, open > 0);
+                default -> null;
+            };
+        } catch (IllegalArgumentException malformed) {
+            return null; // a hex literal over 64 bits or an odd blob: SQLite would not have accepted it either
+        }
+        if (v == null && !(k.is("NULL") && !signed)) {
+            return null;
+        }
+        for (int i = 0; i < open; i++) {
+            if (!nextIsPunct(")")) {
+                return null;
+            }
+        }
+        return new Default(v, null);
+    }
+
+    /** NULL (a null value), TRUE, FALSE, or a bare name, which SQLite reads as a string unless it is in an expression. */
+    private static Object word(Token k, Affinity a, boolean inExpression) {
+        if (k.is("TRUE") || k.is("FALSE")) {
+            return SqliteTypes.integerLiteral(k.is("TRUE") ? 1 : 0, false, a);
+        }
+        if (k.is("NULL") || inExpression || k.upper().startsWith("CURRENT_")) {
+            return null;
+        }
+        return SqliteTypes.textLiteral(k.text(), a);
     }
 
     private boolean atElementEnd() {
@@ -275,7 +343,7 @@ final class CreateTableParser {
     }
 
     private Token peek() {
-        return p < t.size() ? t.get(p) : new Token(Kind.PUNCT, "<end>");
+        return p < t.size() ? t.get(p) : new Token(Kind.PUNCT, "<end>", sql.length(), sql.length());
     }
 
     private Token next() throws WalFormatException {

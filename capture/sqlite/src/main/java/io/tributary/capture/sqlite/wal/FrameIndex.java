@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Which page each committed frame of one WAL generation holds, and for each page its frames in order, so
+ * Which page each committed frame of one WAL epoch holds, and for each page its frames in order, so
  * that "the version of page P as of frame F" is a binary search. Only committed transactions are added.
  */
 final class FrameIndex {

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * The database as of one point of a WAL generation: page P is its last committed frame at or before
+ * The database as of one point of a WAL epoch: page P is its last committed frame at or before
  * {@code limit}, else page P of the main database file, else (beyond the end of the file) zeros.
  *
  * <p>The main-file fallback is exact only while no checkpoint has copied a frame after {@code limit} into

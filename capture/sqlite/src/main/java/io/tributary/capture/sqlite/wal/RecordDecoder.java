@@ -11,7 +11,9 @@ import java.util.Arrays;
  * {@link String}, BLOB as {@code byte[]}, NULL as null. Like SQLite's own read path, an integer stored in a
  * REAL-affinity column (SQLite stores whole REAL values that way) comes back as a Double, and the rowid
  * alias stored as NULL comes back as the rowid. Fields missing at the end of the record (written before an
- * {@code ALTER TABLE ADD COLUMN}) take the column's {@link ColumnDef#defaultValue()}.
+ * {@code ALTER TABLE ADD COLUMN}) take the column's {@link ColumnDef#defaultValue()}, as SQLite reads them;
+ * a default that is an expression cannot be evaluated here, and such a record is a
+ * {@link WalFormatException} naming the column rather than a guess.
  */
 final class RecordDecoder {
     private RecordDecoder() {
@@ -47,8 +49,8 @@ final class RecordDecoder {
         }
         for (int c = 0; c < ncol; c++) {
             if (!set[c]) {
-                values[c] = def.columns.get(c).defaultValue();
-            } else if (values[c] instanceof Long l && def.columns.get(c).affinity() == ColumnDef.Affinity.REAL) {
+                values[c] = defaultOf(def, def.columns.get(c));
+            } else if (values[c] instanceof Long l && def.columns.get(c).affinity() == SqliteTypes.Affinity.REAL) {
                 values[c] = (double) l;
             }
         }
@@ -56,6 +58,15 @@ final class RecordDecoder {
             values[def.rowidColumn] = rowid;
         }
         return values;
+    }
+
+    /** The value a record written before column {@code c} was added reads for it; refused when only SQLite could evaluate it. */
+    private static Object defaultOf(TableDef def, ColumnDef c) throws WalFormatException {
+        if (c.defaultExpression() != null) {
+            throw new WalFormatException("a record of " + def.name + " predates column " + c.name() + ", whose default ("
+                    + c.defaultExpression() + ") is an expression only SQLite can evaluate; its value cannot be read from the files");
+        }
+        return c.defaultValue();
     }
 
     static int size(long type) throws WalFormatException {

@@ -21,7 +21,7 @@ final class Schema {
     static {
         List<ColumnDef> cols = new ArrayList<>();
         for (String n : new String[] {"type", "name", "tbl_name", "rootpage", "sql"}) {
-            cols.add(new ColumnDef(n, "", ColumnDef.Affinity.BLOB, null, "BINARY", false));
+            cols.add(new ColumnDef(n, "", SqliteTypes.Affinity.BLOB, false, null, null, "BINARY", false));
         }
         SCHEMA_TABLE = new TableDef("sqlite_schema", 1, "", false, cols, -1, new int[0], new boolean[0]);
     }

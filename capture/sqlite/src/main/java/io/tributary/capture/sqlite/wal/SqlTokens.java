@@ -8,7 +8,8 @@ import java.util.Locale;
 final class SqlTokens {
     enum Kind { WORD, QUOTED, STRING, NUMBER, BLOB, PUNCT }
 
-    record Token(Kind kind, String text) {
+    /** A token; {@code start} and {@code end} are its offsets in the SQL text (end exclusive). */
+    record Token(Kind kind, String text, int start, int end) {
         /** A bare (unquoted) keyword, compared case-insensitively. */
         boolean is(String keyword) {
             return kind == Kind.WORD && text.equalsIgnoreCase(keyword);
@@ -49,7 +50,7 @@ final class SqlTokens {
                 if (e < 0) {
                     throw new WalFormatException("unterminated blob literal in: " + sql);
                 }
-                out.add(new Token(Kind.BLOB, sql.substring(i + 2, e)));
+                out.add(new Token(Kind.BLOB, sql.substring(i + 2, e), i, e + 1));
                 i = e + 1;
             } else if (c == '\'' || c == '"' || c == '`') {
                 i = quoted(sql, i, c, c == '\'' ? Kind.STRING : Kind.QUOTED, out);
@@ -58,28 +59,33 @@ final class SqlTokens {
                 if (e < 0) {
                     throw new WalFormatException("unterminated [identifier] in: " + sql);
                 }
-                out.add(new Token(Kind.QUOTED, sql.substring(i + 1, e)));
+                out.add(new Token(Kind.QUOTED, sql.substring(i + 1, e), i, e + 1));
                 i = e + 1;
-            } else if (Character.isDigit(c) || (c == '.' && i + 1 < n && Character.isDigit(sql.charAt(i + 1)))) {
+            } else if (isDigit(c) || (c == '.' && i + 1 < n && isDigit(sql.charAt(i + 1)))) {
+                // digits, hex digits, '.', an exponent and its sign, and '_' digit separators (SQLite 3.46)
                 int s = i;
-                while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '.'
+                while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '.' || sql.charAt(i) == '_'
                         || ((sql.charAt(i) == '+' || sql.charAt(i) == '-') && (sql.charAt(i - 1) == 'e' || sql.charAt(i - 1) == 'E')))) {
                     i++;
                 }
-                out.add(new Token(Kind.NUMBER, sql.substring(s, i)));
+                out.add(new Token(Kind.NUMBER, sql.substring(s, i), s, i));
             } else if (Character.isLetter(c) || c == '_' || c > 127) {
                 int s = i;
                 while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_' || sql.charAt(i) == '$'
                         || sql.charAt(i) > 127)) {
                     i++;
                 }
-                out.add(new Token(Kind.WORD, sql.substring(s, i)));
+                out.add(new Token(Kind.WORD, sql.substring(s, i), s, i));
             } else {
-                out.add(new Token(Kind.PUNCT, String.valueOf(c)));
+                out.add(new Token(Kind.PUNCT, String.valueOf(c), i, i + 1));
                 i++;
             }
         }
         return out;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static int quoted(String sql, int start, char q, Kind kind, List<Token> out) throws WalFormatException {
@@ -96,7 +102,7 @@ final class SqlTokens {
                     i += 2;
                     continue;
                 }
-                out.add(new Token(kind, b.toString()));
+                out.add(new Token(kind, b.toString(), start, i + 1));
                 return i + 1;
             }
             b.append(c);

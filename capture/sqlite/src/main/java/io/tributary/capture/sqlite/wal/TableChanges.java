@@ -6,9 +6,27 @@ import java.util.List;
  * The row changes of one table in one transaction, in key order (rowid order, or for WITHOUT ROWID tables
  * the PRIMARY KEY order under BINARY, NOCASE or RTRIM collation and ASC/DESC as declared).
  *
- * <p>{@code columns} are the table's stored columns (VIRTUAL generated columns are not stored and are not
- * included) as declared after the transaction (before it, for a table the transaction dropped).
- * {@code keyColumns} is {@code ["rowid"]} for rowid tables, else the PRIMARY KEY columns.
+ * <p>{@code definition} is the table as declared after the transaction (before it, for a table the
+ * transaction dropped): the definition the rows were decoded with, and the one their shape in the contract
+ * comes from.
  */
-public record TableChanges(String table, List<String> columns, List<String> keyColumns, List<RowChange> changes) {
+public record TableChanges(TableDef definition, List<RowChange> changes) {
+
+    /** The table's name as declared. */
+    public String table() {
+        return definition.name();
+    }
+
+    /**
+     * The table's stored columns (VIRTUAL generated columns are not stored and are not included), in the
+     * order of {@link RowChange#before()} and {@link RowChange#after()}.
+     */
+    public List<String> columns() {
+        return definition.columnNames();
+    }
+
+    /** {@code ["rowid"]} for rowid tables, else the PRIMARY KEY columns: what {@link RowChange#key()} holds. */
+    public List<String> keyColumns() {
+        return definition.keyNames();
+    }
 }

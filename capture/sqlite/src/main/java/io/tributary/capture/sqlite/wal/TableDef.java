@@ -4,14 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table as the decoder sees it: its stored columns in declaration order (VIRTUAL generated columns are
- * not stored and are left out), how a record's fields map to them, and its key.
+ * A table as the decoder sees it, parsed from its {@code CREATE TABLE} in {@code sqlite_schema}: its stored
+ * columns in declaration order (VIRTUAL generated columns are not stored and are left out), how a record's
+ * fields map to them, and its keys. It carries everything a table's shape in the contract needs (names,
+ * declared types, NOT NULL, primary key, constant defaults), so the capture reads the schema once, from
+ * the WAL, at the position of the rows it describes.
  *
  * <p>Rowid tables are keyed by the rowid; their INTEGER PRIMARY KEY column, if any, is stored as NULL in the
  * record and takes the rowid. WITHOUT ROWID tables are keyed by their PRIMARY KEY columns; their records
  * hold the key columns first (in key order), then the other stored columns in declaration order.
  */
-final class TableDef {
+public final class TableDef {
     final String name;
     final int rootPage;
     final String sql;
@@ -19,22 +22,26 @@ final class TableDef {
     final List<ColumnDef> columns;
     /** Index in {@link #columns} of the INTEGER PRIMARY KEY (rowid alias), or -1. */
     final int rowidColumn;
+    /** Indexes in {@link #columns} of the declared PRIMARY KEY, in key order; empty when there is none. */
+    final int[] primaryKey;
     /** Indexes in {@link #columns} of the key columns of a WITHOUT ROWID table, in key order; empty otherwise. */
     final int[] keyColumns;
     final boolean[] keyDescending;
     /** Record field i holds column {@code recordToColumn[i]}. */
     final int[] recordToColumn;
+    private final List<String> columnNames;
 
     TableDef(String name, int rootPage, String sql, boolean withoutRowid, List<ColumnDef> columns, int rowidColumn,
-             int[] keyColumns, boolean[] keyDescending) {
+             int[] primaryKey, boolean[] keyDescending) {
         this.name = name;
         this.rootPage = rootPage;
         this.sql = sql;
         this.withoutRowid = withoutRowid;
         this.columns = List.copyOf(columns);
         this.rowidColumn = rowidColumn;
-        this.keyColumns = keyColumns;
-        this.keyDescending = keyDescending;
+        this.primaryKey = primaryKey;
+        this.keyColumns = withoutRowid ? primaryKey : new int[0];
+        this.keyDescending = withoutRowid ? keyDescending : new boolean[0];
         int[] map = new int[columns.size()];
         int n = 0;
         if (withoutRowid) {
@@ -54,26 +61,40 @@ final class TableDef {
             }
         }
         this.recordToColumn = map;
+        this.columnNames = this.columns.stream().map(ColumnDef::name).toList();
+    }
+
+    /** The table's name as declared. */
+    public String name() {
+        return name;
+    }
+
+    /** The {@code CREATE TABLE} text SQLite keeps; two definitions with the same text have the same shape. */
+    public String sql() {
+        return sql;
+    }
+
+    /** The stored columns in declaration order. */
+    public List<ColumnDef> columns() {
+        return columns;
+    }
+
+    /** The declared PRIMARY KEY's column names in key order (an INTEGER PRIMARY KEY too); empty when there is none. */
+    public List<String> primaryKey() {
+        List<String> names = new ArrayList<>(primaryKey.length);
+        for (int k : primaryKey) {
+            names.add(columns.get(k).name());
+        }
+        return List.copyOf(names);
     }
 
     List<String> columnNames() {
-        List<String> names = new ArrayList<>(columns.size());
-        for (ColumnDef c : columns) {
-            names.add(c.name());
-        }
-        return List.copyOf(names);
+        return columnNames;
     }
 
     /** The key's column names: the PRIMARY KEY of a WITHOUT ROWID table, else the single name "rowid". */
     List<String> keyNames() {
-        if (!withoutRowid) {
-            return List.of("rowid");
-        }
-        List<String> names = new ArrayList<>(keyColumns.length);
-        for (int k : keyColumns) {
-            names.add(columns.get(k).name());
-        }
-        return List.copyOf(names);
+        return withoutRowid ? primaryKey() : List.of("rowid");
     }
 
     int columnIndex(String column) {

@@ -1,5 +1,6 @@
 package io.tributary.capture.sqlite.wal;
 
+import io.tributary.schemas.event.Op;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -174,20 +175,20 @@ final class TransactionDiffer {
             Object[] was = project(w.beforeRows.remove(key), projection, def);
             if (was == null) {
                 keys.add(key);
-                changes.add(new RowChange(RowChange.Op.INSERT, keyList(key), null, list(now)));
+                changes.add(new RowChange(Op.CREATE, keyList(key), null, list(now)));
             } else if (!Arrays.deepEquals(was, now)) {
                 keys.add(key);
-                changes.add(new RowChange(RowChange.Op.UPDATE, keyList(key), list(was), list(now)));
+                changes.add(new RowChange(Op.UPDATE, keyList(key), list(was), list(now)));
             }
         }
         for (Map.Entry<Object, Object[]> gone : w.beforeRows.entrySet()) {
             keys.add(gone.getKey());
-            changes.add(new RowChange(RowChange.Op.DELETE, keyList(gone.getKey()), list(project(gone.getValue(), projection, def)), null));
+            changes.add(new RowChange(Op.DELETE, keyList(gone.getKey()), list(project(gone.getValue(), projection, def)), null));
         }
         if (changes.isEmpty()) {
             return null;
         }
-        return new TableChanges(def.name, def.columnNames(), def.keyNames(), sorted(keys, changes, new KeyOrder(def)));
+        return new TableChanges(def, sorted(keys, changes, new KeyOrder(def)));
     }
 
     private static List<RowChange> sorted(List<Object> keys, List<RowChange> changes, KeyOrder order) {

@@ -21,7 +21,7 @@ import java.util.List;
  * {@link WalGapException} instead and the decoder stays unusable.
  *
  * <p>Does not guarantee: that no transaction is missed across a WAL restart. If the application
- * checkpoints and restarts the WAL between two polls, the transactions committed in the old generation
+ * checkpoints and restarts the WAL between two polls, the transactions committed in the old WAL epoch
  * after the last poll are gone without trace (SQLite leaves no record of them). A caller that needs every
  * transaction must stop checkpoints from passing its position, e.g. by holding a read transaction open
  * through SQLite at the decoded position. Also not supported: databases in exclusive locking mode (no
@@ -35,7 +35,7 @@ public final class WalDecoder implements Closeable {
     private final FileChannel db;
     private final WalReader reader;
     private final PageOwners owners = new PageOwners();
-    private WalReader.Generation generation;
+    private WalEpoch epoch;
     private int decodedThrough;
     private Schema schema;
     private boolean broken;
@@ -54,7 +54,7 @@ public final class WalDecoder implements Closeable {
 
     /**
      * A decoder whose first {@link #poll()} returns every committed transaction of the current WAL
-     * generation. Throws {@link WalGapException} if a checkpoint already copied some of them into the
+     * epoch. Throws {@link WalGapException} if a checkpoint already copied some of them into the
      * database file (their before images are then lost).
      */
     public static WalDecoder open(Path database) throws IOException {
@@ -68,17 +68,17 @@ public final class WalDecoder implements Closeable {
 
     /**
      * A decoder that continues after {@code position} (a position an earlier decoder reported), when it can
-     * prove nothing after it is lost: the WAL generation is still the same and no checkpoint copied frames
+     * prove nothing after it is lost: the WAL epoch (salt set) is still the same and no checkpoint copied frames
      * past it into the database file. Otherwise throws {@link WalGapException}.
      */
     public static WalDecoder openAt(Path database, WalPosition position) throws IOException {
         return opened(database, d -> {
-            WalReader.Generation g = d.generation;
-            if (g == null || !WalPosition.of(g.checkpointSeq, g.salt1, g.salt2, 0).sameGeneration(position)) {
-                throw new WalGapException("the WAL generation of position " + position + " is gone (the WAL was restarted or deleted since)");
+            WalEpoch now = d.epoch;
+            if (now == null || !now.position(0).sameEpoch(position)) {
+                throw new WalGapException("the WAL epoch of position " + position + " is gone (the WAL was restarted or deleted since)");
             }
-            if (position.commitFrame() > Integer.toUnsignedLong(g.lastCommit())) {
-                throw new WalGapException("position " + position + " is past the WAL's last commit frame " + g.lastCommit());
+            if (position.commitFrame() > Integer.toUnsignedLong(now.lastCommit())) {
+                throw new WalGapException("position " + position + " is past the WAL's last commit frame " + now.lastCommit());
             }
             return (int) position.commitFrame();
         });
@@ -99,7 +99,7 @@ public final class WalDecoder implements Closeable {
     }
 
     private static WalDecoder start(Path database, boolean atEnd) throws IOException {
-        return opened(database, d -> atEnd && d.generation != null ? d.generation.lastCommit() : 0);
+        return opened(database, d -> atEnd && d.epoch != null ? d.epoch.lastCommit() : 0);
     }
 
     /** Chooses where a freshly opened decoder starts: the commit frame it has decoded through. */
@@ -110,7 +110,7 @@ public final class WalDecoder implements Closeable {
     private static WalDecoder opened(Path database, Start start) throws IOException {
         WalDecoder d = new WalDecoder(database);
         try {
-            d.generation = d.reader.poll();
+            d.epoch = d.reader.poll();
             d.decodedThrough = start.decodedThrough(d);
             d.rebuild();
             d.verify(d.decodedThrough);
@@ -131,24 +131,24 @@ public final class WalDecoder implements Closeable {
             throw new IllegalStateException("this decoder failed earlier; open a new one");
         }
         try {
-            WalReader.Generation g = reader.poll();
+            WalEpoch now = reader.poll();
             int minLimit = decodedThrough;
             boolean readPages = false;
-            if (g != generation) {
-                // a restart increments salt-1 by exactly one; anything else means a generation went by unseen
-                if (generation != null && g != null && g.salt1 != generation.salt1 + 1) {
-                    throw new WalGapException("the WAL went from salt-1 " + Integer.toUnsignedString(generation.salt1) + " to "
-                            + Integer.toUnsignedString(g.salt1) + ": a whole WAL generation (or a deleted WAL) went by undecoded");
+            if (now != epoch) {
+                // a restart increments salt-1 by exactly one; anything else means a WAL epoch went by unseen
+                if (epoch != null && now != null && now.salt1 != epoch.salt1 + 1) {
+                    throw new WalGapException("the WAL went from salt-1 " + Integer.toUnsignedString(epoch.salt1) + " to "
+                            + Integer.toUnsignedString(now.salt1) + ": a whole WAL epoch (or a deleted WAL) went by undecoded");
                 }
-                generation = g;
+                epoch = now;
                 decodedThrough = 0;
                 minLimit = 0;
                 rebuild();
                 readPages = true;
             }
             List<WalTransaction> out = new ArrayList<>();
-            if (g != null) {
-                for (int commit : g.commitsAfter(decodedThrough)) {
+            if (now != null) {
+                for (int commit : now.commitsAfter(decodedThrough)) {
                     out.add(decode(decodedThrough, commit));
                     decodedThrough = commit;
                 }
@@ -167,10 +167,19 @@ public final class WalDecoder implements Closeable {
         }
     }
 
+    /**
+     * Table {@code name} (case-insensitive, as in SQLite) as declared at the last decoded commit, or null when
+     * there is no such ordinary table. Right after {@link #openAtEnd}, the schema a read transaction begun at
+     * the same moment sees.
+     */
+    public synchronized TableDef table(String name) {
+        return schema.table(name);
+    }
+
     /** The position of the last decoded commit (commit frame 0: none yet), or null when there is no WAL content. */
     public synchronized WalPosition position() {
-        WalReader.Generation g = generation;
-        return g == null ? null : WalPosition.of(g.checkpointSeq, g.salt1, g.salt2, decodedThrough);
+        WalEpoch now = epoch;
+        return now == null ? null : now.position(decodedThrough);
     }
 
     private WalTransaction decode(int previous, int commit) throws IOException {
@@ -178,7 +187,7 @@ public final class WalDecoder implements Closeable {
         int[] written = new int[commit - previous];
         int n = 0;
         for (int f = previous + 1; f <= commit; f++) {
-            int p = generation.index.pageOf(f);
+            int p = epoch.index.pageOf(f);
             if (!seen.get(p)) {
                 seen.set(p);
                 written[n++] = p;
@@ -187,8 +196,8 @@ public final class WalDecoder implements Closeable {
         lastWritten = java.util.Arrays.copyOf(written, n);
         TransactionDiffer.Result r = new TransactionDiffer(owners).diff(view(previous), view(commit), schema, lastWritten);
         schema = r.schema();
-        WalReader.Generation g = generation;
-        return new WalTransaction(WalPosition.of(g.checkpointSeq, g.salt1, g.salt2, commit), r.tables());
+        WalEpoch now = epoch;
+        return new WalTransaction(now.position(commit), r.tables());
     }
 
     /** Re-learns the schema and page owners from scratch at {@link #decodedThrough}. */
@@ -212,16 +221,16 @@ public final class WalDecoder implements Closeable {
     }
 
     /**
-     * After pages were read for views at or after frame {@code minLimit}: the generation must still be the
+     * After pages were read for views at or after frame {@code minLimit}: the WAL epoch must still be the
      * same (no restart overwrote frames) and no checkpoint may have started copying frames after
      * {@code minLimit} into the database file (nBackfillAttempted is published before the copying starts).
      */
     private void verify(int minLimit) throws IOException, InterruptedException {
-        if (generation == null) {
+        if (epoch == null) {
             return;
         }
         ShmHeader h = reader.shmHeader();
-        if (h == null || h.salt1() != generation.salt1 || h.salt2() != generation.salt2) {
+        if (h == null || h.salt1() != epoch.salt1 || h.salt2() != epoch.salt2) {
             throw new WalGapException("the WAL was restarted while it was being decoded");
         }
         if (Integer.compareUnsigned(h.nBackfillAttempted(), minLimit) > 0) {
@@ -231,9 +240,9 @@ public final class WalDecoder implements Closeable {
     }
 
     private PageView view(int limit) throws IOException {
-        WalReader.Generation g = generation;
-        if (g != null) {
-            return new PageView(db, reader.walChannel(), g.index, g.pageSize, limit);
+        WalEpoch now = epoch;
+        if (now != null) {
+            return new PageView(db, reader.walChannel(), now.index, now.pageSize, limit);
         }
         return new PageView(db, null, null, dbFilePageSize(), 0);
     }

@@ -17,9 +17,12 @@ import java.util.Arrays;
  * header, so its transaction was committed when the header was read, (2) its salts equal the WAL header's
  * and those equal the wal-index header's, (3) the cumulative checksum from the WAL header up to it holds,
  * and (4) it belongs to a transaction whose commit frame passes (1)-(3). A frame failing any test ends the
- * readable data for this poll, silently: a half-written, rolled-back or overwritten tail is not an error.
- * A change of salts in the wal-index header means the WAL was restarted (a new generation); the reader then
- * starts over at frame 1 of the new generation.
+ * readable data for this poll, silently: a half-written, rolled-back or overwritten tail is not an error,
+ * and the committed transactions before it are read (the cases are files under
+ * {@code src/test/resources/wal/}, see {@code WalFixturesTest}). Checksums are verified in the byte order
+ * the WAL's magic declares (0x377f0682 little-endian, 0x377f0683 big-endian).
+ * A change of salts in the wal-index header means the WAL was restarted (a new {@link WalEpoch}); the reader
+ * then starts over at frame 1 of the new epoch.
  *
  * <p>Does not guarantee that frames stay readable after they were indexed: a checkpoint may restart the
  * WAL and overwrite them. {@link WalDecoder} checks that after reading their pages.
@@ -31,85 +34,38 @@ final class WalReader implements Closeable {
     static final int FRAME_HEADER_SIZE = 24;
     private static final int CHUNK = 1 << 20;
 
-    /** One WAL generation (from a restart to the next), identified by its salts. */
-    static final class Generation {
-        final int pageSize;
-        final ByteOrder checksumOrder;
-        final int checkpointSeq;
-        final int salt1;
-        final int salt2;
-        final FrameIndex index = new FrameIndex();
-        private int[] commits = new int[16];
-        private int commitCount;
-        private int cks0;
-        private int cks1;
-
-        Generation(int pageSize, ByteOrder order, int checkpointSeq, int salt1, int salt2, int cks0, int cks1) {
-            this.pageSize = pageSize;
-            this.checksumOrder = order;
-            this.checkpointSeq = checkpointSeq;
-            this.salt1 = salt1;
-            this.salt2 = salt2;
-            this.cks0 = cks0;
-            this.cks1 = cks1;
-        }
-
-        /** Commit frames after {@code frame}, in order. */
-        int[] commitsAfter(int frame) {
-            int i = commitCount;
-            while (i > 0 && commits[i - 1] > frame) {
-                i--;
-            }
-            return Arrays.copyOfRange(commits, i, commitCount);
-        }
-
-        int lastCommit() {
-            return commitCount == 0 ? 0 : commits[commitCount - 1];
-        }
-
-        private void commit(int frame, int[] pages, int count, WalChecksum ck) {
-            index.append(pages, count);
-            if (commitCount == commits.length) {
-                commits = Arrays.copyOf(commits, commitCount * 2);
-            }
-            commits[commitCount++] = frame;
-            cks0 = ck.s0();
-            cks1 = ck.s1();
-        }
-    }
-
     private final Path walPath;
     private final Path shmPath;
     private FileChannel wal;
     private FileChannel shm;
     private Object shmKey;
-    private Generation generation;
+    private WalEpoch epoch;
 
     WalReader(Path database) {
         this.walPath = Path.of(database + "-wal");
         this.shmPath = Path.of(database + "-shm");
     }
 
-    /** The current generation after this poll, or null if there is no readable WAL content. */
-    Generation poll() throws IOException, InterruptedException {
+    /** The current WAL epoch after this poll, or null if there is no readable WAL content. */
+    WalEpoch poll() throws IOException, InterruptedException {
         ShmHeader h = shmHeader();
         if (h == null) {
-            return generation;
+            return epoch;
         }
-        if (generation != null && (h.salt1() != generation.salt1 || h.salt2() != generation.salt2)) {
-            generation = null;
+        if (epoch != null && (h.salt1() != epoch.salt1 || h.salt2() != epoch.salt2)) {
+            epoch = null;
         }
         if (h.mxFrame() == 0) {
-            return generation;
+            return epoch;
         }
-        if (generation == null) {
-            generation = readHeader(h);
-            if (generation == null) {
+        if (epoch == null) {
+            epoch = readHeader(h);
+            if (epoch == null) {
                 return null;
             }
         }
-        readFrames(generation, h.mxFrame());
-        return generation;
+        readFrames(epoch, h.mxFrame());
+        return epoch;
     }
 
     /** A fresh read of the wal-index header, or null if there is none. */
@@ -130,7 +86,7 @@ final class WalReader implements Closeable {
         return wal;
     }
 
-    private Generation readHeader(ShmHeader h) throws IOException {
+    private WalEpoch readHeader(ShmHeader h) throws IOException {
         if (wal != null) {
             wal.close();
         }
@@ -159,31 +115,29 @@ final class WalReader implements Closeable {
         if (ck.s0() != b.getInt(24) || ck.s1() != b.getInt(28) || b.getInt(16) != h.salt1() || b.getInt(20) != h.salt2()) {
             return null;
         }
-        return new Generation(pageSize, order, b.getInt(12), b.getInt(16), b.getInt(20), ck.s0(), ck.s1());
+        return new WalEpoch(pageSize, order, b.getInt(12), b.getInt(16), b.getInt(20), ck.s0(), ck.s1());
     }
 
-    private void readFrames(Generation g, int mxFrame) throws IOException {
-        int frameSize = FRAME_HEADER_SIZE + g.pageSize;
+    private void readFrames(WalEpoch ep, int mxFrame) throws IOException {
+        int frameSize = FRAME_HEADER_SIZE + ep.pageSize;
         int perChunk = Math.max(1, CHUNK / frameSize);
         ByteBuffer buf = ByteBuffer.allocate(perChunk * frameSize).order(ByteOrder.BIG_ENDIAN);
-        WalChecksum ck = new WalChecksum(g.cks0, g.cks1);
+        WalChecksum ck = ep.checksumAfterLastCommit();
         int[] pending = new int[16];
         int count = 0;
-        int first = g.index.frames() + 1;
+        int first = ep.index.frames() + 1;
         for (int f = first; f <= mxFrame; ) {
             int n = Math.min(perChunk, mxFrame - f + 1);
             buf.clear().limit(n * frameSize);
-            if (!readFully(wal, buf, HEADER_SIZE + (long) (f - 1) * frameSize)) {
-                return;
-            }
-            for (int i = 0; i < n; i++, f++) {
+            int whole = readUpTo(wal, buf, HEADER_SIZE + (long) (f - 1) * frameSize) / frameSize;
+            for (int i = 0; i < whole; i++, f++) {
                 int o = i * frameSize;
                 int pgno = buf.getInt(o);
-                if (pgno == 0 || buf.getInt(o + 8) != g.salt1 || buf.getInt(o + 12) != g.salt2) {
+                if (pgno == 0 || buf.getInt(o + 8) != ep.salt1 || buf.getInt(o + 12) != ep.salt2) {
                     return;
                 }
-                ck.add(buf, o, 8, g.checksumOrder);
-                ck.add(buf, o + FRAME_HEADER_SIZE, g.pageSize, g.checksumOrder);
+                ck.add(buf, o, 8, ep.checksumOrder);
+                ck.add(buf, o + FRAME_HEADER_SIZE, ep.pageSize, ep.checksumOrder);
                 if (ck.s0() != buf.getInt(o + 16) || ck.s1() != buf.getInt(o + 20)) {
                     return;
                 }
@@ -192,11 +146,25 @@ final class WalReader implements Closeable {
                 }
                 pending[count++] = pgno;
                 if (buf.getInt(o + 4) != 0) {
-                    g.commit(f, pending, count, ck);
+                    ep.commit(f, pending, count, ck);
                     count = 0;
                 }
             }
+            if (whole < n) {
+                return; // the file ends inside this chunk: a half-written or cut tail ends the data, frames before it count
+            }
         }
+    }
+
+    /** Reads into {@code b} from {@code pos} until it is full or the file ends; the number of bytes read. */
+    private static int readUpTo(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        int start = b.position();
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position() - start) < 0) {
+                break;
+            }
+        }
+        return b.position() - start;
     }
 
     static boolean readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
@@ -221,7 +189,7 @@ final class WalReader implements Closeable {
     public void close() throws IOException {
         // only the -wal channel: the -shm one belongs to the process (ProcessFiles)
         try (FileChannel a = wal) {
-            generation = null;
+            epoch = null;
             shm = null;
         }
     }

@@ -3,9 +3,16 @@
  * live database's {@code -wal}, {@code -shm} and main files, without SQLite and without its locks.
  *
  * <p>Public API: {@link io.tributary.capture.sqlite.wal.WalDecoder} ({@code open}, {@code openAtEnd},
- * {@code poll}, {@code position}) returning {@link io.tributary.capture.sqlite.wal.WalTransaction}s of
- * {@link io.tributary.capture.sqlite.wal.TableChanges} of {@link io.tributary.capture.sqlite.wal.RowChange}s,
- * positioned by {@link io.tributary.capture.sqlite.wal.WalPosition}.
+ * {@code openAt}, {@code poll}, {@code position}, {@code table}) returning
+ * {@link io.tributary.capture.sqlite.wal.WalTransaction}s of {@link io.tributary.capture.sqlite.wal.TableChanges}
+ * of {@link io.tributary.capture.sqlite.wal.RowChange}s, positioned by
+ * {@link io.tributary.capture.sqlite.wal.WalPosition}.
+ *
+ * <p>The decoder also exposes each table's definition ({@link io.tributary.capture.sqlite.wal.TableDef},
+ * {@link io.tributary.capture.sqlite.wal.ColumnDef}), and {@link io.tributary.capture.sqlite.wal.SqliteTypes}
+ * is the one home of what a declared type means, from SQLite's affinity to the change-event contract's
+ * types, defaults and values. The package depends on the contract ({@code io.tributary.schemas.event}: op,
+ * column types) and on nothing else of Tributary.
  *
  * <p>Layers, bottom up: {@code WalReader} (WAL header, frames, salts, cumulative checksums, wal-index
  * {@code mxFrame}; committed frames only) and {@code FrameIndex}; {@code PageView} (the database as of a

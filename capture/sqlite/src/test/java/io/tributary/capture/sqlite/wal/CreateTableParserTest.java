@@ -31,13 +31,20 @@ class CreateTableParserTest {
         assertEquals(0, t.rowidColumn);
         assertFalse(t.withoutRowid);
         assertEquals("it's", t.columns.get(1).defaultValue());
+        assertEquals("VARCHAR(10, 2)", t.columns.get(1).declaredType(), "the declared type as SQLite keeps it");
+        assertTrue(t.columns.get(1).notNull());
+        assertFalse(t.columns.get(2).notNull());
+        assertEquals("DOUBLE PRECISION", t.columns.get(3).declaredType());
+        assertEquals("CURRENT_TIMESTAMP", t.columns.get(7).defaultExpression(), "a time default is not a constant");
+        assertTrue(t.columns.get(8).generated(), "a STORED generated column is stored, and marked");
+        assertEquals(List.of("id"), t.primaryKey());
         assertEquals(-42L, t.columns.get(2).defaultValue());
         assertEquals(3.0, t.columns.get(3).defaultValue());
-        assertEquals(ColumnDef.Affinity.REAL, t.columns.get(3).affinity());
+        assertEquals(SqliteTypes.Affinity.REAL, t.columns.get(3).affinity());
         assertEquals("7", t.columns.get(4).defaultValue());
         assertArrayEquals(new byte[] {0, (byte) 0xff}, (byte[]) t.columns.get(5).defaultValue());
         assertNull(t.columns.get(6).defaultValue(), "SET DEFAULT in a foreign key is not a default");
-        assertEquals(ColumnDef.Affinity.BLOB, t.columns.get(6).affinity());
+        assertEquals(SqliteTypes.Affinity.BLOB, t.columns.get(6).affinity());
         assertNull(t.columns.get(7).defaultValue());
     }
 

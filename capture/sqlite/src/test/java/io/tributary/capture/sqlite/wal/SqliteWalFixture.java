@@ -99,8 +99,8 @@ final class SqliteWalFixture implements AutoCloseable {
                 for (RowChange ch : t.changes()) {
                     Object[] was = rows.get(ch.key());
                     switch (ch.op()) {
-                        case INSERT -> {
-                            assertNull(was, () -> "insert of an existing key " + ch.key() + " in " + t.table());
+                        case CREATE -> {
+                            assertNull(was, () -> "create of an existing key " + ch.key() + " in " + t.table());
                             assertNull(ch.before());
                             rows.put(ch.key(), ch.after().toArray());
                         }

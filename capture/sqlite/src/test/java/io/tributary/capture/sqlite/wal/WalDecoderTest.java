@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tributary.capture.sqlite.wal.RowChange.Op;
+import io.tributary.schemas.event.Op;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -51,7 +51,7 @@ class WalDecoderTest {
                 assertEquals(List.of("rowid"), t.keyColumns());
                 assertEquals(3, t.changes().size());
                 RowChange r1 = t.changes().get(0);
-                assertEquals(Op.INSERT, r1.op());
+                assertEquals(Op.CREATE, r1.op());
                 assertEquals(List.of(1L), r1.key());
                 assertNull(r1.before());
                 assertEquals("héllo ☃ \uD83D\uDE00", r1.after().get(0));
@@ -126,7 +126,7 @@ class WalDecoderTest {
                 List<RowChange> ch = only(d.poll()).get(0).changes();
                 assertEquals(Op.DELETE, ch.get(0).op());
                 assertEquals(List.of(-5L), ch.get(0).key());
-                assertEquals(Op.INSERT, ch.get(1).op());
+                assertEquals(Op.CREATE, ch.get(1).op());
                 assertEquals(List.of(7L, "a"), ch.get(1).after());
             }
         }
@@ -200,7 +200,7 @@ class WalDecoderTest {
     }
 
     @Test
-    void walRestartStartsANewGeneration() throws Exception {
+    void walRestartStartsANewEpoch() throws Exception {
         try (SqliteWalFixture db = new SqliteWalFixture(dir)) {
             db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO t VALUES (1, 'a')");
             try (WalDecoder d = WalDecoder.open(db.path)) {
@@ -212,7 +212,7 @@ class WalDecoderTest {
                 assertEquals(1, second.size());
                 WalPosition p1 = first.get(1).position();
                 WalPosition p2 = second.get(0).position();
-                assertFalse(p1.sameGeneration(p2));
+                assertFalse(p1.sameEpoch(p2));
                 assertEquals(p1.checkpointSequence() + 1, p2.checkpointSequence());
                 assertEquals(p1.salt1() + 1, p2.salt1());
                 RowChange u = second.get(0).tables().get(0).changes().get(0);

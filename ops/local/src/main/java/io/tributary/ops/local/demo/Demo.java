@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * {@code bin/tributary demo}: the main job on its embedded default. Starts a real Kafka broker, schema
- * registry and PostgreSQL locally, creates a PostgreSQL monolith (seed 002) and a SQLite experiments
- * database (seed 001), runs the four deployables, makes live changes in both sources while showing
+ * registry and PostgreSQL locally, creates the trading monolith on PostgreSQL and the ML-experiments
+ * database on SQLite, runs the four deployables, makes live changes in both sources while showing
  * progress, then prints source rows, target rows and the rows that differ per table. Exits 0 only if every
  * table matches. Everything it started is stopped on exit and on Ctrl-C.
  */
@@ -40,7 +40,7 @@ public final class Demo {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             out.printf("      up in %.1f s: kafka=%s registry=%s%n", (System.currentTimeMillis() - t0) / 1000.0, stack.kafkaBootstrap(), stack.registryUrl());
-            out.println("[2/5] creating the sources: PostgreSQL monolith (seed 002) and SQLite experiments.db (seed 001) ...");
+            out.println("[2/5] creating the sources: the trading monolith (PostgreSQL) and the ML-experiments database (SQLite experiments.db) ...");
             String pg = stack.postgresUrl();
             for (String db : List.of("monolith", "api_gateway", "orchestrator", "trading_engine", "ai_decision", "ml_platform")) {
                 LocalPostgres.createDatabase(pg, db);

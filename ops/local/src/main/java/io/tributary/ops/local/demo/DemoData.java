@@ -9,11 +9,11 @@ import java.sql.Statement;
 import java.util.Random;
 
 /**
- * The demo's two sources: a PostgreSQL monolith shaped like seed 002 (users, strategies, trades,
- * positions, ai_decisions, agent_status) and a SQLite experiments database shaped like seed 001
- * (experiments, experiment_metrics, model_checkpoints, regime_history), in WAL mode, filled with data that
- * exercises the types that break other tools: numeric(18,8), double precision, jsonb and json, uuid,
- * bytea, timestamptz, SQLite 0/1 booleans, naive UTC datetime text and JSON text.
+ * The demo's two sources: the trading monolith on PostgreSQL (users, strategies, trades, positions,
+ * ai_decisions, agent_status) and the ML-experiments database on SQLite (experiments, experiment_metrics,
+ * model_checkpoints, regime_history), in WAL mode, filled with data that exercises the types that break
+ * other tools: numeric(18,8), double precision, jsonb and json, uuid, bytea, timestamptz, SQLite 0/1
+ * booleans, naive UTC datetime text and JSON text.
  */
 final class DemoData {
     private DemoData() {

@@ -1,0 +1,66 @@
+package io.tributary.capture.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.Secret;
+import io.tributary.schemas.event.TableRef;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class PostgresCaptureTest {
+    private static PipelineConfig config(String url) {
+        PipelineConfig.Source source = new PipelineConfig.Source("monolith", null,
+                new PipelineConfig.Postgres(url, "cdc", new Secret("pw"), "tributary_monolith", "tributary_monolith"),
+                List.of(new TableRef("monolith", "public", "trades"), new TableRef("monolith", "ledger", "my.table")));
+        return new PipelineConfig(new PipelineConfig.Kafka("k:9092", 3, 1, Map.of("security.protocol", "SASL_SSL")),
+                new PipelineConfig.Registry("http://r:8081", "BACKWARD"), List.of(source), List.of(), Map.of());
+    }
+
+    @Test
+    void connectorEmitsWhatConnectRecordsReads() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
+        Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
+        // ConnectRecords' type mapping is written for exactly these representations
+        assertEquals("string", p.getProperty("decimal.handling.mode"));
+        assertEquals("adaptive_time_microseconds", p.getProperty("time.precision.mode"));
+        assertEquals("bytes", p.getProperty("binary.handling.mode"));
+        assertEquals(".*", p.getProperty("column.propagate.source.type"));
+        assertEquals(ConnectRecords.UNAVAILABLE, p.getProperty("unavailable.value.placeholder"));
+        assertEquals("pgoutput", p.getProperty("plugin.name"));
+    }
+
+    @Test
+    void connectorReachesTheConfiguredSourceAndKeepsOffsetsInKafka() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
+        Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
+        assertEquals("db", p.getProperty("database.hostname"));
+        assertEquals("5433", p.getProperty("database.port"));
+        assertEquals("ai_trader", p.getProperty("database.dbname"));
+        assertEquals("pw", p.getProperty("database.password"));
+        assertEquals("tributary_monolith", p.getProperty("slot.name"));
+        // table names are regular expressions to Debezium: a dot in a name must match only a dot
+        String[] include = p.getProperty("table.include.list").split(",");
+        assertEquals(2, include.length);
+        assertTrue("public.trades".matches(include[0]));
+        assertTrue("ledger.my.table".matches(include[1]));
+        assertFalse("ledger.myXtable".matches(include[1]), include[1]);
+        assertEquals("tributary.offsets.monolith", p.getProperty("offset.storage.topic"));
+        assertEquals("3", p.getProperty("offset.storage.replication.factor"));
+        assertEquals("k:9092", p.getProperty("bootstrap.servers"));
+        assertEquals("SASL_SSL", p.getProperty("security.protocol"), "kafka.properties reach the offset store's clients");
+    }
+
+    @Test
+    void aUrlThatIsNotPostgresIsRefusedWithItsKey() {
+        PipelineConfig c = config("jdbc:mysql://db/x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PostgresCapture.connectorProperties(c, c.sources().get(0)));
+        assertTrue(e.getMessage().contains("sources[monolith].postgres.url"), e.getMessage());
+    }
+}

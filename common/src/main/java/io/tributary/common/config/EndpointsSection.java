@@ -1,0 +1,78 @@
+package io.tributary.common.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code kafka:}, {@code registry:} and {@code http:} parts of the pipeline file: where the topics and
+ * schemas live and where each deployable serves its metrics and health. Only the values are checked here;
+ * whether the servers answer is checked at start by the deployables.
+ */
+final class EndpointsSection {
+    private static final Set<String> DEPLOYABLES = Set.of("capture-postgres", "capture-sqlite", "transform", "sink");
+    private static final Set<String> COMPATIBILITY_LEVELS =
+            Set.of("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE");
+
+    private final ConfigReader r;
+
+    EndpointsSection(ConfigReader r) {
+        this.r = r;
+    }
+
+    PipelineConfig.Kafka kafka(JsonNode n) {
+        r.known(n, "kafka", "bootstrap", "replication-factor", "partitions", "properties");
+        String bootstrap = r.required(n, "kafka", "bootstrap", "host:port[,host:port], e.g. ${TRIBUTARY_KAFKA}");
+        int rf = r.integer(n, "kafka", "replication-factor", 1, 1, 16);
+        int partitions = r.integer(n, "kafka", "partitions", 1, 1, 10_000);
+        return new PipelineConfig.Kafka(bootstrap, rf, partitions, properties(n.path("properties")));
+    }
+
+    /** {@code kafka.properties}: passed as they are to every Kafka client, so each must be a plain value. */
+    private Map<String, String> properties(JsonNode n) {
+        if (!n.isMissingNode() && !n.isNull() && !n.isObject()) {
+            r.problem("kafka.properties", "expected a mapping of Kafka client properties", "write e.g. { security.protocol: SASL_SSL }");
+        }
+        Map<String, String> props = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> {
+            String key = "kafka.properties." + e.getKey();
+            String v = r.scalar(e.getValue(), key);
+            if (v != null) {
+                props.put(e.getKey(), v);
+            } else if (e.getValue().isNull()) {
+                r.problem(key, "has no value", "write the property's value, or leave the key out");
+            }
+        });
+        return Map.copyOf(props);
+    }
+
+    PipelineConfig.Registry registry(JsonNode n) {
+        r.known(n, "registry", "url", "compatibility");
+        String url = r.required(n, "registry", "url", "the Confluent-compatible base URL, e.g. ${TRIBUTARY_REGISTRY}");
+        if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+            r.problem("registry.url", "'" + url + "' is not an http(s) URL", "write e.g. http://registry:8081");
+        }
+        String compat = r.optional(n, "registry", "compatibility", "BACKWARD");
+        if (!COMPATIBILITY_LEVELS.contains(compat)) {
+            r.problem("registry.compatibility", "unknown level '" + compat + "'", "one of BACKWARD, FORWARD, FULL (optionally _TRANSITIVE) or NONE");
+        }
+        return new PipelineConfig.Registry(url, compat);
+    }
+
+    /** The port of each deployable named under {@code http:}; the others are absent (0: any free port). */
+    Map<String, Integer> http(JsonNode n) {
+        Map<String, Integer> ports = new HashMap<>();
+        if (n.isMissingNode()) {
+            return ports;
+        }
+        r.known(n, "http", DEPLOYABLES.toArray(String[]::new));
+        for (String d : DEPLOYABLES) {
+            if (n.has(d)) {
+                ports.put(d, r.integer(n, "http", d, 0, 0, 65535));
+            }
+        }
+        return Map.copyOf(ports);
+    }
+}

@@ -1,0 +1,23 @@
+package io.tributary.common.sql;
+
+/**
+ * SQL identifiers written into statements: the one quoting rule for every table and column name Tributary
+ * puts into SQL text, for PostgreSQL and SQLite alike (both follow the SQL standard's delimited identifier).
+ * A quoted name keeps its case and may hold any character, so source names such as {@code "Order"} or
+ * {@code my-table} reach the database exactly as declared.
+ */
+public final class Identifiers {
+    /**
+     * PostgreSQL keeps at most this many bytes of an identifier (NAMEDATALEN - 1) and silently cuts the
+     * rest, so two longer names that differ only after it would name the same object.
+     */
+    public static final int POSTGRES_MAX_BYTES = 63;
+
+    private Identifiers() {
+    }
+
+    /** {@code identifier} as a delimited identifier: in double quotes, an embedded double quote doubled. */
+    public static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+}
