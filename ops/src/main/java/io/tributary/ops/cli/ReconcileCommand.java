@@ -2,6 +2,7 @@ package io.tributary.ops.cli;
 
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.ops.reconcile.ReconcileOptions;
 import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.ops.reconcile.TableReport;
 import java.io.PrintWriter;
@@ -52,7 +53,13 @@ final class ReconcileCommand implements Callable<Integer> {
             err.println(OpsConfig.message(config, preflight.problems()));
             return TributaryCommand.USAGE;
         }
-        List<TableReport> reports = Reconciler.reconcile(pipeline, args.options(), service, table,
+        ReconcileOptions options;
+        try {
+            options = args.options();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<TableReport> reports = Reconciler.reconcile(pipeline, options, service, table,
                 new StderrProgress(System.err, System.console() != null));
         return args.report(reports, spec.commandLine().getOut());
     }
