@@ -65,6 +65,15 @@ final class ReconcileArgs {
     @Option(names = "--html", paramLabel = "FILE", description = "also write the report as a self-contained HTML page")
     Path html;
 
+    /** The options; a value out of range is a {@link picocli.CommandLine.ParameterException} (exit 2). */
+    ReconcileOptions options(picocli.CommandLine.Model.CommandSpec spec) {
+        try {
+            return options();
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     ReconcileOptions options() {
         return new ReconcileOptions(tolerances, since, until, timeColumns, last, sample, seed, maxMismatchRate, settle, rangeRows,
                 64, show, 10_000);
@@ -72,8 +81,13 @@ final class ReconcileArgs {
 
     /** Writes the report (text or JSON on {@code out}, and the HTML page); returns the exit code: 0 when every table passes. */
     int report(List<TableReport> reports, PrintWriter out) throws IOException {
+        return report(reports, out, null, null);
+    }
+
+    /** The same, with another section in the JSON report (the text for it is the caller's). */
+    int report(List<TableReport> reports, PrintWriter out, String extraName, Object extra) throws IOException {
         if (json) {
-            JsonReport.write(reports, out);
+            JsonReport.write(reports, out, extraName, extra);
         } else {
             TextReport.write(reports, out);
         }

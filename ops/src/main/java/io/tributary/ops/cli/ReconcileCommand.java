@@ -53,12 +53,7 @@ final class ReconcileCommand implements Callable<Integer> {
             err.println(OpsConfig.message(config, preflight.problems()));
             return TributaryCommand.USAGE;
         }
-        ReconcileOptions options;
-        try {
-            options = args.options();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        ReconcileOptions options = args.options(spec);
         List<TableReport> reports = Reconciler.reconcile(pipeline, options, service, table,
                 new StderrProgress(System.err, System.console() != null));
         return args.report(reports, spec.commandLine().getOut());

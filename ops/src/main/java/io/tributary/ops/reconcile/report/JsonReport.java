@@ -1,7 +1,7 @@
 package io.tributary.ops.reconcile.report;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.ops.reconcile.Difference;
 import io.tributary.ops.reconcile.TableReport;
 import java.io.IOException;
@@ -19,9 +19,17 @@ public final class JsonReport {
     }
 
     public static void write(List<TableReport> reports, Writer out) throws IOException {
-        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+        write(reports, out, null, null);
+    }
+
+    /** The report with one more top-level field before the tables (maps, lists, strings and numbers), e.g. replay's figures. */
+    public static void write(List<TableReport> reports, Writer out, String extraName, Object extra) throws IOException {
+        try (JsonGenerator g = new ObjectMapper().getFactory().createGenerator(out)) {
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
+            if (extraName != null) {
+                g.writeObjectField(extraName, extra);
+            }
             g.writeStringField("verdict", reports.stream().allMatch(TableReport::passed) ? "PASS" : "FAIL");
             g.writeArrayFieldStart("tables");
             for (TableReport r : reports) {
