@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import io.tributary.common.sql.Bookkeeping;
 import org.postgresql.PGConnection;
 
 /**
@@ -67,17 +68,16 @@ public final class ReconcileBench {
     }
 
     /**
-     * A PostgreSQL table of rows 1..N keyed by {@code key}: as the sink leaves a target ({@code _tributary_rowid} and
-     * the position column) when {@code asTarget}, else as a PostgreSQL source keyed by {@code id}.
+     * A PostgreSQL table of rows 1..N keyed by {@code key}, with the sink's position column when {@code asTarget}
+     * (a target as the sink leaves it), else as a PostgreSQL source.
      */
-    public static void postgresTable(String url, long rows, boolean asTarget) throws SQLException, java.io.IOException {
-        String key = asTarget ? io.tributary.schemas.event.TableSchema.ROWID_COLUMN : "id";
+    public static void postgresTable(String url, long rows, String key, boolean asTarget) throws SQLException, java.io.IOException {
         try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + TABLE);
                 s.execute("CREATE TABLE " + TABLE + " (" + key + " bigint PRIMARY KEY, time timestamptz NOT NULL, experiment_id bigint, "
                         + "metric_name text NOT NULL, metric_value double precision NOT NULL, step bigint, epoch bigint"
-                        + (asTarget ? ", " + io.tributary.common.sql.Bookkeeping.POSITION + " bigint[] NOT NULL" : "") + ")");
+                        + (asTarget ? ", " + Bookkeeping.POSITION + " bigint[] NOT NULL" : "") + ")");
             }
             var copy = c.unwrap(PGConnection.class).getCopyAPI();
             for (long first = 1; first <= rows; first += BATCH) {
@@ -95,6 +95,22 @@ public final class ReconcileBench {
         }
     }
 
+    /**
+     * Row {@code i} as the transform writes it to the service topic (contract values: the time as TIMESTAMPTZ
+     * microseconds, SQLite's rowid as {@code _tributary_rowid}); the same row {@link #sqliteSource} stores.
+     */
+    public static java.util.Map<String, Object> contractRow(long i) {
+        java.util.Map<String, Object> m = new java.util.HashMap<>(16);
+        m.put(io.tributary.schemas.event.TableSchema.ROWID_COLUMN, i);
+        m.put("time", (EPOCH + i) * 1_000_000L);
+        m.put("experiment_id", i % 100);
+        m.put("metric_name", name(i));
+        m.put("metric_value", value(i));
+        m.put("step", i);
+        m.put("epoch", i / 1000);
+        return m;
+    }
+
     private static String name(long i) {
         return i % 3 == 0 ? "loss" : "sharpe";
     }
@@ -103,14 +119,13 @@ public final class ReconcileBench {
         return Math.sin(i) * 1e3;
     }
 
-    /** Changes row 777's value, deletes the middle row and adds row N+5, in the PostgreSQL table at {@code url}. */
-    public static void corrupt(String url, long rows, boolean asTarget) throws SQLException {
-        String key = asTarget ? io.tributary.schemas.event.TableSchema.ROWID_COLUMN : "id";
+    /** Changes row 777's value, deletes the middle row and adds row N+5, in the PostgreSQL table at {@code url} keyed by {@code key}. */
+    public static void corrupt(String url, long rows, String key) throws SQLException {
         try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
             s.execute("UPDATE " + TABLE + " SET metric_value = metric_value * (1 + 1e-9) WHERE " + key + " = 777");
             s.execute("DELETE FROM " + TABLE + " WHERE " + key + " = " + rows / 2);
-            s.execute("INSERT INTO " + TABLE + " SELECT " + (rows + 5) + ", time, experiment_id, metric_name, metric_value, step, epoch"
-                    + (asTarget ? ", " + io.tributary.common.sql.Bookkeeping.POSITION : "") + " FROM " + TABLE + " WHERE " + key + " = 1");
+            s.execute("INSERT INTO " + TABLE + " SELECT " + (rows + 5) + ", time, experiment_id, metric_name, metric_value, step, epoch, "
+                    + Bookkeeping.POSITION + " FROM " + TABLE + " WHERE " + key + " = 1");
         }
     }
 

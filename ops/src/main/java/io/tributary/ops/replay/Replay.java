@@ -95,6 +95,11 @@ public final class Replay implements AutoCloseable {
         return true;
     }
 
+    /** Waits up to {@code millis} until at least {@code records} records are applied (counted from this run's start); whether they are. */
+    public boolean awaitApplied(long records, long millis) throws InterruptedException {
+        return progress.awaitApplied(records, millis);
+    }
+
     /**
      * Waits up to {@code millis} while events wait in the target for a parent row (the sink retries them every
      * 2 s when idle); returns how many still wait: rows reconcile will report missing unless their parents come.

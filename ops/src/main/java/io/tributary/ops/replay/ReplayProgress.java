@@ -40,6 +40,9 @@ final class ReplayProgress implements ServiceSink.Watcher {
     @Override
     public void caughtUpTo(Map<TopicPartition, Long> now) {
         positions = Map.copyOf(now);
+        synchronized (this) {
+            notifyAll();
+        }
         boolean all = offsets.end().entrySet().stream().allMatch(e -> now.getOrDefault(e.getKey(), -1L) >= e.getValue());
         if (all && caughtUp.getCount() > 0) {
             caughtUpNanos = System.nanoTime();
@@ -48,6 +51,23 @@ final class ReplayProgress implements ServiceSink.Watcher {
         } else {
             draw(false);
         }
+    }
+
+    /** Waits up to {@code millis} until at least {@code records} records are applied; whether they are. */
+    synchronized boolean awaitApplied(long records, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (applied() < records) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
+    }
+
+    private long applied() {
+        return tables().stream().mapToLong(ReplayedTable::done).sum();
     }
 
     /** Waits up to {@code millis} for the sink to reach every end offset. */

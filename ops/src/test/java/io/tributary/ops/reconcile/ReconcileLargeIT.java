@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.schemas.event.TableSchema;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +35,8 @@ class ReconcileLargeIT {
         Path sqlite = dir.resolve("large.db");
         ReconcileBench.sqliteSource(sqlite, ROWS);
         String target = TestServers.newDatabase("reconcile_large");
-        ReconcileBench.postgresTable(target, ROWS, true);
-        ReconcileBench.corrupt(target, ROWS, true);
+        ReconcileBench.postgresTable(target, ROWS, TableSchema.ROWID_COLUMN, true);
+        ReconcileBench.corrupt(target, ROWS, TableSchema.ROWID_COLUMN);
         Path pipeline = ReconcileBench.pipeline(dir.resolve("pipeline.yaml"), sqlite, null, target);
 
         Path out = dir.resolve("stdout.json");
