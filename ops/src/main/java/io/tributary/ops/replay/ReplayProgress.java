@@ -80,9 +80,12 @@ final class ReplayProgress implements ServiceSink.Watcher {
         Map<String, long[]> per = new LinkedHashMap<>();
         Map<TopicPartition, Long> now = positions;
         offsets.end().forEach((tp, end) -> {
+            if (!tableOfTopic.containsKey(tp.topic())) {
+                return; // generation markers: waited for, not a table
+            }
             long start = offsets.start().getOrDefault(tp, end);
             long at = Math.min(end, Math.max(start, now.getOrDefault(tp, start)));
-            long[] v = per.computeIfAbsent(tableOfTopic.getOrDefault(tp.topic(), tp.topic()), k -> new long[2]);
+            long[] v = per.computeIfAbsent(tableOfTopic.get(tp.topic()), k -> new long[2]);
             v[0] += at - start;
             v[1] += end - start;
         });
