@@ -4,7 +4,7 @@ import io.tributary.common.app.Preflight;
 import io.tributary.common.config.ConfigException;
 import io.tributary.common.config.ConfigProblem;
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.schemas.event.TableRef;
+import io.tributary.ops.reconcile.Reconciler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -24,15 +24,11 @@ final class OpsConfig {
         List<PipelineConfig.Service> out = config.services().stream().filter(s -> service == null || s.name().equals(service)).toList();
         if (out.isEmpty()) {
             preflight.problem("--service", "no service named '" + service + "'", "use a name listed under services:");
-        } else if (table != null && out.stream().flatMap(s -> s.tables().stream()).noneMatch(t -> named(t, table))) {
+        } else if (table != null && out.stream().flatMap(s -> s.tables().stream()).noneMatch(t -> Reconciler.named(t, table))) {
             preflight.problem("--table", "no owned table named '" + table + "'" + (service == null ? "" : " in service " + service),
                     "name it as table, schema.table or source.schema.table, as listed under the service's tables:");
         }
         return out;
-    }
-
-    static boolean named(TableRef t, String name) {
-        return name.equals(t.table()) || name.equals(t.qualifiedName()) || name.equals(t.topic());
     }
 
     /** Checks that the targets of {@code services} and the sources of their tables answer. */

@@ -58,7 +58,8 @@ public final class Reconciler {
         return out;
     }
 
-    static boolean named(TableRef t, String name) {
+    /** Whether {@code name} names the table: as {@code table}, {@code schema.table} or {@code source.schema.table}. */
+    public static boolean named(TableRef t, String name) {
         return name.equals(t.table()) || name.equals(t.qualifiedName()) || name.equals(t.topic());
     }
 
