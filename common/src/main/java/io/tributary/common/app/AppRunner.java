@@ -100,7 +100,7 @@ public final class AppRunner {
     private static int serve(String name, PipelineConfig config, Deployable deployable, PrometheusMeterRegistry metrics, CountDownLatch stop) {
         CountDownLatch closed = new CountDownLatch(1);
         DeployableStatus status = new DeployableStatus(name, deployable, metrics);
-        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
+        try (HttpEndpoints http = new HttpEndpoints(config.httpBind(), config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
             log.info("starting deployable={} http_port={}", name, http.port());
             // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.
             Thread hook = new Thread(() -> {
