@@ -94,7 +94,12 @@ final class ReplayCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(stop);
         boolean terminal = System.console() != null;
         try {
-            replay.start(fromTime, System.err, terminal);
+            try {
+                replay.start(fromTime, System.err, terminal);
+            } catch (IllegalStateException e) { // a topic missing, Kafka refusing the offsets: nothing was applied
+                err.println("replay of " + service + " cannot start: " + e.getMessage());
+                return TributaryCommand.USAGE;
+            }
             if (!replay.awaitCaughtUp()) {
                 err.println("replay of " + service + " stopped before it caught up: " + replay.failure()
                         + "; fix the cause and run the same command again: it resumes where it stopped");

@@ -75,6 +75,10 @@ public final class Replay implements AutoCloseable {
         Map<String, String> tableOfTopic = new HashMap<>();
         service.tables().forEach(t -> tableOfTopic.put(Topics.perService(service.name(), t.table()), t.table()));
         progress = new ReplayProgress(offsets, tableOfTopic, err, terminal);
+        if (offsets.resumed() && fromTime != null) {
+            log.warn("replay service={} group={} resumes from its committed offsets; --from-time {} is not used (delete the group to start over)",
+                    service.name(), service.group(), fromTime);
+        }
         log.info("replay service={} group={} target={} records={} {}", service.name(), service.group(), service.target().url(),
                 offsets.records(), offsets.resumed() ? "resuming from the group's committed offsets" : "from " + (fromTime == null ? "the beginning" : fromTime));
         sink = s.watch(progress);
