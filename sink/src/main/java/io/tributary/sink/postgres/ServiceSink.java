@@ -58,6 +58,18 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean assigned;
     private volatile Throwable fatal;
+    private volatile Watcher watcher;
+
+    /**
+     * Told where the sink's consumer stands, on the sink's thread, each time every record it has polled is
+     * applied and its offset committed: after each batch, and after each poll that returned nothing. The
+     * positions are the consumer's (the next offset per assigned partition); they move past transaction
+     * markers, so they reach a partition's end offset even where the last record's committed offset stays one
+     * below it. Replay uses it for its progress and to know when it has caught up.
+     */
+    public interface Watcher {
+        void caughtUpTo(Map<TopicPartition, Long> positions);
+    }
 
     public ServiceSink(PipelineConfig config, PipelineConfig.Service service, SchemaRegistryClient registry, MeterRegistry metrics) {
         this.config = config;
@@ -108,6 +120,17 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return assigned && fatal == null;
     }
 
+    /** Sets the {@link Watcher}, before {@link #run()}. */
+    public ServiceSink watch(Watcher w) {
+        this.watcher = w;
+        return this;
+    }
+
+    /** Why the sink stopped with an error, or null while it runs or after a clean stop. */
+    public Throwable failure() {
+        return fatal;
+    }
+
     public boolean alive() {
         return fatal == null;
     }
@@ -124,6 +147,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
                 assigned = !consumer.assignment().isEmpty();
                 if (batch.isEmpty()) { // idle: every 2 s, retry parked events if there are any
+                    tellWatcher(consumer);
                     if (System.currentTimeMillis() - lastParkedRetry < 2000) {
                         continue;
                     }
@@ -135,6 +159,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 if (!process(batch, consumer, dlq)) {
                     break; // stopping
                 }
+                tellWatcher(consumer);
             }
         } catch (Throwable t) {
             fatal = t;
@@ -143,6 +168,18 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         } finally {
             applier.close();
         }
+    }
+
+    private void tellWatcher(KafkaConsumer<byte[], byte[]> consumer) {
+        Watcher w = watcher;
+        if (w == null || consumer.assignment().isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            positions.put(tp, consumer.position(tp));
+        }
+        w.caughtUpTo(positions);
     }
 
     private Map<String, Object> consumerProperties() {

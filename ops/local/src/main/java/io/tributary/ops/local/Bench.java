@@ -34,13 +34,18 @@ final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (OpsBench.run(args)) {
+            return;
+        }
         if (args.length > 0 && args[0].equals("sqlite")) {
             sqlite(args);
             return;
         }
         if (args.length == 0 || !args[0].equals("sink")) {
             System.err.println("usage: tributary bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]\n"
-                    + "       tributary bench sqlite [--rows N] [--rate COMMITS_PER_S] [--seconds N]");
+                    + "       tributary bench sqlite [--rows N] [--rate COMMITS_PER_S] [--seconds N]\n"
+                    + "       tributary bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]\n"
+                    + "       tributary bench replay [--rows N]");
             System.exit(2);
         }
         long rows = 1_000_000;
