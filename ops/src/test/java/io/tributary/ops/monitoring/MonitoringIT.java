@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.ops.PipelineRunner;
-import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.testkit.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -154,8 +153,8 @@ class MonitoringIT {
     }
 
     private static void awaitMatch(PipelineConfig config, PipelineRunner runner) throws Exception {
-        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
-        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 120 s: " + last);
+        List<io.tributary.ops.reconcile.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
+        assertTrue(last.stream().allMatch(io.tributary.ops.reconcile.TableReport::matches), "target did not match the source within 120 s: " + last);
     }
 
     private static int freePort() throws java.io.IOException {

@@ -26,6 +26,7 @@ import io.tributary.schemas.registry.RegistryException;
 import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.kafka.ChangeEventReader;
 import io.tributary.schemas.kafka.Topics;
+import io.tributary.sink.timescale.HistoryWorker;
 import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -55,6 +56,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
     private final IdleClocks idle;
     private final BatchApplier applier;
+    /** Null when the service declares no aggregates and no compression. */
+    private final HistoryWorker history;
     private volatile boolean running = true;
     private volatile boolean assigned;
     private volatile Throwable fatal;
@@ -79,6 +82,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.metrics = metrics;
         this.applier = new BatchApplier(service, decoder);
         this.idle = new IdleClocks(metrics, "sink");
+        this.history = HistoryWorker.needed(service) ? new HistoryWorker(service, HistoryWorker.Timing.DEFAULT, metrics) : null;
         registerMeters();
     }
 
@@ -142,6 +146,11 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             List<String> subscribed = new ArrayList<>(topics());
             subscribed.addAll(generationTopics());
             consumer.subscribe(subscribed);
+            retrying(() -> {
+                applier.reconcileDeclared(); // declarations changed since the last start apply now, or stop the service
+                return Boolean.TRUE;
+            }, consumer);
+            startHistory();
             long lastParkedRetry = 0;
             while (running) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
@@ -166,6 +175,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "fatal").increment();
             log.error("sink service={} stopped: {}", service.name(), t.getMessage(), t);
         } finally {
+            if (history != null) {
+                history.close();
+            }
             applier.close();
         }
     }
@@ -180,6 +192,15 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             positions.put(tp, consumer.position(tp));
         }
         w.caughtUpTo(positions);
+    }
+
+    /** Starts the history work of the service's hypertables on its own thread and connection (see {@link HistoryWorker}). */
+    private void startHistory() {
+        if (history != null) {
+            Thread t = new Thread(history, "sink-history-" + service.name());
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     private Map<String, Object> consumerProperties() {
@@ -373,5 +394,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (history != null) {
+            history.close();
+        }
     }
 }
