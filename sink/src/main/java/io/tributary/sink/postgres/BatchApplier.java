@@ -45,6 +45,8 @@ final class BatchApplier implements AutoCloseable {
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
     private Connection db;
     private long lastSequenceUpdate;
+    /** Set on (re)connecting: waiting markers are checked against what the target holds once. */
+    private boolean recheckWaitingMarkers;
 
     BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
         this.service = service;
@@ -55,21 +57,39 @@ final class BatchApplier implements AutoCloseable {
         return apply(fresh, List.of());
     }
 
-    /** Applies the markers (each of a table this service owns; see {@link TargetTables#newGeneration}), then the events, in one transaction. */
+    /**
+     * Applies the events, then the markers (each of a table this service owns; see {@link GenerationFloor}), in
+     * one transaction: a marker whose snapshot's last row is in this batch, or was read before, applies now;
+     * others wait for it.
+     */
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
-            for (GenerationMarker m : markers) {
-                TargetTables.newGeneration(db, m.table(), m.generation());
+            if (recheckWaitingMarkers) {
+                GenerationFloor.recheck(db);
             }
             Outcome o = applyInTransaction(fresh);
+            GenerationFloor.advance(db, newestRead(fresh));
+            for (GenerationMarker m : markers) {
+                GenerationFloor.receive(db, m);
+            }
             db.commit();
+            recheckWaitingMarkers = false;
             return o;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly();
             writers.clear(); // tables created in the rolled-back transaction are gone again
             throw e;
         }
+    }
+
+    /** Per table, the newest position among {@code events}: what this batch read of it. */
+    private static Map<String, io.tributary.schemas.event.Position> newestRead(List<SinkEvent> events) {
+        Map<String, io.tributary.schemas.event.Position> newest = new HashMap<>();
+        for (SinkEvent e : events) {
+            newest.merge(e.schema().table().table(), e.position(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        }
+        return newest;
     }
 
     private Outcome applyInTransaction(List<SinkEvent> fresh) throws SQLException {
@@ -272,6 +292,7 @@ final class BatchApplier implements AutoCloseable {
             db = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
             db.setAutoCommit(false);
             TargetTables.ensureShared(db);
+            recheckWaitingMarkers = true; // their snapshot rows may have been read before a restart
         }
     }
 
