@@ -49,33 +49,20 @@ public final class AppRunner {
 
     /** Runs until {@code stop} is counted down, SIGTERM, or a fatal error; returns the exit code. */
     public static int run(String name, String[] args, List<String> optionNames, Factory factory, CountDownLatch stop) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String key = args[i].startsWith("--") ? args[i].substring(2) : null;
-            if (key == null || !(key.equals("config") || optionNames.contains(key)) || i + 1 >= args.length) {
-                System.err.println("usage: tributary " + name + " --config FILE"
-                        + optionNames.stream().map(o -> " [--" + o + " VALUE]").reduce("", String::concat)
-                        + "\n(problem with argument '" + args[i] + "')");
-                return 2;
-            }
-            options.put(key, args[++i]);
-        }
-        if (!options.containsKey("config")) {
-            System.err.println("usage: tributary " + name + " --config FILE (the pipeline file is required)");
+        Map<String, String> options = options(name, args, optionNames);
+        if (options == null) {
             return 2;
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics.config().commonTags("deployable", name);
         new JvmMemoryMetrics().bindTo(metrics);
-        Deployable deployable;
-        PipelineConfig config;
-        CountDownLatch closed = new CountDownLatch(1);
         PipelineConfigLoader.Partial loaded = PipelineConfigLoader.readPartial(Path.of(options.get("config")), System.getenv());
         if (!loaded.problems().isEmpty()) {
             System.err.println(new ConfigException("pipeline file " + options.get("config"), withReachability(loaded)).getMessage());
             return 2;
         }
-        config = loaded.config();
+        PipelineConfig config = loaded.config();
+        Deployable deployable;
         try {
             Preflight preflight = new Preflight();
             deployable = factory.create(config, options, metrics, preflight);
@@ -86,8 +73,34 @@ public final class AppRunner {
             System.err.println(e.getMessage());
             return 2;
         }
+        return serve(name, config, deployable, metrics, stop);
+    }
+
+    /** {@code --config} and the deployable's own options; null after printing the usage. */
+    private static Map<String, String> options(String name, String[] args, List<String> optionNames) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String key = args[i].startsWith("--") ? args[i].substring(2) : null;
+            if (key == null || !(key.equals("config") || optionNames.contains(key)) || i + 1 >= args.length) {
+                System.err.println("usage: tributary " + name + " --config FILE"
+                        + optionNames.stream().map(o -> " [--" + o + " VALUE]").reduce("", String::concat)
+                        + "\n(problem with argument '" + args[i] + "')");
+                return null;
+            }
+            options.put(key, args[++i]);
+        }
+        if (!options.containsKey("config")) {
+            System.err.println("usage: tributary " + name + " --config FILE (the pipeline file is required)");
+            return null;
+        }
+        return options;
+    }
+
+    /** Serves metrics, health and status, runs the deployable until stopped, and closes it; the exit code. */
+    private static int serve(String name, PipelineConfig config, Deployable deployable, PrometheusMeterRegistry metrics, CountDownLatch stop) {
+        CountDownLatch closed = new CountDownLatch(1);
         DeployableStatus status = new DeployableStatus(name, deployable, metrics);
-        try (HttpEndpoints http = new HttpEndpoints(config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
+        try (HttpEndpoints http = new HttpEndpoints(config.httpBind(), config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
             log.info("starting deployable={} http_port={}", name, http.port());
             // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.
             Thread hook = new Thread(() -> {

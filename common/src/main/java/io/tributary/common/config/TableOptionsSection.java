@@ -50,7 +50,7 @@ final class TableOptionsSection {
         String conflict = r.optional(n, where, "conflict", "position");
         String tsColumn = r.optional(n, where, "timestamp-column", null);
         if (!Set.of("hard", "soft").contains(delete)) {
-            r.problem(where + ".delete", "'" + delete + "' is not a delete mode", "hard (rows are removed) or soft (rows stay, _tributary_deleted = true)");
+            r.problem(where + ".delete", "'" + delete + "' is not a delete mode", "hard (rows are removed) or soft (rows stay, " + io.tributary.common.sql.Bookkeeping.DELETED + " = true)");
         }
         if (!Set.of("position", "last-write-wins").contains(conflict)) {
             r.problem(where + ".conflict", "'" + conflict + "' is not a conflict policy", "position (default) or last-write-wins");

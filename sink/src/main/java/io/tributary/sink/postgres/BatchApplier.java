@@ -218,7 +218,8 @@ final class BatchApplier implements AutoCloseable {
             writeUnchecked(writer, events);
         } catch (RuntimeException e) {
             // a value that cannot be bound (a time of 24:00, say) is that record's problem: a dead letter
-            throw new SQLException("cannot write " + (events.size() == 1 ? events.get(0).describe() : events.size() + " events") + ": " + e, "22000", e);
+            throw new SQLException("cannot write " + (events.size() == 1 ? events.get(0).describe() : events.size() + " events")
+                    + ": a value cannot be bound (" + e.getClass().getSimpleName() + ")", "22000", e);
         }
     }
 

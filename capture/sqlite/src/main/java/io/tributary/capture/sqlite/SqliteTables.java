@@ -1,5 +1,6 @@
 package io.tributary.capture.sqlite;
 
+import io.tributary.common.sql.Identifiers;
 import io.tributary.capture.sqlite.wal.ColumnDef;
 import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.capture.sqlite.wal.TableDef;
@@ -36,7 +37,7 @@ import java.util.Locale;
  * allow them for ADD COLUMN, so no row can read one.
  */
 final class SqliteTables {
-    static final String ROWID = "_tributary_rowid";
+    static final String ROWID = TableSchema.ROWID_COLUMN;
 
     private SqliteTables() {
     }
@@ -126,12 +127,8 @@ final class SqliteTables {
         StringBuilder sb = new StringBuilder("SELECT ");
         for (int i = 0; i < t.columns().size(); i++) {
             String n = t.columns().get(i).name();
-            sb.append(i == 0 ? "" : ", ").append(n.equals(ROWID) ? "rowid" : quote(n));
+            sb.append(i == 0 ? "" : ", ").append(n.equals(ROWID) ? "rowid" : Identifiers.quote(n));
         }
-        return sb.append(" FROM ").append(quote(t.table().table())).toString();
-    }
-
-    static String quote(String ident) {
-        return "\"" + ident.replace("\"", "\"\"") + "\"";
+        return sb.append(" FROM ").append(Identifiers.quote(t.table().table())).toString();
     }
 }

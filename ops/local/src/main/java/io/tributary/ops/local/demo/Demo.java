@@ -61,24 +61,7 @@ public final class Demo {
             out.printf("      initial snapshot replicated in %.1f s%n", caughtUp / 1000.0);
 
             out.printf("[4/5] live changes in the monolith and in experiments.db for %d s ...%n", liveSeconds);
-            LiveWorkload live = new LiveWorkload(monolith, 150, liveSeconds * 1000L);
-            SqliteLiveWorkload liveSqlite = new SqliteLiveWorkload(sqlite, liveSeconds * 1000L);
-            Thread liveThread = new Thread(live, "demo-live-workload");
-            Thread sqliteThread = new Thread(liveSqlite, "demo-sqlite-workload");
-            liveThread.start();
-            sqliteThread.start();
-            while (liveThread.isAlive() || sqliteThread.isAlive()) {
-                liveThread.join(2000);
-                out.printf("      %5.1f s  postgres: transactions=%d row changes=%d   sqlite: row changes=%d%n",
-                        (System.currentTimeMillis() - t0) / 1000.0, live.transactions(), live.rowChanges(), liveSqlite.rowChanges());
-                checkDeployables(runner[0]);
-            }
-            if (live.failure() != null) {
-                throw live.failure();
-            }
-            if (liveSqlite.failure() != null) {
-                throw liveSqlite.failure();
-            }
+            liveChanges(monolith, sqlite, liveSeconds, runner[0], t0);
             long lagMs = awaitMatch(config, runner[0], 120);
             out.printf("      target caught up %.2f s after the last change%n", lagMs / 1000.0);
 
@@ -93,11 +76,34 @@ public final class Demo {
         }
     }
 
+    /** Live changes in both sources for {@code seconds}, with a progress line every 2 s; throws what a workload threw. */
+    private static void liveChanges(String monolith, Path sqlite, int seconds, PipelineRunner runner, long t0) throws Exception {
+        LiveWorkload live = new LiveWorkload(monolith, 150, seconds * 1000L);
+        SqliteLiveWorkload liveSqlite = new SqliteLiveWorkload(sqlite, seconds * 1000L);
+        Thread liveThread = new Thread(live, "demo-live-workload");
+        Thread sqliteThread = new Thread(liveSqlite, "demo-sqlite-workload");
+        liveThread.start();
+        sqliteThread.start();
+        while (liveThread.isAlive() || sqliteThread.isAlive()) {
+            liveThread.join(2000);
+            out.printf("      %5.1f s  postgres: transactions=%d row changes=%d   sqlite: row changes=%d%n",
+                    (System.currentTimeMillis() - t0) / 1000.0, live.transactions(), live.rowChanges(), liveSqlite.rowChanges());
+            checkDeployables(runner);
+        }
+        if (live.failure() != null) {
+            throw live.failure();
+        }
+        if (liveSqlite.failure() != null) {
+            throw liveSqlite.failure();
+        }
+    }
+
     private static String pipelineYaml(LocalStack stack, Path sqlite) {
         String pg = stack.postgresUrl();
         StringBuilder y = new StringBuilder();
         y.append("kafka: { bootstrap: \"").append(stack.kafkaBootstrap()).append("\" }\n");
         y.append("registry: { url: \"").append(stack.registryUrl()).append("\" }\n");
+        y.append("http: { bind: 127.0.0.1 }\n"); // the demo's endpoints serve this host only
         y.append("sources:\n");
         y.append("  - name: experiments\n    sqlite: { path: \"").append(sqlite).append("\" }\n");
         y.append("    tables: [experiments, experiment_metrics, model_checkpoints, regime_history]\n");

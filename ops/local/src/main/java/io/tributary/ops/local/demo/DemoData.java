@@ -98,31 +98,36 @@ final class DemoData {
                     m.addBatch();
                 }
                 m.executeBatch();
-                for (int i = 1; i <= 30 * scale; i++) {
-                    k.setInt(1, i);
-                    k.setInt(2, 1 + i % experiments);
-                    k.setString(3, "/models/exp-" + (1 + i % experiments) + "/ckpt-" + i + ".pt");
-                    k.setDouble(4, r.nextDouble() * 3);
-                    k.setDouble(5, r.nextDouble());
-                    k.setString(6, String.format("2025-03-%02d %02d:00:00", 1 + i % 28, i % 24));
-                    k.setInt(7, i % 10 == 0 ? 1 : 0);
-                    k.setDouble(8, 100 + r.nextDouble() * 900);
-                    k.addBatch();
-                }
-                k.executeBatch();
-                for (int i = 0; i < 500 * scale; i++) {
-                    double bull = r.nextDouble() * 0.5;
-                    double bear = r.nextDouble() * 0.5;
-                    h.setString(1, String.format("2025-04-01T%02d:%02d:%02dZ", (i / 3600) % 24, (i / 60) % 60, i % 60).replace("2025-04-01", "2025-04-" + String.format("%02d", 1 + i / 86400)));
-                    h.setDouble(2, bull);
-                    h.setDouble(3, bear);
-                    h.setDouble(4, 1.0 - bull - bear);
-                    h.setDouble(5, r.nextDouble());
-                    h.addBatch();
-                }
-                h.executeBatch();
+                checkpointsAndRegimes(k, h, scale, experiments, r);
             }
             c.commit();
         }
+    }
+
+    /** The model_checkpoints and regime_history rows of {@link #createExperiments}. */
+    private static void checkpointsAndRegimes(PreparedStatement k, PreparedStatement h, int scale, int experiments, Random r) throws SQLException {
+        for (int i = 1; i <= 30 * scale; i++) {
+            k.setInt(1, i);
+            k.setInt(2, 1 + i % experiments);
+            k.setString(3, "/models/exp-" + (1 + i % experiments) + "/ckpt-" + i + ".pt");
+            k.setDouble(4, r.nextDouble() * 3);
+            k.setDouble(5, r.nextDouble());
+            k.setString(6, String.format("2025-03-%02d %02d:00:00", 1 + i % 28, i % 24));
+            k.setInt(7, i % 10 == 0 ? 1 : 0);
+            k.setDouble(8, 100 + r.nextDouble() * 900);
+            k.addBatch();
+        }
+        k.executeBatch();
+        for (int i = 0; i < 500 * scale; i++) {
+            double bull = r.nextDouble() * 0.5;
+            double bear = r.nextDouble() * 0.5;
+            h.setString(1, String.format("2025-04-01T%02d:%02d:%02dZ", (i / 3600) % 24, (i / 60) % 60, i % 60).replace("2025-04-01", "2025-04-" + String.format("%02d", 1 + i / 86400)));
+            h.setDouble(2, bull);
+            h.setDouble(3, bear);
+            h.setDouble(4, 1.0 - bull - bear);
+            h.setDouble(5, r.nextDouble());
+            h.addBatch();
+        }
+        h.executeBatch();
     }
 }
