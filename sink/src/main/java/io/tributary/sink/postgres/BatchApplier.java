@@ -45,8 +45,6 @@ final class BatchApplier implements AutoCloseable {
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
     private Connection db;
     private long lastSequenceUpdate;
-    /** Set on (re)connecting: waiting markers are checked against what the target holds once. */
-    private boolean recheckWaitingMarkers;
 
     BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
         this.service = service;
@@ -65,16 +63,12 @@ final class BatchApplier implements AutoCloseable {
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
-            if (recheckWaitingMarkers) {
-                GenerationFloor.recheck(db);
-            }
             Outcome o = applyInTransaction(fresh);
-            GenerationFloor.advance(db, newestRead(fresh));
+            GenerationFloor.read(db, newestSnapshotRows(fresh));
             for (GenerationMarker m : markers) {
                 GenerationFloor.receive(db, m);
             }
             db.commit();
-            recheckWaitingMarkers = false;
             return o;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly();
@@ -83,11 +77,13 @@ final class BatchApplier implements AutoCloseable {
         }
     }
 
-    /** Per table, the newest position among {@code events}: what this batch read of it. */
-    private static Map<String, io.tributary.schemas.event.Position> newestRead(List<SinkEvent> events) {
+    /** Per table, the newest position among the snapshot rows (op {@code r}) of {@code events}. */
+    private static Map<String, io.tributary.schemas.event.Position> newestSnapshotRows(List<SinkEvent> events) {
         Map<String, io.tributary.schemas.event.Position> newest = new HashMap<>();
         for (SinkEvent e : events) {
-            newest.merge(e.schema().table().table(), e.position(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            if (e.op() == Op.READ) {
+                newest.merge(e.schema().table().table(), e.position(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            }
         }
         return newest;
     }
@@ -293,7 +289,6 @@ final class BatchApplier implements AutoCloseable {
             db = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
             db.setAutoCommit(false);
             TargetTables.ensureShared(db);
-            recheckWaitingMarkers = true; // their snapshot rows may have been read before a restart
         }
     }
 

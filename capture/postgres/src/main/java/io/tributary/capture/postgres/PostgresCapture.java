@@ -46,6 +46,8 @@ final class PostgresCapture implements AutoCloseable {
     private final Map<Schema, TableSchema> shapes = new HashMap<>();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "capture-postgres"));
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    /** Records Debezium hands over at once (its default), the most a crash can leave sent but unrecorded. */
+    static final int MAX_BATCH = 2048;
     private final PostgresPositions positions = new PostgresPositions();
     private final PostgresSnapshots snapshots;
     private final ResnapshotRequests requests;
@@ -59,6 +61,7 @@ final class PostgresCapture implements AutoCloseable {
         source.tables().forEach(t -> tablesByTopic.put(Topics.perTable(t), t));
         this.requests = new ResnapshotRequests(config.kafka(), source.name(), "tributary-capture-" + source.name(), this::request);
         this.snapshots = new PostgresSnapshots(source, generations, writer, this::signal, requests::start);
+        positions.continueAfter(generations.lastSnapshotOrdinal() + MAX_BATCH);
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(connectorProperties(config, source))
                 .using(OffsetCommitPolicy.always())
@@ -115,6 +118,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("bootstrap.servers", config.kafka().bootstrap());
         config.kafka().properties().forEach(p::setProperty);
+        p.setProperty("max.batch.size", String.valueOf(MAX_BATCH)); // after kafka.properties: PostgresPositions relies on it
         return p;
     }
 

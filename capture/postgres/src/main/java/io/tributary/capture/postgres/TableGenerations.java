@@ -99,6 +99,11 @@ final class TableGenerations implements AutoCloseable {
         return Optional.ofNullable(states.get(table.qualifiedName()));
     }
 
+    /** The highest snapshot row number recorded for any table (the last element of its newest row's position). */
+    long lastSnapshotOrdinal() {
+        return states.values().stream().filter(st -> st.through != null).mapToLong(st -> st.through.parts()[3]).max().orElse(0);
+    }
+
     /** A new generation for {@code table}, stored before this returns; {@code request} names what began it. */
     synchronized long begin(TableRef table, String request) {
         long generation = Math.max(System.currentTimeMillis(), generation(table) + 1);

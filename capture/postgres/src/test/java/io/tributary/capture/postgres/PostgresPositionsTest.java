@@ -90,47 +90,31 @@ class PostgresPositionsTest {
     }
 
     /**
-     * The rule for an incremental snapshot's chunk rows: they are emitted at one point of the change stream
-     * (where the chunk's window closed) and take {@code [generation, previous commit LSN there, 0, k]}: newer
-     * than every change of the transactions that committed before that point, older than every change of the
-     * transaction being streamed there and of every later one, whatever their LSNs.
+     * The rule for an incremental snapshot's chunk rows: the same as the initial snapshot's. Every change of
+     * the table since its new generation began is streamed in it, so a chunk row (older than all of them)
+     * decides only keys nobody changed since, and replaces the old generation's copy of those.
      */
     @Test
-    void chunkRowsSitBetweenTheTransactionsBeforeTheirWindowClosedAndEverythingAfter() {
-        Position before = positions.change(G, "[\"100\",\"160\"]", 160); // last change of the transaction committed at 180
-        // the window closes at the first change of the next transaction (previous commit 180), before it is emitted
-        Position chunk1 = positions.chunkRow(G, "[\"180\",\"170\"]");
-        Position chunk2 = positions.chunkRow(G, "[\"180\",\"170\"]");
-        Position closing = positions.change(G, "[\"180\",\"170\"]", 170); // its LSN is lower than the previous commit's
-        Position later = positions.change(G, "[\"180\",\"175\"]", 175);
-        Position nextTx = positions.change(G, "[\"190\",\"20\"]", 20);
-        assertEquals(Position.of(G, 180, 0, 1), chunk1);
-        assertEquals(Position.of(G, 180, 0, 2), chunk2);
-        assertStrictlyGrowing(List.of(before, chunk1, chunk2, closing, later, nextTx));
-        assertEquals(Position.of(G, 180, 170, 0), closing, "a chunk does not shift the positions of the changes around it");
+    void chunkRowsReplaceTheOldGenerationAndLoseToEveryChangeOfTheirOwn() {
+        Position oldStreamed = positions.change(G, "[\"900\",\"950\"]", 950);
+        Position changedSinceTheResnapshotBegan = positions.change(G + 1, "[\"960\",\"970\"]", 970);
+        Position chunkRow = positions.snapshotRow(G + 1); // emitted after that change, wherever its window closed
+        Position later = positions.change(G + 1, "[\"990\",\"20\"]", 20);
+        assertStrictlyGrowing(List.of(oldStreamed, chunkRow, changedSinceTheResnapshotBegan, later));
     }
 
     @Test
-    void chunkRowsEmittedRightAfterACommitComeBeforeTheNextTransactionsChangesWhateverTheirLsn() {
-        // at a commit (or a heartbeat after it) Debezium's source block holds the commit LSN as both the previous
-        // commit and the LSN; the next transaction's changes may lie before it in the WAL
-        Position committed = positions.change(G, "[\"100\",\"160\"]", 160);
-        List<Position> chunk = new ArrayList<>();
+    void snapshotRowsGrowInTheOrderTheyAreHandedOverAndARestartContinuesPastTheRecordedOnes() {
+        List<Position> rows = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            chunk.add(positions.chunkRow(G, "[\"200\",\"200\"]"));
+            rows.add(positions.snapshotRow(G));
         }
-        Position next = positions.change(G, "[\"200\",\"150\"]", 150);
-        List<Position> all = new ArrayList<>(List.of(committed));
-        all.addAll(chunk);
-        all.add(next);
-        assertStrictlyGrowing(all);
-    }
-
-    @Test
-    void chunksAtAnotherStreamPointCountAgainFromOne() {
-        assertEquals(Position.of(G, 180, 0, 1), positions.chunkRow(G, "[\"180\",\"180\"]"));
-        assertEquals(Position.of(G, 180, 0, 2), positions.chunkRow(G, "[\"180\",\"190\"]"));
-        assertEquals(Position.of(G, 200, 0, 1), positions.chunkRow(G, "[\"200\",\"200\"]"));
+        assertStrictlyGrowing(rows);
+        PostgresPositions restarted = new PostgresPositions();
+        restarted.continueAfter(2 + 2048); // recorded: row 2; at most one batch more may have been sent
+        Position resumed = restarted.snapshotRow(G);
+        assertStrictlyGrowing(List.of(rows.get(2), resumed));
+        assertEquals(Position.of(G, 0, 0, 2051), resumed);
     }
 
     @Test
@@ -140,7 +124,7 @@ class PostgresPositionsTest {
         Struct incremental = new Struct(SOURCE).put("lsn", 150L).put("sequence", "[\"100\",\"150\"]").put("snapshot", "incremental");
         Struct noLsn = new Struct(SOURCE);
         assertEquals(Position.of(G, 0, 0, 1), positions.next(G, Op.READ, read), "a snapshot read ignores the LSN");
-        assertEquals(Position.of(G, 100, 0, 1), positions.next(G, Op.READ, incremental), "an incremental snapshot row sits at its stream point");
+        assertEquals(Position.of(G, 0, 0, 2), positions.next(G, Op.READ, incremental), "an incremental snapshot's row too");
         assertEquals(Position.of(G, 100, 150, 0), positions.next(G, Op.CREATE, change));
         assertEquals(Position.of(G, 100, 150, 1), positions.next(G, Op.UPDATE, change));
         assertEquals(Position.of(G, 0, 0, 0), positions.next(G, Op.DELETE, noLsn), "a missing LSN and sequence count as 0");
