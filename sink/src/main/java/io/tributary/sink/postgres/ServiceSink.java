@@ -113,10 +113,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return service.tables().stream().map(t -> Topics.perService(service.name(), t.table())).toList();
     }
 
-    /** The generation-marker topics of the SQLite sources this service owns tables of. */
+    /** The generation-marker topics of the sources this service owns tables of (both captures write markers). */
     public List<String> generationTopics() {
         return service.tables().stream().map(io.tributary.schemas.event.TableRef::source).distinct()
-                .filter(src -> config.source(src).map(PipelineConfig.Source::isSqlite).orElse(false))
                 .map(Topics::generations).toList();
     }
 
