@@ -18,13 +18,13 @@ public final class HttpEndpoints implements AutoCloseable {
     private final HttpServer server;
 
     public HttpEndpoints(int port, PrometheusMeterRegistry metrics, BooleanSupplier live, BooleanSupplier ready) throws IOException {
-        this(port, metrics, live, ready, () -> "{}");
+        this("0.0.0.0", port, metrics, live, ready, () -> "{}");
     }
 
     /** Also serves {@code /status}: the JSON {@code status} gives (see {@link DeployableStatus}). */
-    public HttpEndpoints(int port, PrometheusMeterRegistry metrics, BooleanSupplier live, BooleanSupplier ready,
+    public HttpEndpoints(String bind, int port, PrometheusMeterRegistry metrics, BooleanSupplier live, BooleanSupplier ready,
                          java.util.function.Supplier<String> status) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(port), 0);
+        server = HttpServer.create(new InetSocketAddress(bind, port), 0);
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tributary-http");
             t.setDaemon(true);

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * Reads values out of the pipeline file's YAML tree and collects what is wrong with them. Every helper
  * records a {@link ConfigProblem} (key = the YAML path, e.g. {@code sources[monolith].postgres.url}) instead
  * of throwing, and returns null or the default, so that reading goes on and all problems surface together.
- * Scalars have {@code ${NAME}} and {@code ${NAME:-default}} replaced from the environment given.
+ * Scalars have {@code ${NAME}} and {@code ${NAME:-default}} replaced from the environment given, and
+ * {@code ${file:/path}} by a file's content (secrets mounted as files).
  *
  * <p>Not thread-safe: one instance per reading of one file.
  */
@@ -24,6 +25,8 @@ final class ConfigReader {
     /** Source and service names: lower-case, as they become parts of topic names. */
     static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]*");
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+    /** {@code ${file:/path}}: the file's content, trailing line break removed (a mounted secret). */
+    private static final Pattern FILE_REF = Pattern.compile("\\$\\{file:([^}]+)}");
     private static final Pattern INTERVAL = Pattern.compile(
             "\\d+\\s*(microsecond|millisecond|second|minute|hour|day|week|month|year)s?", Pattern.CASE_INSENSITIVE);
 
@@ -155,6 +158,28 @@ final class ConfigReader {
                 problem(at, "environment variable " + m.group(1) + " is not set",
                         "export " + m.group(1) + ", or write ${" + m.group(1) + ":-default}");
                 value = "";
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(sb);
+        return fromFiles(sb.toString(), at); // after the variables: a secret's own text is never expanded
+    }
+
+    /**
+     * {@code ${file:/path}} replaced by the file's content (e.g. a Kubernetes or Docker secret), its trailing
+     * line break removed. The content is never printed: a problem names the file and why it cannot be read.
+     */
+    private String fromFiles(String text, String at) {
+        Matcher m = FILE_REF.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            java.nio.file.Path file = java.nio.file.Path.of(m.group(1).trim());
+            String value = "";
+            try {
+                value = java.nio.file.Files.readString(file).replaceFirst("\\r?\\n$", "");
+            } catch (java.io.IOException | RuntimeException e) {
+                problem(at, "cannot read the secret file " + file + " (" + e.getClass().getSimpleName() + ")",
+                        "make the file readable by this process, or give the value another way");
             }
             m.appendReplacement(sb, Matcher.quoteReplacement(value));
         }

@@ -61,13 +61,22 @@ final class EndpointsSection {
         return new PipelineConfig.Registry(url, compat);
     }
 
+    /** {@code http.bind}: the address every deployable's endpoints listen on (default: every interface). */
+    String httpBind(JsonNode n) {
+        String bind = r.optional(n, "http", "bind", PipelineConfig.ALL_INTERFACES);
+        if (bind != null && !bind.matches("[0-9A-Za-z.:\\-\\[\\]]+")) {
+            r.problem("http.bind", "'" + bind + "' is not an address", "write an IP address or host name, e.g. 127.0.0.1 (this host only) or 0.0.0.0");
+        }
+        return bind;
+    }
+
     /** The port of each deployable named under {@code http:}; the others are absent (0: any free port). */
     Map<String, Integer> http(JsonNode n) {
         Map<String, Integer> ports = new HashMap<>();
         if (n.isMissingNode()) {
             return ports;
         }
-        r.known(n, "http", DEPLOYABLES.toArray(String[]::new));
+        r.known(n, "http", java.util.stream.Stream.concat(DEPLOYABLES.stream(), java.util.stream.Stream.of("bind")).toArray(String[]::new));
         for (String d : DEPLOYABLES) {
             if (n.has(d)) {
                 ports.put(d, r.integer(n, "http", d, 0, 0, 65535));

@@ -12,7 +12,13 @@ import java.util.Optional;
  * {@code docs/pipeline-file.md} for each key. Built only by {@link PipelineConfigLoader}.
  */
 public record PipelineConfig(Kafka kafka, Registry registry, List<Source> sources, List<Service> services,
-                             Map<String, Integer> http) {
+                             Map<String, Integer> http, String httpBind) {
+    /** Every interface, as a container needs: {@code http.bind} narrows it (the demo binds loopback). */
+    public static final String ALL_INTERFACES = "0.0.0.0";
+
+    public PipelineConfig(Kafka kafka, Registry registry, List<Source> sources, List<Service> services, Map<String, Integer> http) {
+        this(kafka, registry, sources, services, http, ALL_INTERFACES);
+    }
 
     /** {@code kafka:} — the cluster all topics live in. */
     public record Kafka(String bootstrap, int replicationFactor, int partitions, Map<String, String> properties) {

@@ -90,6 +90,6 @@ public final class PipelineConfigLoader {
         List<PipelineConfig.Source> sources = new SourcesSection(r).read(root.path("sources"));
         List<PipelineConfig.Service> services = new ServicesSection(r).read(root.path("services"), sources);
         Map<String, Integer> http = endpoints.http(root.path("http"));
-        return new PipelineConfig(kafka, registry, sources, services, http);
+        return new PipelineConfig(kafka, registry, sources, services, http, endpoints.httpBind(root.path("http")));
     }
 }

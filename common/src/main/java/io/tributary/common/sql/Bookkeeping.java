@@ -31,8 +31,9 @@ public final class Bookkeeping {
      */
     public static final String DELETED = PREFIX + "deleted";
     /**
-     * Shared table: per target table, the oldest snapshot generation still valid (SQLite sources, after a new
-     * snapshot); events of older generations are refused.
+     * Shared table: per target table, the oldest snapshot generation still valid (after a new snapshot of
+     * either capture); events of older generations are refused. Also the newest snapshot row read and a
+     * generation marker waiting for its snapshot's last row.
      */
     public static final String FLOOR = PREFIX + "floor";
     /** Shared table: events whose parent row is missing (a foreign key), retried until the parent arrives. */

@@ -74,14 +74,19 @@ final class BatchApplier implements AutoCloseable {
         return apply(fresh, List.of());
     }
 
-    /** Applies the markers (each of a table this service owns; see {@link TargetTables#newGeneration}), then the events, in one transaction. */
+    /**
+     * Applies the events, then the markers (each of a table this service owns; see {@link GenerationFloor}), in
+     * one transaction: a marker whose snapshot's last row is in this batch, or was read before, applies now;
+     * others wait for it.
+     */
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
-            for (GenerationMarker m : markers) {
-                TargetTables.newGeneration(db, m.table(), m.generation());
-            }
             Outcome o = applyInTransaction(fresh);
+            GenerationFloor.read(db, newestSnapshotRows(fresh));
+            for (GenerationMarker m : markers) {
+                GenerationFloor.receive(db, m);
+            }
             timescale.owe(db, writers.values(), markers);
             db.commit();
             return o;
@@ -90,6 +95,17 @@ final class BatchApplier implements AutoCloseable {
             writers.clear(); // tables created in the rolled-back transaction are gone again
             throw e;
         }
+    }
+
+    /** Per table, the newest position among the snapshot rows (op {@code r}) of {@code events}. */
+    private static Map<String, io.tributary.schemas.event.Position> newestSnapshotRows(List<SinkEvent> events) {
+        Map<String, io.tributary.schemas.event.Position> newest = new HashMap<>();
+        for (SinkEvent e : events) {
+            if (e.op() == Op.READ) {
+                newest.merge(e.schema().table().table(), e.position(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            }
+        }
+        return newest;
     }
 
     private Outcome applyInTransaction(List<SinkEvent> fresh) throws SQLException {
@@ -219,7 +235,8 @@ final class BatchApplier implements AutoCloseable {
             writeUnchecked(writer, events);
         } catch (RuntimeException e) {
             // a value that cannot be bound (a time of 24:00, say) is that record's problem: a dead letter
-            throw new SQLException("cannot write " + (events.size() == 1 ? events.get(0).describe() : events.size() + " events") + ": " + e, "22000", e);
+            throw new SQLException("cannot write " + (events.size() == 1 ? events.get(0).describe() : events.size() + " events")
+                    + ": a value cannot be bound (" + e.getClass().getSimpleName() + ")", "22000", e);
         }
     }
 

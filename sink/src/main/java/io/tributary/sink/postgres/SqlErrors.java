@@ -1,6 +1,8 @@
 package io.tributary.sink.postgres;
 
 import java.sql.SQLException;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Tells retriable database errors from permanent ones by SQLState, walking the exception chain (as
@@ -46,8 +48,51 @@ final class SqlErrors {
         return null;
     }
 
+    /**
+     * The reason for logs and dead-letter headers, without row data: the SQLState, PostgreSQL's primary
+     * message (never its Detail, which repeats the failing row), and the table, column, constraint and type it
+     * names. Data errors (22xxx) quote the offending value in the primary message; it is replaced by
+     * {@code "(value)"}. The record itself is in the dead-letter topic.
+     */
     static String describe(SQLException e) {
-        SQLException detail = e.getNextException() != null ? e.getNextException() : e;
-        return "SQLState " + state(e) + ": " + detail.getMessage();
+        String state = state(e);
+        ServerErrorMessage server = serverMessage(e);
+        String primary = server != null && server.getMessage() != null ? server.getMessage() : firstLine(e);
+        if (state != null && state.startsWith("22")) {
+            primary = primary.replaceAll("\"(?:[^\"]|\"\")*\"", "\"(value)\"");
+        }
+        StringBuilder sb = new StringBuilder("SQLState ").append(state).append(": ").append(primary);
+        if (server != null) {
+            append(sb, "table", server.getTable());
+            append(sb, "column", server.getColumn());
+            append(sb, "constraint", server.getConstraint());
+            append(sb, "type", server.getDatatype());
+        }
+        return sb.toString();
+    }
+
+    private static void append(StringBuilder sb, String what, String name) {
+        if (name != null) {
+            sb.append(' ').append(what).append('=').append(name);
+        }
+    }
+
+    private static ServerErrorMessage serverMessage(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (SQLException s = t instanceof SQLException q ? q : null; s != null; s = s.getNextException()) {
+                if (s instanceof PSQLException p && p.getServerErrorMessage() != null) {
+                    return p.getServerErrorMessage();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A message without PgJDBC's batch statement text (which carries the bound values) or a Detail line. */
+    private static String firstLine(SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        int cut = m.indexOf('\n');
+        m = cut < 0 ? m : m.substring(0, cut);
+        return m.startsWith("Batch entry") ? "a statement of the batch failed" : m;
     }
 }

@@ -165,7 +165,7 @@ final class TableWriter {
         }
     }
 
-    /** The event's generation is not older than the table's floor (see {@link TargetTables#newGeneration}). */
+    /** The event's generation is not older than the table's floor (see {@link GenerationFloor}). */
     private String current(String s) {
         return s + "_p0 >= COALESCE((SELECT generation FROM " + Bookkeeping.FLOOR + " WHERE table_name = '"
                 + schema.table().table().replace("'", "''") + "'), -9223372036854775808)";

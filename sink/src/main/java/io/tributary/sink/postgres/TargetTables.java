@@ -49,7 +49,7 @@ final class TargetTables {
     /** The shared side tables: the generation floor, parked and quarantined events. */
     static void ensureShared(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + Bookkeeping.FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL)");
+            GenerationFloor.ensure(s);
             ParkedEvents.createTables(s);
         }
         c.commit();
@@ -224,31 +224,6 @@ final class TargetTables {
 
     private static String pk(TableSchema t) {
         return t.primaryKey().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
-    }
-
-    /**
-     * A new snapshot generation {@code generation} of {@code table}: rows and remembered deletes of older
-     * generations go (the new snapshot brings again every row that still exists), and older events are
-     * refused from now on. Never lowers the floor.
-     */
-    static void newGeneration(Connection c, String table, long generation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Bookkeeping.FLOOR + " VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE "
-                + "SET generation = GREATEST(" + Bookkeeping.FLOOR + ".generation, EXCLUDED.generation)")) {
-            ps.setString(1, table);
-            ps.setLong(2, generation);
-            ps.executeUpdate();
-        }
-        if (!columns(c, table).isEmpty()) {
-            for (String t : List.of(table, Bookkeeping.deletesTable(table))) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Identifiers.quote(t) + " WHERE " + Bookkeeping.POSITION + "[1] < ?")) {
-                    ps.setLong(1, generation);
-                    int n = ps.executeUpdate();
-                    if (n > 0 && t.equals(table)) {
-                        log.info("dropped rows of older generations table={} generation={} rows={}", table, generation, n);
-                    }
-                }
-            }
-        }
     }
 
     /**

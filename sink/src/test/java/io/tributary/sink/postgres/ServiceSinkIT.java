@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import static org.awaitility.Awaitility.await;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -65,6 +66,14 @@ class ServiceSinkIT {
         }
     }
 
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, AvroSerde keys, AvroSerde values, int from, int to) {
+        for (int i = from; i <= to; i++) {
+            ChangeEvent e = new ChangeEvent(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(i, "n" + i, i + ".25", i / 3.0, (long) i, null),
+                    Position.of(0, i, i, 0), System.currentTimeMillis(), "false", "postgresql", "db", null, null);
+            producer.send(new ProducerRecord<>(topic, keys.serialize(topic, Envelope.key(e)), values.serialize(topic, Envelope.value(e))));
+        }
+    }
+
     @Test
     void aTargetRestartLosesNothingBadRecordsAreDeadLetteredAndASecondGroupBuildsTheSameCopy() throws Exception {
         String topic = "svc-restart.items";
@@ -75,43 +84,37 @@ class ServiceSinkIT {
         String copyUrl = TestServers.newDatabase("sink_second_copy");
         SchemaRegistryClient registry = new SchemaRegistryClient(TestServers.registryUrl());
         int n = 3000;
-        try (var producer = new KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers", TestServers.kafkaBootstrap()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            AvroSerde keys = new AvroSerde(registry, true);
-            AvroSerde values = new AvroSerde(registry, false);
-            for (int i = 1; i <= n; i++) {
-                ChangeEvent e = new ChangeEvent(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(i, "n" + i, i + ".25", i / 3.0, (long) i, null),
-                        Position.of(0, i, i, 0), System.currentTimeMillis(), "false", "postgresql", "db", null, null);
-                producer.send(new ProducerRecord<>(topic, keys.serialize(topic, Envelope.key(e)), values.serialize(topic, Envelope.value(e))));
-                if (i == 1500) {
-                    producer.send(new ProducerRecord<>(topic, "k".getBytes(), "not avro".getBytes()));
-                }
-            }
-        }
+        AvroSerde keys = new AvroSerde(registry, true);
+        AvroSerde values = new AvroSerde(registry, false);
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         ServiceSink sink = new ServiceSink(config("svc-restart", "g-restart", url), config("svc-restart", "g-restart", url).services().get(0),
-                registry, new SimpleMeterRegistry());
+                registry, metrics);
         Thread t = new Thread(sink, "sink-under-test");
         t.start();
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (count(url) <= 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
+        try (var producer = new KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers", TestServers.kafkaBootstrap()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            // the first half lands (a bad record among it) before the target goes away...
+            send(producer, topic, keys, values, 1, n / 2);
+            producer.send(new ProducerRecord<>(topic, "k".getBytes(), "not avro".getBytes()));
+            producer.flush();
+            await().atMost(Duration.ofSeconds(120)).until(() -> count(url) == n / 2);
+            target.stop();
+            // ...the second half arrives while it is gone: the sink must fail to write it, retry, and stay alive
+            send(producer, topic, keys, values, n / 2 + 1, n);
+            producer.flush();
         }
-        target.stop();               // the target goes away in the middle of the stream
-        Thread.sleep(3000);
+        await().atMost(Duration.ofSeconds(120)).until(() -> metrics.counter("tributary.errors", "stage", "sink", "service", "svc-restart",
+                "kind", "retriable").count() >= 1);
         assertTrue(sink.alive(), "the sink waits instead of failing");
         target.startAgain();
-        while (count(url) < n && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> count(url) == n);
         assertEquals(n, count(url), "every row arrived after the restart");
 
         PipelineConfig second = config("svc-restart", "g-second-copy", copyUrl);
         ServiceSink copy = new ServiceSink(second, second.services().get(0), registry, new SimpleMeterRegistry());
         Thread t2 = new Thread(copy, "second-copy");
         t2.start();
-        while (count(copyUrl) < n && System.currentTimeMillis() < deadline + 30_000) {
-            Thread.sleep(100);
-        }
+        await().atMost(Duration.ofSeconds(120)).until(() -> count(copyUrl) == n);
         sink.close();
         copy.close();
         t.join(30_000);
@@ -122,8 +125,8 @@ class ServiceSinkIT {
         try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of("bootstrap.servers", TestServers.kafkaBootstrap(), "group.id", "dlq-reader",
                 "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of("tributary.dlq.sink.svc-restart"));
-            long until = System.currentTimeMillis() + 20_000;
-            while (reasons.isEmpty() && System.currentTimeMillis() < until) {
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (reasons.isEmpty() && System.nanoTime() < until) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
                     assertNotNull(r.headers().lastHeader("tributary.offset"));
                     assertEquals(topic, new String(r.headers().lastHeader("tributary.topic").value()));

@@ -79,6 +79,9 @@ final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (OpsBench.run(args)) {
+            return;
+        }
         if (args.length > 0 && args[0].equals("sqlite")) {
             sqlite(args);
             return;
@@ -90,6 +93,8 @@ final class Bench {
         if (args.length == 0 || !args[0].equals("sink")) {
             System.err.println("usage: tributary bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]\n"
                     + "       tributary bench sqlite [--rows N] [--rate COMMITS_PER_S] [--seconds N]\n"
+                    + "       tributary bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]\n"
+                    + "       tributary bench replay [--rows N]\n"
                     + "       tributary bench timescale [--rows N] [--live N] [--pg-url JDBC_URL]");
             System.exit(2);
         }
