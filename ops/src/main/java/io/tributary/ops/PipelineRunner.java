@@ -6,6 +6,7 @@ import io.tributary.sink.SinkApp;
 import io.tributary.transform.TransformApp;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.ops.reconcile.Reconciler;
+import io.tributary.ops.reconcile.TableReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -81,20 +82,20 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     /**
-     * Waits until every owned table matches its source (rows and checksum), re-reconciling every 300 ms, for at
+     * Waits until every owned table matches its source (every row, exactly), re-reconciling every 300 ms, for at
      * most {@code timeout}; returns the last reports (check {@code matches()}). Throws as soon as a deployable
      * has stopped with an error.
      */
-    public List<Reconciler.TableReport> awaitMatch(PipelineConfig config, Duration timeout) throws Exception {
+    public List<TableReport> awaitMatch(PipelineConfig config, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<Reconciler.TableReport> last;
+        List<TableReport> last;
         while (true) {
             String failed = failed();
             if (failed != null) {
                 throw new IllegalStateException("deployable " + failed + " stopped with exit code " + exitCodes().get(failed) + "; see its log");
             }
             last = Reconciler.reconcile(config);
-            if (last.stream().allMatch(Reconciler.TableReport::matches) || System.nanoTime() > deadline) {
+            if (last.stream().allMatch(TableReport::matches) || System.nanoTime() > deadline) {
                 return last;
             }
             Thread.sleep(300);

@@ -10,6 +10,7 @@ import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.common.sql.Identifiers;
 import io.tributary.common.sql.Bookkeeping;
 import io.tributary.ops.reconcile.Reconciler;
+import io.tributary.ops.reconcile.TableReport;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Files;
@@ -148,8 +149,8 @@ class PipelineIT {
         try (Connection c = DriverManager.getConnection(trading, "postgres", ""); Statement s = c.createStatement()) {
             s.execute("UPDATE positions SET qty = qty + 0.00000001 WHERE user_id = 3");
         }
-        List<Reconciler.TableReport> after = Reconciler.reconcile(config);
-        assertEquals(List.of("itmono.public.positions"), after.stream().filter(r -> !r.matches()).map(Reconciler.TableReport::table).toList());
+        List<TableReport> after = Reconciler.reconcile(config);
+        assertEquals(List.of("itmono.public.positions"), after.stream().filter(r -> !r.matches()).map(TableReport::table).toList());
 
         Map<String, String> sqliteTypes = columnTypes(ml, "model_checkpoints");
         assertEquals("boolean", sqliteTypes.get("is_production"));
@@ -180,8 +181,8 @@ class PipelineIT {
     }
 
     private static void awaitMatch(PipelineConfig config, PipelineRunner runner) throws Exception {
-        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
-        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 120 s: " + last);
+        List<TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
+        assertTrue(last.stream().allMatch(TableReport::matches), "target did not match the source within 120 s: " + last);
     }
 
     private static void assertSameRows(String srcUrl, String dstUrl, String table, String order) throws Exception {

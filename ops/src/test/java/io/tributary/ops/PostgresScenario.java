@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.common.sql.Bookkeeping;
-import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,8 +61,8 @@ final class PostgresScenario {
 
     /** Waits until reconcile finds every table equal to its source (rows and a checksum over every column). */
     void awaitMatch(PipelineRunner runner) throws Exception {
-        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(180));
-        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 180 s: " + last);
+        List<io.tributary.ops.reconcile.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(180));
+        assertTrue(last.stream().allMatch(io.tributary.ops.reconcile.TableReport::matches), "target did not match the source within 180 s: " + last);
     }
 
     static void sql(String url, String sql) throws Exception {

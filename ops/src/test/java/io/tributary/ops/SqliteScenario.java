@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
-import io.tributary.ops.reconcile.Reconciler;
+import io.tributary.ops.reconcile.TableReport;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ final class SqliteScenario {
 
     /** Waits until reconcile finds the target equal to the source (rows and a checksum over every column). */
     void awaitMatch(PipelineRunner runner) throws Exception {
-        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
-        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 120 s: " + last);
+        List<TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(120));
+        assertTrue(last.stream().allMatch(TableReport::matches), "target did not match the source within 120 s: " + last);
     }
 }

@@ -13,11 +13,17 @@ import java.util.concurrent.TimeUnit;
  * PostgreSQL with the TimescaleDB extension, for the tests of hypertable code. No registry reachable here
  * ships TimescaleDB, so this runs the machine's own PostgreSQL 15 server binaries ({@code pg_config
  * --bindir}) when TimescaleDB has been installed into them, as the {@code postgres} user (initdb refuses
- * root). Its background job scheduler is off (on PostgreSQL 15.20 TimescaleDB 2.28 jobs fail to finish in it and
- * race with tests): tests run policies by hand with {@code CALL run_job(id)}. {@link #unavailableReason()}
- * says why TimescaleDB cannot be started here, for tests to skip with.
+ * root). {@link Scheduler#OFF} starts it without TimescaleDB's background job scheduler, for tests that need
+ * policies to run at an exact moment ({@code CALL run_job(id)}) and nothing else to change the chunks
+ * under them; {@link Scheduler#ON} gives it background workers, so policies run by themselves as in
+ * production (TimescaleDB must be built against the server's own minor version: an extension built
+ * with other headers can fail in its workers). {@link #unavailableReason()} says why TimescaleDB cannot
+ * be started here, for tests to skip with.
  */
 public final class LocalTimescale implements AutoCloseable {
+    /** Whether TimescaleDB's background scheduler runs the jobs (policies) by itself. */
+    public enum Scheduler { ON, OFF }
+
     private static final Path DEBIAN_BIN = Path.of("/usr/lib/postgresql/15/bin");
     private final Path bin;
     private final Path data;
@@ -42,7 +48,12 @@ public final class LocalTimescale implements AutoCloseable {
         return null;
     }
 
+    /** A server without the background scheduler. */
     public static LocalTimescale start(Path dir) throws IOException, InterruptedException {
+        return start(dir, Scheduler.OFF);
+    }
+
+    public static LocalTimescale start(Path dir, Scheduler scheduler) throws IOException, InterruptedException {
         String reason = unavailableReason();
         if (reason != null) {
             throw new IllegalStateException(reason);
@@ -60,7 +71,7 @@ public final class LocalTimescale implements AutoCloseable {
         run(List.of(DEBIAN_BIN.resolve("initdb").toString(), "-D", data.toString(), "-A", "trust", "-U", "postgres", "--no-sync"));
         run(List.of(DEBIAN_BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-w", "-l", dir.resolve("server.log").toString(),
                 "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c shared_preload_libraries=timescaledb "
-                        + "-c timescaledb.telemetry_level=off -c timescaledb.max_background_workers=0 -c fsync=off -c wal_level=logical -c max_worker_processes=16", "start"));
+                        + "-c timescaledb.telemetry_level=off -c timescaledb.max_background_workers=" + (scheduler == Scheduler.ON ? 8 : 0) + " -c fsync=off -c wal_level=logical -c max_worker_processes=16", "start"));
         return new LocalTimescale(DEBIAN_BIN, data, port);
     }
 

@@ -40,6 +40,11 @@ public final class Bookkeeping {
     public static final String PARKED = PREFIX + "parked";
     /** Shared table: parked events whose parent never arrived within the park timeout, with the reason. */
     public static final String QUARANTINE = PREFIX + "quarantine";
+    /**
+     * Shared table of a database with hypertables: per hypertable, the history work the sink owes it (a time
+     * span whose aggregates need a refresh, whether migrated history waits to be compressed).
+     */
+    public static final String HISTORY = PREFIX + "history";
     private static final String DELETES_PREFIX = PREFIX + "del_";
     private static final Set<String> COLUMNS = Set.of(POSITION, DELETED);
     /** Length the start of a shortened deletes-table name is cut to, leaving room for the hash. */

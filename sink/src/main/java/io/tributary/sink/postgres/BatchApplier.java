@@ -43,12 +43,31 @@ final class BatchApplier implements AutoCloseable {
     private final PipelineConfig.Service service;
     private final ParkedEvents parked;
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
+    private final TimescaleBatch timescale;
     private Connection db;
     private long lastSequenceUpdate;
 
     BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
         this.service = service;
         this.parked = new ParkedEvents(service, decoder);
+        this.timescale = new TimescaleBatch(service);
+    }
+
+    /**
+     * Brings every existing table declared a hypertable to its declaration (see {@link TargetTables#reconcileTimescale});
+     * a declaration TimescaleDB cannot follow is a {@link TargetSchemaException}.
+     */
+    void reconcileDeclared() throws SQLException {
+        connect();
+        try {
+            for (Map.Entry<String, PipelineConfig.TableOptions> o : service.options().entrySet()) {
+                TargetTables.reconcileTimescale(db, o.getKey(), o.getValue());
+            }
+            db.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        }
     }
 
     Outcome apply(List<SinkEvent> fresh) throws SQLException {
@@ -68,6 +87,7 @@ final class BatchApplier implements AutoCloseable {
             for (GenerationMarker m : markers) {
                 GenerationFloor.receive(db, m);
             }
+            timescale.owe(db, writers.values(), markers);
             db.commit();
             return o;
         } catch (SQLException | RuntimeException e) {
@@ -91,6 +111,7 @@ final class BatchApplier implements AutoCloseable {
     private Outcome applyInTransaction(List<SinkEvent> fresh) throws SQLException {
         List<SinkEvent> all = new ArrayList<>(fresh);
         all.addAll(parked.load(db)); // after the fresh events: their parents may be among them
+        timescale.start(all);
         Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
         for (SinkEvent e : all) {
             List<Object> key = List.of(e.schema().table().topic(), e.keyValues());
@@ -231,17 +252,17 @@ final class BatchApplier implements AutoCloseable {
         }
         for (Map.Entry<Set<String>, List<SinkEvent>> u : upserts.entrySet()) {
             if (u.getKey().isEmpty()) {
-                writer.upsert(db, u.getValue(), Set.of());
+                writer.upsert(db, u.getValue(), Set.of(), timescale.prior(writer));
             } else {
                 for (SinkEvent e : u.getValue()) {
-                    if (writer.upsert(db, List.of(e), u.getKey()) == 0 && !writer.exists(db, e) && !writer.deletedSince(db, e)) {
+                    if (writer.upsert(db, List.of(e), u.getKey(), timescale.prior(writer)) == 0 && !writer.exists(db, e) && !writer.deletedSince(db, e)) {
                         throw new SQLException("update of " + e.describe() + " leaves columns " + u.getKey() + " unchanged (unchanged TOAST values "
                                 + "the source did not send), but the target has no such row to keep them from; re-snapshot the table", "22000");
                     }
                 }
             }
         }
-        writer.delete(db, deletes);
+        writer.delete(db, deletes, timescale.prior(writer));
     }
 
     boolean hasParked() throws SQLException {
@@ -257,7 +278,7 @@ final class BatchApplier implements AutoCloseable {
             PipelineConfig.TableOptions options = service.options(t.table().table());
             TargetTables.ensure(db, t, options);
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
-            w = new TableWriter(t, options, hypertable);
+            w = new TableWriter(t, options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null);
             writers.put(t, w);
         }
         return w;
@@ -288,6 +309,12 @@ final class BatchApplier implements AutoCloseable {
             writers.clear();
             db = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
             db.setAutoCommit(false);
+            if (timescale.declared()) {
+                // plan each statement with its values: a generic plan can neither exclude chunks nor spare compressed batches
+                try (java.sql.Statement s = db.createStatement()) {
+                    s.execute("SET plan_cache_mode = force_custom_plan");
+                }
+            }
             TargetTables.ensureShared(db);
         }
     }

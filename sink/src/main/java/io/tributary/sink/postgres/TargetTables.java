@@ -6,6 +6,7 @@ import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.sink.timescale.Hypertables;
+import io.tributary.sink.timescale.Refusal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -96,7 +97,29 @@ final class TargetTables {
                     + " bigint[] NOT NULL, PRIMARY KEY (" + pk(t) + "))");
         }
         if (ts != null) {
-            Hypertables.apply(c, name, ts);
+            applyTimescale(c, name, ts);
+        }
+    }
+
+    /**
+     * Brings an existing table to its TimescaleDB declaration at start, before any event arrives for it
+     * (a table that does not exist yet gets it when {@link #ensure} creates it).
+     */
+    static void reconcileTimescale(Connection c, String table, PipelineConfig.TableOptions options) throws SQLException {
+        if (options.timescale() == null || columns(c, table).isEmpty()) {
+            return;
+        }
+        PipelineConfig.Timescale ts = timescale(c, table, options);
+        if (ts != null) {
+            applyTimescale(c, table, ts);
+        }
+    }
+
+    private static void applyTimescale(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
+        List<Refusal> refused = Hypertables.apply(c, table, ts);
+        if (!refused.isEmpty()) {
+            throw new TargetSchemaException(table, "its TimescaleDB declaration (options." + table + ".timescale)",
+                    refused.stream().map(Refusal::toString).toList());
         }
     }
 

@@ -28,6 +28,7 @@ public final class PostgresCaptureApp implements Deployable {
     private final MeterRegistry metrics;
     private final List<PostgresCapture> captures = new ArrayList<>();
     private final List<ChangeEventWriter> writers = new ArrayList<>();
+    private final List<SourceStats> stats = new ArrayList<>();
     private final List<TableGenerations> generations = new ArrayList<>();
 
     PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
@@ -103,6 +104,7 @@ public final class PostgresCaptureApp implements Deployable {
             this.generations.add(generations);
             captures.add(capture);
             capture.start();
+            stats.add(new SourceStats(s, metrics).start(java.time.Duration.ofSeconds(10)));
         }
     }
 
@@ -118,6 +120,7 @@ public final class PostgresCaptureApp implements Deployable {
 
     @Override
     public void close() {
+        stats.forEach(SourceStats::close);
         captures.forEach(PostgresCapture::close);
         writers.forEach(ChangeEventWriter::close);
         generations.forEach(TableGenerations::close);

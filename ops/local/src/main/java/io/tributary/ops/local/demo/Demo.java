@@ -4,6 +4,7 @@ import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.ops.PipelineRunner;
 import io.tributary.ops.reconcile.Reconciler;
+import io.tributary.ops.reconcile.TableReport;
 import io.tributary.testkit.LocalPostgres;
 import io.tributary.testkit.LocalStack;
 import java.io.PrintStream;
@@ -18,7 +19,7 @@ import java.util.Map;
  * {@code bin/tributary demo}: the main job on its embedded default. Starts a real Kafka broker, schema
  * registry and PostgreSQL locally, creates the trading monolith on PostgreSQL and the ML-experiments
  * database on SQLite, runs the four deployables, makes live changes in both sources while showing
- * progress, then prints source rows, target rows and a content checksum per table. Exits 0 only if every
+ * progress, then prints source rows, target rows and the rows that differ per table. Exits 0 only if every
  * table matches. Everything it started is stopped on exit and on Ctrl-C.
  */
 public final class Demo {
@@ -66,7 +67,7 @@ public final class Demo {
             out.printf("      target caught up %.2f s after the last change%n", lagMs / 1000.0);
 
             out.println("[5/5] reconciling every table, source against target ...");
-            List<Reconciler.TableReport> report = Reconciler.reconcile(config);
+            List<TableReport> report = Reconciler.reconcile(config);
             boolean ok = print(report);
             out.printf("%s in %.1f s%n", ok ? "ALL TABLES MATCH" : "MISMATCH", (System.currentTimeMillis() - t0) / 1000.0);
             return ok ? 0 : 1;
@@ -129,7 +130,7 @@ public final class Demo {
     /** Waits until every table matches (or the timeout passes); returns the milliseconds it took. */
     private static long awaitMatch(PipelineConfig config, PipelineRunner runner, int timeoutSeconds) throws Exception {
         long start = System.currentTimeMillis();
-        if (!runner.awaitMatch(config, java.time.Duration.ofSeconds(timeoutSeconds)).stream().allMatch(Reconciler.TableReport::matches)) {
+        if (!runner.awaitMatch(config, java.time.Duration.ofSeconds(timeoutSeconds)).stream().allMatch(TableReport::matches)) {
             out.printf("      not all tables match after %d s; the table at the end shows which%n", timeoutSeconds);
         }
         return System.currentTimeMillis() - start;
@@ -142,12 +143,12 @@ public final class Demo {
         }
     }
 
-    private static boolean print(List<Reconciler.TableReport> report) {
-        out.printf("%n  %-16s %-36s %10s %10s  %-16s %-16s %s%n", "service", "table", "source", "target", "source sum", "target sum", "");
+    private static boolean print(List<TableReport> report) {
+        out.printf("%n  %-16s %-36s %10s %10s %9s %9s %9s  %s%n", "service", "table", "source", "target", "missing", "extra", "changed", "");
         boolean ok = true;
-        for (Reconciler.TableReport r : report) {
-            out.printf("  %-16s %-36s %10d %10d  %-16s %-16s %s%n", r.service(), r.table(), r.sourceRows(), r.targetRows(),
-                    r.sourceChecksum(), r.targetChecksum(), r.matches() ? "ok" : "MISMATCH");
+        for (TableReport r : report) {
+            out.printf("  %-16s %-36s %10d %10d %9d %9d %9d  %s%n", r.service(), r.table(), r.sourceRows(), r.targetRows(),
+                    r.missing(), r.extra(), r.changed(), r.error() != null ? "ERROR: " + r.error() : r.matches() ? "ok" : "MISMATCH");
             ok &= r.matches();
         }
         out.println();

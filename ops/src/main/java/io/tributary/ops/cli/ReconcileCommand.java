@@ -1,0 +1,61 @@
+package io.tributary.ops.cli;
+
+import io.tributary.common.app.Preflight;
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.ops.reconcile.ReconcileOptions;
+import io.tributary.ops.reconcile.Reconciler;
+import io.tributary.ops.reconcile.TableReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tributary reconcile}: compares every owned table (of one service, or one table) with its source,
+ * in the target's terms, and exits 0 only when every table passes its gate. See docs/operations.md.
+ */
+@Command(name = "reconcile", mixinStandardHelpOptions = true,
+        description = {"Compare each owned table with its source, in the target's terms: counts, then checksums over key ranges narrowed "
+                + "by bisection to the rows that differ (streaming reads, bounded memory).",
+                "A differing row counts only if it still differs after --settle. Progress on standard error.",
+                "Exit 0 when every table passes its gate, 1 when one does not, 2 for a bad command line, pipeline file or unreachable database."})
+final class ReconcileCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the pipeline file")
+    Path config;
+
+    @Option(names = "--service", paramLabel = "NAME", description = "only this service's tables (default: every service)")
+    String service;
+
+    @Option(names = "--table", paramLabel = "NAME", description = "only this table (table, schema.table or source.schema.table)")
+    String table;
+
+    @Mixin
+    ReconcileArgs args;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
+        if (pipeline == null) {
+            return TributaryCommand.USAGE;
+        }
+        Preflight preflight = new Preflight();
+        List<PipelineConfig.Service> services = OpsConfig.services(pipeline, service, table, preflight);
+        OpsConfig.databases(pipeline, services, preflight);
+        if (!preflight.problems().isEmpty()) {
+            err.println(OpsConfig.message(config, preflight.problems()));
+            return TributaryCommand.USAGE;
+        }
+        ReconcileOptions options = args.options(spec);
+        List<TableReport> reports = Reconciler.reconcile(pipeline, options, service, table,
+                new StderrProgress(System.err, System.console() != null));
+        return args.report(reports, spec.commandLine().getOut());
+    }
+}

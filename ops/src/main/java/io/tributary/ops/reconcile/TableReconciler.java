@@ -1,0 +1,246 @@
+package io.tributary.ops.reconcile;
+
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Compares one table, source against target, in streaming reads with memory bounded by a key range:
+ * <ol>
+ *   <li>counts both sides (in scope: the window, the last N rows, the target's rows not flagged deleted);</li>
+ *   <li>walks the source in key order, {@code rangeRows} rows at a time, checksumming each range of keys on
+ *       both sides ({@link Digest}) as the rows stream by;</li>
+ *   <li>narrows a range whose checksums differ by bisection (split at the middle key of the side with more
+ *       rows, re-read only the halves that still differ) until a range holds at most {@code leafRows} rows
+ *       on each side, and compares those row by row; a range one side has no rows in is all missing or all
+ *       extra, streamed without bisecting;</li>
+ *   <li>re-checks each differing row until the settle period has passed (see {@link #settle}).</li>
+ * </ol>
+ * Consistency: the comparison does not freeze either database; it compares ranges as they are when read,
+ * and a difference counts only if it is still there on every re-check for the settle period after the pass.
+ * A row the pipeline is still carrying converges and drops out; a lost or wrong row stays.
+ */
+final class TableReconciler {
+    private final TablePlan plan;
+    private final Side source;
+    private final Side pager;
+    private final Side target;
+    private final ReconcileOptions options;
+    private final Progress progress;
+    private final Differences differences;
+
+    /**
+     * @param source the source, for narrowing and re-checks
+     * @param pager  the source again, on a connection of its own: it reads the next range while the others work
+     */
+    TableReconciler(TablePlan plan, Side source, Side pager, Side target, ReconcileOptions options, Progress progress) {
+        this.plan = plan;
+        this.source = source;
+        this.pager = pager;
+        this.target = target;
+        this.options = options;
+        this.progress = progress;
+        this.differences = new Differences(plan, options.recheckCap());
+    }
+
+    TableReport run() throws SQLException, InterruptedException {
+        long t0 = System.nanoTime();
+        String[] floor = options.last() > 0 ? source.keyAt(Range.ALL, options.last(), true) : null;
+        Range scope = new Range(floor, null);
+        long sourceRows = source.count(scope);
+        long targetRows = target.count(scope);
+        progress.table(plan.service(), plan.table().topic(), sourceRows);
+        long compared = walk(floor);
+        settle();
+        List<String> notes = new ArrayList<>();
+        for (TablePlan.Col c : plan.columns()) {
+            if (c.tolerance() != null) {
+                notes.add("column " + c.name() + " compared within a relative tolerance of " + c.tolerance());
+            }
+        }
+        if (differences.unsettled() > 0) {
+            notes.add(differences.unsettled() + " differing rows past the first " + options.recheckCap() + " were counted without re-check");
+        }
+        List<Difference> shown = differences.held().subList(0, Math.min(options.show(), differences.held().size()));
+        progress.done();
+        return new TableReport(plan.service(), plan.table().topic(), mode(), sourceRows, targetRows, compared,
+                differences.count(Difference.Kind.MISSING), differences.count(Difference.Kind.EXTRA), differences.count(Difference.Kind.CHANGED),
+                differences.unsettled(), options.maxMismatchRate(), plan.columns().stream().map(TablePlan.Col::name).toList(),
+                plan.keyNames(), new ArrayList<>(shown), notes, null, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Pages through the source from {@code lo}; returns the source rows whose ranges were compared. The next
+     * range is read from the source (on the pager's own connection) while this one is checksummed on the target
+     * and narrowed, so the two databases are read at the same time.
+     */
+    private long walk(String[] lo) throws SQLException, InterruptedException {
+        Random sampler = new Random(options.seed() ^ plan.table().topic().hashCode());
+        ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "reconcile-source-pages");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            long compared = 0;
+            Future<Step> next = ahead.submit(() -> step(lo, sampler));
+            while (true) {
+                Step step = get(next);
+                Side.Page page = step.page;
+                if (page.full()) {
+                    String[] from = page.last();
+                    next = ahead.submit(() -> step(from, sampler));
+                }
+                Range range = new Range(step.lo, page.full() ? page.last() : null);
+                Digest there = target.digest(range);
+                if (!page.digest().equals(there)) {
+                    narrow(range, page.digest(), there);
+                }
+                compared += page.digest().rows();
+                progress.rows(step.walked);
+                if (!page.full()) {
+                    return compared;
+                }
+            }
+        } finally {
+            ahead.shutdownNow();
+        }
+    }
+
+    /** One compared source range: where it starts, what the page read, and the source rows walked up to its end. */
+    private record Step(String[] lo, Side.Page page, long walked) {
+    }
+
+    private long walked;
+
+    /** The next compared range from {@code lo}: ranges not sampled are skipped (the last, partial one never is, so rows above it are seen). */
+    private Step step(String[] lo, Random sampler) throws SQLException {
+        while (options.sample() < 1 && sampler.nextDouble() >= options.sample()) {
+            String[] hi = pager.keyAt(new Range(lo, null), options.rangeRows() - 1L, false);
+            if (hi == null) {
+                break;
+            }
+            lo = hi;
+            walked += options.rangeRows();
+        }
+        Side.Page page = pager.page(lo, options.rangeRows());
+        walked += page.digest().rows();
+        return new Step(lo, page, walked);
+    }
+
+    private static Step get(Future<Step> f) throws SQLException, InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private record Work(Range range, Digest source, Digest target) {
+    }
+
+    /** Bisects a range whose checksums differ down to the rows that differ. */
+    private void narrow(Range range, Digest sourceDigest, Digest targetDigest) throws SQLException {
+        Deque<Work> stack = new ArrayDeque<>();
+        stack.push(new Work(range, sourceDigest, targetDigest));
+        while (!stack.isEmpty()) {
+            Work w = stack.pop();
+            if (w.target.rows() == 0 || w.source.rows() == 0) {
+                oneSided(w);
+            } else if (Math.max(w.source.rows(), w.target.rows()) <= options.leafRows()) {
+                leaf(w, stack);
+            } else {
+                split(w, stack);
+            }
+        }
+    }
+
+    /** A range only one side has rows in: each of them differs; streamed, however many. */
+    private void oneSided(Work w) throws SQLException {
+        if (w.source.rows() > 0) {
+            source.scan(w.range, row -> differences.add(differences.compare(row, null)));
+        } else {
+            target.scan(w.range, row -> differences.add(differences.compare(null, row)));
+        }
+    }
+
+    private void leaf(Work w, Deque<Work> stack) throws SQLException {
+        int limit = options.leafRows() * 4;
+        List<Row> here = source.rows(w.range, limit);
+        List<Row> there = target.rows(w.range, limit);
+        if (here.size() > limit || there.size() > limit) { // rows arrived since the range was checksummed
+            stack.push(new Work(w.range, source.digest(w.range), target.digest(w.range)));
+            return;
+        }
+        differences.compareRows(here, there);
+    }
+
+    private void split(Work w, Deque<Work> stack) throws SQLException {
+        boolean bySource = w.source.rows() >= w.target.rows();
+        long rows = Math.max(w.source.rows(), w.target.rows());
+        String[] mid = (bySource ? source : target).keyAt(w.range, (rows - 1) / 2, false);
+        if (mid == null) { // rows left since the range was checksummed: look again
+            Digest s = source.digest(w.range);
+            Digest t = target.digest(w.range);
+            if (!s.equals(t)) {
+                stack.push(new Work(w.range, s, t));
+            }
+            return;
+        }
+        Range left = new Range(w.range.lo(), mid);
+        Range right = new Range(mid, w.range.hi());
+        Digest sl = source.digest(left);
+        Digest tl = target.digest(left);
+        Digest sr = w.source.minus(sl);
+        Digest tr = w.target.minus(tl);
+        if (!sr.equals(tr)) {
+            stack.push(new Work(right, sr, tr));
+        }
+        if (!sl.equals(tl)) {
+            stack.push(new Work(left, sl, tl));
+        }
+    }
+
+    /**
+     * Re-reads the differing rows until the settle period has passed since the pass ended, dropping each one
+     * that agrees on any re-check: a difference is reported only if it lasted the whole period.
+     */
+    private void settle() throws SQLException, InterruptedException {
+        long settleNanos = options.settle().toNanos();
+        if (settleNanos <= 0 || differences.held().isEmpty()) {
+            return;
+        }
+        long end = System.nanoTime() + settleNanos;
+        long step = Math.max(250_000_000L, settleNanos / 4);
+        while (!differences.held().isEmpty()) {
+            long now = System.nanoTime();
+            Thread.sleep(Math.max(0, Math.min(step, end - now)) / 1_000_000);
+            differences.recheck(source, target);
+            if (System.nanoTime() >= end) {
+                return;
+            }
+        }
+    }
+
+    private String mode() {
+        String m = options.last() > 0 ? "last " + options.last() + " rows" : "all rows";
+        if (options.sample() < 1) {
+            m += ", sample " + options.sample() + " of key ranges";
+        }
+        if (plan.timeColumn() != null) {
+            m += ", " + plan.timeColumn() + " in [" + (options.since() == null ? "-inf" : options.since()) + ", "
+                    + (options.until() == null ? "+inf" : options.until()) + ")";
+        }
+        return m;
+    }
+}
