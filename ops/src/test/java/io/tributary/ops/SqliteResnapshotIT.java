@@ -12,7 +12,6 @@ import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.common.sql.Bookkeeping;
 import io.tributary.ops.cli.TributaryCommand;
-import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.testkit.TestServers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -102,8 +101,8 @@ class SqliteResnapshotIT {
     }
 
     private static void awaitMatch(PipelineRunner runner, PipelineConfig config) throws Exception {
-        List<Reconciler.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(180));
-        assertTrue(last.stream().allMatch(Reconciler.TableReport::matches), "target did not match the source within 180 s: " + last);
+        List<io.tributary.ops.reconcile.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(180));
+        assertTrue(last.stream().allMatch(io.tributary.ops.reconcile.TableReport::matches), "target did not match the source within 180 s: " + last);
     }
 
     private static long generation(String url, String table) throws Exception {
