@@ -34,8 +34,8 @@ final class TimescaleSql {
     /**
      * The compression policy, first run one schedule interval from now ({@code every} null: TimescaleDB's
      * schedule, half the chunk interval, at most 12 hours), not at once: history is the sink's to compress
-     * when it has arrived, and a first run beside the retention policy's first run fails on the chunks that
-     * one drops (seen with TimescaleDB 2.28.3: a deadlock, or "chunk not found").
+     * when it has arrived, and the retention policy's first run comes at once; run together, the two fail
+     * (seen with TimescaleDB 2.28.3: a deadlock, or "chunk not found" for a chunk the other dropped).
      */
     static String addCompressionPolicy(String table, String after, String every) {
         return "SELECT alter_job(j, next_start => now() + (SELECT schedule_interval FROM timescaledb_information.jobs WHERE job_id = j)) "

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * these tests calls {@code run_job}. The compression policy compresses what is older than 2 days, the
  * retention policy drops what is older than 30 days, the refresh policies keep the recent window of the
  * aggregates; and the sink's own history work runs beside them (a refresh meeting a policy's is retried),
- * so that, together, the aggregates hold everything the hypertable holds.
+ * so that, together, the aggregates hold everything the hypertable holds (there without retention: all
+ * 40 days).
  */
 class TimescalePoliciesIT {
     static final PipelineConfig.Aggregate HOURLY = new PipelineConfig.Aggregate("metrics_1h", "1 hour", "bucket", null, List.of("experiment_id"),
@@ -28,17 +29,20 @@ class TimescalePoliciesIT {
     static final PipelineConfig.Aggregate DAILY = new PipelineConfig.Aggregate("metrics_1d", "1 day", "day", "metrics_1h", List.of("experiment_id"),
             List.of("sum(samples) AS samples", "sum(total) AS total"), false, "4 days", "1 day", "5 seconds");
 
-    private static PipelineConfig.Timescale declared(List<PipelineConfig.Aggregate> aggregates) {
-        // compression every 10 seconds: its first run, at creation, meets the retention policy's first run dropping chunks it
-        // had listed, fails on those (TimescaleDB counts the run as failed), and the next run succeeds
-        return new PipelineConfig.Timescale("time", "1 day", false, List.of("experiment_id"), List.of(), "2 days", "10 seconds", "30 days", aggregates);
+    /**
+     * Compression runs every 45 s, its first run 45 s after creation: TimescaleDB 2.28.3's compression and
+     * retention policies deadlock when they run at the same moment (the failed one runs again later), and the
+     * retention policy's first run comes right after creation.
+     */
+    private static PipelineConfig.Timescale declared(String retention, List<PipelineConfig.Aggregate> aggregates) {
+        return new PipelineConfig.Timescale("time", "1 day", false, List.of("experiment_id"), List.of(), "2 days", "45 seconds", retention, aggregates);
     }
 
     @Test
     void thePoliciesRunByThemselves() throws Exception {
         String url = TimescaleTargets.scheduledDatabase("ts_policies");
         Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
-        try (BatchApplier applier = new BatchApplier(TimescaleTargets.service(url, declared(List.of(HOURLY))), (t, p, o, k, v, id) -> null)) {
+        try (BatchApplier applier = new BatchApplier(TimescaleTargets.service(url, declared("30 days", List.of(HOURLY))), (t, p, o, k, v, id) -> null)) {
             applier.apply(TimescaleTargets.snapshot(end, 40)); // one batch: the policies' first runs, right after it commits, see every row
         }
         assertTrue(TimescaleTargets.await(Duration.ofSeconds(120), () -> ran(url, 3)),
@@ -58,7 +62,7 @@ class TimescalePoliciesIT {
         String url = TimescaleTargets.scheduledDatabase("ts_policies_history");
         Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
         List<SinkEvent> snapshot = TimescaleTargets.snapshot(end, 40);
-        PipelineConfig.Service service = TimescaleTargets.service(url, declared(List.of(HOURLY, DAILY)));
+        PipelineConfig.Service service = TimescaleTargets.service(url, declared(null, List.of(HOURLY, DAILY))); // retention: the test above
         try (BatchApplier applier = new BatchApplier(service, (t, p, o, k, v, id) -> null);
              HistoryWorker worker = new HistoryWorker(service, AggregateHistoryIT.QUICK, new SimpleMeterRegistry())) {
             new Thread(worker, "history").start();
@@ -66,19 +70,16 @@ class TimescalePoliciesIT {
                 applier.apply(snapshot.subList(i, Math.min(snapshot.size(), i + 1000)));
             }
             assertTrue(worker.awaitNothingOwed(Duration.ofSeconds(180)), "the history work did not finish within 180 s");
-            assertTrue(TimescaleTargets.await(Duration.ofSeconds(120), () -> ran(url, 4)), () -> "policies: " + stats(url));
-            // from past the retention horizon and a chunk (the raw rows before it are being dropped) up to the policies' end offsets
-            String hours = "bucket >= time_bucket('1 day', now() - interval '28 days') AND bucket < now() - interval '2 hours'";
+            assertTrue(TimescaleTargets.await(Duration.ofSeconds(120), () -> ran(url, 3)), () -> "policies: " + stats(url));
+            String hours = "bucket < now() - interval '2 hours'"; // up to the policies' end offsets
             TimescaleTargets.await(Duration.ofSeconds(60), () -> hourly(url, hours).get(0).equals(hourly(url, hours).get(1)));
             assertEquals(hourly(url, hours).get(0), hourly(url, hours).get(1), "the hourly aggregate over the whole history");
             assertEquals(rows(url, "SELECT time_bucket('1 day', time), experiment_id, count(*), sum(metric_value)::numeric(20, 6) FROM experiment_metrics "
-                            + "WHERE time >= time_bucket('1 day', now() - interval '28 days') AND time < time_bucket('1 day', now() - interval '1 day') "
-                            + "GROUP BY 1, 2 ORDER BY 1, 2"),
-                    rows(url, "SELECT day, experiment_id, samples, total::numeric(20, 6) FROM metrics_1d WHERE day >= time_bucket('1 day', now() - interval '28 days') "
-                            + "AND day < time_bucket('1 day', now() - interval '1 day') ORDER BY 1, 2"), "the daily aggregate over the whole history");
-            assertEquals("0", one(url, "SELECT count(*) FROM timescaledb_information.job_stats WHERE job_id >= 1000 AND job_id <> "
-                            + "(SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression') AND total_failures > 0"),
-                    "no refresh or retention run failed beside the history work: " + stats(url));
+                            + "WHERE time < time_bucket('1 day', now() - interval '1 day') GROUP BY 1, 2 ORDER BY 1, 2"),
+                    rows(url, "SELECT day, experiment_id, samples, total::numeric(20, 6) FROM metrics_1d "
+                            + "WHERE day < time_bucket('1 day', now() - interval '1 day') ORDER BY 1, 2"), "the daily aggregate over the whole history");
+            assertEquals("0", one(url, "SELECT count(*) FROM timescaledb_information.job_stats WHERE job_id >= 1000 AND total_failures > 0"),
+                    "no policy run failed beside the history work: " + stats(url));
         }
     }
 
