@@ -7,7 +7,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -41,6 +44,7 @@ public final class ResnapshotRequests implements AutoCloseable {
         props.put("enable.auto.commit", false);
         props.put("auto.offset.reset", "earliest");
         props.put("isolation.level", "read_committed");
+        props.put("max.poll.interval.ms", 3_600_000); // a handler may take as long as a table's snapshot
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.handler = handler;
         this.thread = new Thread(this::run, "signals-" + source);
@@ -60,8 +64,7 @@ public final class ResnapshotRequests implements AutoCloseable {
                         retryLater(new TopicPartition(r.topic(), r.partition()), r.offset());
                         break;
                     }
-                    consumer.commitSync(Map.of(new TopicPartition(r.topic(), r.partition()),
-                            new org.apache.kafka.clients.consumer.OffsetAndMetadata(r.offset() + 1)));
+                    commit(r);
                 }
             }
         } catch (WakeupException e) {
@@ -70,6 +73,15 @@ public final class ResnapshotRequests implements AutoCloseable {
             }
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Commits the read of {@code r}; a failed commit (a rebalance) only means the request is handed over again. */
+    private void commit(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            consumer.commitSync(Map.of(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1)));
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            log.warn("could not commit the read of request at {} offset {} ({}); it will be read again", topic, r.offset(), e.toString());
         }
     }
 

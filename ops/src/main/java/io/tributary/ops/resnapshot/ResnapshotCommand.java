@@ -34,14 +34,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tributary resnapshot --config F --source S --table T [--wait]}: asks the source's running capture
  * to snapshot one table again while every table keeps streaming. The capture gives the table a new
- * generation, reads its rows again (PostgreSQL: a Debezium incremental snapshot with read-only watermarks)
- * and writes the table's generation marker; the sinks then drop the rows of older generations (rows the
+ * generation, reads its rows again (PostgreSQL: a Debezium incremental snapshot with read-only watermarks;
+ * SQLite: the table alone at an exact WAL position between two polls) and writes the table's generation marker; the sinks then drop the rows of older generations (rows the
  * source deleted while nobody watched), after they have read the new rows, so readers never see the table
  * emptied. The request travels on {@link Topics#signals}: the capture acts on it when it runs, even if it
  * is started later.
  *
  * <p>Exit codes: 0 requested (with {@code --wait}: the marker is written); 1 {@code --wait} timed out or
- * Kafka failed; 2 a bad command line, pipeline file, source or table, or a source kind that cannot do it.
+ * Kafka failed; 2 a bad command line, pipeline file, source or table, or an unreachable Kafka.
  */
 @Command(name = "resnapshot", mixinStandardHelpOptions = true,
         description = {"Snapshot one table again while the others keep streaming (a new generation for it); rows the source",
@@ -80,12 +80,6 @@ public final class ResnapshotCommand implements Callable<Integer> {
                     + pipeline.sources().stream().map(PipelineConfig.Source::name).collect(Collectors.joining(", ")));
             return TributaryCommand.USAGE;
         }
-        if (src.isSqlite()) {
-            err.println("source '" + source + "' is SQLite: resnapshot of one SQLite table is not supported yet. To take a whole new "
-                    + "generation of every table of it, stop capture-sqlite, delete its stored position (topic " + Topics.positions(source)
-                    + ") and start it again.");
-            return TributaryCommand.USAGE;
-        }
         List<TableRef> matches = src.tables().stream().filter(t -> t.qualifiedName().equals(table) || t.table().equals(table)).toList();
         if (matches.size() != 1) {
             err.println((matches.isEmpty() ? "no table '" : "more than one table named '") + table + "' in source '" + source + "'; its tables: "
@@ -114,7 +108,7 @@ public final class ResnapshotCommand implements Callable<Integer> {
                 producer.send(new ProducerRecord<>(Topics.signals(source), t.qualifiedName().getBytes(StandardCharsets.UTF_8), r.toJson()))
                         .get(30, TimeUnit.SECONDS);
             }
-            out.println("requested resnapshot of " + t + " (request " + r.id() + "); capture-postgres for source " + source + " acts on it");
+            out.println("requested resnapshot of " + t + " (request " + r.id() + "); " + capture(pipeline) + " for source " + source + " acts on it");
             out.flush();
             if (!await) {
                 return TributaryCommand.OK;
@@ -138,9 +132,13 @@ public final class ResnapshotCommand implements Callable<Integer> {
                 }
             }
         }
-        spec.commandLine().getErr().println("resnapshot of " + t + " not complete after " + timeoutSeconds + " s; is capture-postgres running "
+        spec.commandLine().getErr().println("resnapshot of " + t + " not complete after " + timeoutSeconds + " s; is " + capture(pipeline) + " running "
                 + "for source " + source + "? (tributary status shows it; the request stays and is acted on when it runs)");
         return TributaryCommand.FAILED;
+    }
+
+    private String capture(PipelineConfig pipeline) {
+        return pipeline.source(source).map(PipelineConfig.Source::isSqlite).orElse(false) ? "capture-sqlite" : "capture-postgres";
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(PipelineConfig pipeline) {
