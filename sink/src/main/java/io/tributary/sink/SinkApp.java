@@ -9,8 +9,10 @@ import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.sink.postgres.ServiceSink;
 import io.tributary.sink.timescale.Hypertables;
+import io.tributary.sink.timescale.Refusal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code bin/tributary sink --config FILE [--service NAME]}: applies each service's topics to its target
@@ -46,21 +48,47 @@ public final class SinkApp implements Deployable {
         }, stop);
     }
 
-    /** A table declared a hypertable (and not optional) needs a target that can load TimescaleDB. */
+    /**
+     * A table declared a hypertable (and not optional) needs a target that can load TimescaleDB, and an
+     * existing hypertable must not contradict its declaration where TimescaleDB cannot change it (each
+     * refusal is a problem at its declaration's key, with the way to resolve it). Changes nothing.
+     */
     private static void checkTimescale(PipelineConfig.Service s, Preflight preflight) {
-        List<String> needing = s.options().entrySet().stream()
-                .filter(e -> e.getValue().timescale() != null && !e.getValue().timescale().optional()).map(java.util.Map.Entry::getKey).toList();
-        if (needing.isEmpty()) {
+        Map<String, PipelineConfig.Timescale> declared = new java.util.TreeMap<>();
+        s.options().forEach((table, o) -> {
+            if (o.timescale() != null) {
+                declared.put(table, o.timescale());
+            }
+        });
+        if (declared.isEmpty()) {
             return;
         }
-        try (java.sql.Connection c = Preflight.connect(s.target().url(), s.target().user(), s.target().password())) {
-            if (!Hypertables.available(c)) {
-                preflight.problem("services[" + s.name() + "].options." + needing.get(0) + ".timescale",
-                        "the target database cannot load TimescaleDB, needed by " + needing,
-                        "install TimescaleDB with shared_preload_libraries = 'timescaledb', or set optional: true");
-            }
+        String at = "services[" + s.name() + "].options.";
+        java.sql.Connection connection;
+        try {
+            connection = Preflight.connect(s.target().url(), s.target().user(), s.target().password());
         } catch (java.sql.SQLException e) {
-            // unreachable targets are reported by the connection check above
+            return; // an unreachable target is a problem of the connection check before this one
+        }
+        try (java.sql.Connection c = connection) {
+            List<String> needing = declared.entrySet().stream().filter(e -> !e.getValue().optional()).map(Map.Entry::getKey).toList();
+            if (!Hypertables.available(c)) {
+                if (!needing.isEmpty()) {
+                    preflight.problem(at + needing.get(0) + ".timescale", "the target database cannot load TimescaleDB, needed by " + needing,
+                            "install TimescaleDB with shared_preload_libraries = 'timescaledb', or set optional: true");
+                }
+                return;
+            }
+            c.setAutoCommit(false);
+            for (Map.Entry<String, PipelineConfig.Timescale> e : declared.entrySet()) {
+                for (Refusal r : Hypertables.refusals(c, e.getKey(), e.getValue())) {
+                    preflight.problem(at + e.getKey() + ".timescale." + r.key(), r.message(), r.hint());
+                }
+            }
+            c.rollback();
+        } catch (java.sql.SQLException e) {
+            preflight.problem(at + declared.keySet().iterator().next() + ".timescale", "cannot compare the TimescaleDB declarations with the target ("
+                    + Preflight.rootMessage(e) + ")", "check that the target answers and that the user may read its catalog");
         }
     }
 

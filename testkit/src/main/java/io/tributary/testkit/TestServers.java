@@ -64,9 +64,11 @@ public final class TestServers {
     }
 
     private static String timescale;
+    private static String timescaleScheduled;
 
     /**
-     * JDBC URL of a superuser on a PostgreSQL with TimescaleDB ({@code TRIBUTARY_TEST_TIMESCALE_URL}, or
+     * JDBC URL of a superuser on a PostgreSQL with TimescaleDB whose background scheduler is off, so that
+     * policies run only when a test runs them ({@code TRIBUTARY_TEST_TIMESCALE_URL}, or
      * {@link LocalTimescale}); empty, with {@link LocalTimescale#unavailableReason()}, when there is none.
      */
     public static synchronized java.util.Optional<String> timescaleUrl() {
@@ -74,19 +76,35 @@ public final class TestServers {
         if (fromEnv != null && !fromEnv.isBlank()) {
             return java.util.Optional.of(fromEnv);
         }
-        if (LocalTimescale.unavailableReason() != null) {
-            return java.util.Optional.empty();
+        if (timescale == null && LocalTimescale.unavailableReason() == null) {
+            timescale = startTimescale(LocalTimescale.Scheduler.OFF);
         }
-        if (timescale == null) {
-            try {
-                LocalTimescale t = LocalTimescale.start(workDir().resolve("timescale"));
-                started.add(t);
-                timescale = t.jdbcUrl("postgres");
-            } catch (Exception e) {
-                throw new IllegalStateException("could not start PostgreSQL with TimescaleDB: " + e.getMessage(), e);
-            }
+        return java.util.Optional.ofNullable(timescale);
+    }
+
+    /**
+     * Like {@link #timescaleUrl()}, but TimescaleDB's background scheduler runs the policies by itself
+     * ({@code TRIBUTARY_TEST_TIMESCALE_SCHEDULER_URL}, or a second {@link LocalTimescale}).
+     */
+    public static synchronized java.util.Optional<String> timescaleWithSchedulerUrl() {
+        String fromEnv = System.getenv("TRIBUTARY_TEST_TIMESCALE_SCHEDULER_URL");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return java.util.Optional.of(fromEnv);
         }
-        return java.util.Optional.of(timescale);
+        if (timescaleScheduled == null && LocalTimescale.unavailableReason() == null) {
+            timescaleScheduled = startTimescale(LocalTimescale.Scheduler.ON);
+        }
+        return java.util.Optional.ofNullable(timescaleScheduled);
+    }
+
+    private static String startTimescale(LocalTimescale.Scheduler scheduler) {
+        try {
+            LocalTimescale t = LocalTimescale.start(workDir().resolve("timescale"), scheduler);
+            started.add(t);
+            return t.jdbcUrl("postgres");
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start PostgreSQL with TimescaleDB (scheduler " + scheduler + "): " + e.getMessage(), e);
+        }
     }
 
     /** Creates a fresh database for one test and returns its superuser JDBC URL. */

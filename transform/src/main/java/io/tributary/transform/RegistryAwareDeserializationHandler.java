@@ -9,12 +9,25 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * A record that cannot be decoded goes to the dead-letter topic and the stream goes on, as with Kafka
  * Streams' LogAndContinue handler, except when the reason is an unreachable schema registry: that record
  * is fine, so the stream thread fails instead of skipping it, and {@link TransformApp} replaces the thread,
- * which resumes from the last committed offset.
+ * which resumes from the last committed offset. Dead letters are counted in {@link DeadLetterCount}.
  */
 public final class RegistryAwareDeserializationHandler extends LogAndContinueExceptionHandler {
+    private io.micrometer.core.instrument.Counter deadLetters;
+
+    @Override
+    public void configure(java.util.Map<String, ?> configs) {
+        super.configure(configs);
+        deadLetters = DeadLetterCount.from(configs);
+    }
+
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-        return unreachableRegistry(exception) ? Response.fail() : super.handleError(context, record, exception);
+        if (unreachableRegistry(exception)) {
+            return Response.fail();
+        }
+        Response r = super.handleError(context, record, exception);
+        DeadLetterCount.increment(deadLetters);
+        return r;
     }
 
     static boolean unreachableRegistry(Throwable e) {

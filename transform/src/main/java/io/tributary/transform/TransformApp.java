@@ -8,6 +8,7 @@ import io.tributary.common.app.AppRunner;
 import io.tributary.common.app.Deployable;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.metrics.IdleClocks;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Envelope;
@@ -24,7 +25,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +42,13 @@ public final class TransformApp implements Deployable {
     private final List<KafkaStreams> running = new ArrayList<>();
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
     private final Map<String, Counter> counts = new ConcurrentHashMap<>();
+    private final IdleClocks idle;
 
     TransformApp(PipelineConfig config, List<PipelineConfig.Service> services, MeterRegistry metrics) {
         this.config = config;
         this.services = services;
         this.metrics = metrics;
+        this.idle = new IdleClocks(metrics, "transform");
     }
 
     public static void main(String[] args) {
@@ -75,7 +77,7 @@ public final class TransformApp implements Deployable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put("processing.exception.handler.global.enabled", true);
-        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, CountingProcessingExceptionHandler.class);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RegistryAwareDeserializationHandler.class);
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic(service));
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
@@ -97,7 +99,10 @@ public final class TransformApp implements Deployable {
             StreamsBuilder builder = new StreamsBuilder();
             ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false),
                     (table, envelope) -> observe(service, table, envelope));
-            KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(config, service));
+            service.tables().forEach(t -> idle.clock(t.source(), t.table())); // idle counts from the start, not the first event
+            Properties props = streamsConfig(config, service);
+            props.put(DeadLetterCount.CONFIG, DeadLetterCount.counter(metrics, service.name()));
+            KafkaStreams streams = new KafkaStreams(builder.build(), props);
             new KafkaStreamsMetrics(streams, List.of(io.micrometer.core.instrument.Tag.of("service", service.name()))).bindTo(metrics);
             streams.setUncaughtExceptionHandler(e -> {
                 if (RegistryAwareDeserializationHandler.unreachableRegistry(e)) {
@@ -119,6 +124,7 @@ public final class TransformApp implements Deployable {
             return;
         }
         String op = envelope.get(Envelope.Fields.OP).toString();
+        idle.clock(table.source(), table.table()).mark();
         counts.computeIfAbsent(service.name() + "|" + table + "|" + op, k -> Counter.builder("tributary.transform.events")
                 .tag("service", service.name()).tag("table", table.topic()).tag("op", op).register(metrics)).increment();
         if (!"r".equals(op)) {

@@ -17,4 +17,11 @@ public final class TransformAppAccess {
         p.remove("state.dir");
         return p;
     }
+
+    /** The production settings with the transform's dead-letter counter registered in {@code metrics}. */
+    public static Properties streamsConfig(PipelineConfig.Service service, io.micrometer.core.instrument.MeterRegistry metrics) {
+        Properties p = streamsConfig(service);
+        p.put(DeadLetterCount.CONFIG, DeadLetterCount.counter(metrics, service.name()));
+        return p;
+    }
 }

@@ -47,6 +47,21 @@ public final class AppRunner {
         return all;
     }
 
+    /**
+     * Memory, GC pauses, threads, classes, CPU and uptime: what the monitoring pack's JVM row shows. The returned
+     * GC binder listens to the JVM's GC notifications until closed.
+     */
+    private static AutoCloseable bindJvmMetrics(PrometheusMeterRegistry metrics) {
+        new JvmMemoryMetrics().bindTo(metrics);
+        io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+        gc.bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+        return gc;
+    }
+
     /** Runs until {@code stop} is counted down, SIGTERM, or a fatal error; returns the exit code. */
     public static int run(String name, String[] args, List<String> optionNames, Factory factory, CountDownLatch stop) {
         Map<String, String> options = options(name, args, optionNames);
@@ -55,7 +70,6 @@ public final class AppRunner {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics.config().commonTags("deployable", name);
-        new JvmMemoryMetrics().bindTo(metrics);
         PipelineConfigLoader.Partial loaded = PipelineConfigLoader.readPartial(Path.of(options.get("config")), System.getenv());
         if (!loaded.problems().isEmpty()) {
             System.err.println(new ConfigException("pipeline file " + options.get("config"), withReachability(loaded)).getMessage());
@@ -99,8 +113,13 @@ public final class AppRunner {
     /** Serves metrics, health and status, runs the deployable until stopped, and closes it; the exit code. */
     private static int serve(String name, PipelineConfig config, Deployable deployable, PrometheusMeterRegistry metrics, CountDownLatch stop) {
         CountDownLatch closed = new CountDownLatch(1);
+        // 1 while the deployable is doing its job: a process that is up but not ready (a sink never assigned,
+        // streams stuck rebalancing) is invisible to Prometheus' own up series
+        io.micrometer.core.instrument.Gauge.builder("tributary.ready", deployable, d -> d.ready() ? 1 : 0)
+                .description("1 while the deployable is ready (GET /health/ready answers 200)").strongReference(true).register(metrics);
         DeployableStatus status = new DeployableStatus(name, deployable, metrics);
-        try (HttpEndpoints http = new HttpEndpoints(config.httpBind(), config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
+        try (AutoCloseable jvm = bindJvmMetrics(metrics);
+             HttpEndpoints http = new HttpEndpoints(config.httpBind(), config.httpPort(name), metrics, deployable::alive, deployable::ready, status::json)) {
             log.info("starting deployable={} http_port={}", name, http.port());
             // On SIGTERM the JVM only waits for shutdown hooks, so the hook waits for the clean close below.
             Thread hook = new Thread(() -> {

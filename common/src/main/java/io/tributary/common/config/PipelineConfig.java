@@ -65,15 +65,35 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
 
     /**
      * {@code options.<table>.timescale}: make the target a TimescaleDB hypertable. Intervals are PostgreSQL
-     * interval text ("1 month", "7 days"); null means "not declared".
+     * interval text ("1 month", "7 days"); null means "not declared". {@code orderBy} entries are a column
+     * with an optional {@code ASC}/{@code DESC} ("time DESC"); empty lets TimescaleDB choose.
+     * {@code compressEvery} is how often the compression policy runs (null: TimescaleDB's default).
      */
-    public record Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy,
-                            String compressAfter, String retention, List<Aggregate> aggregates) {
+    public record Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy, List<String> orderBy,
+                            String compressAfter, String compressEvery, String retention, List<Aggregate> aggregates) {
+        public Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy, List<String> orderBy,
+                         String compressAfter, String retention, List<Aggregate> aggregates) {
+            this(timeColumn, chunkInterval, optional, segmentBy, orderBy, compressAfter, null, retention, aggregates);
+        }
+
+        public Timescale(String timeColumn, String chunkInterval, boolean optional, List<String> segmentBy,
+                         String compressAfter, String retention, List<Aggregate> aggregates) {
+            this(timeColumn, chunkInterval, optional, segmentBy, List.of(), compressAfter, null, retention, aggregates);
+        }
     }
 
-    /** A continuous aggregate over a hypertable, refreshed by a TimescaleDB policy. */
-    public record Aggregate(String name, String bucket, List<String> groupBy, List<String> columns,
-                            String refreshStart, String refreshEnd, String refreshEvery) {
+    /**
+     * A continuous aggregate over a hypertable, or over another aggregate of the same table ({@code on}, a
+     * hierarchical aggregate), refreshed by a TimescaleDB policy and, for history the policy's window does
+     * not reach, by the sink. {@code bucketColumn} names the {@code time_bucket} column; {@code realTime}
+     * makes queries add the rows not yet materialised ({@code timescaledb.materialized_only = false}).
+     */
+    public record Aggregate(String name, String bucket, String bucketColumn, String on, List<String> groupBy, List<String> columns,
+                            boolean realTime, String refreshStart, String refreshEnd, String refreshEvery) {
+        public Aggregate(String name, String bucket, List<String> groupBy, List<String> columns,
+                         String refreshStart, String refreshEnd, String refreshEvery) {
+            this(name, bucket, "bucket", null, groupBy, columns, false, refreshStart, refreshEnd, refreshEvery);
+        }
     }
 
     public record Database(String url, String user, Secret password) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.metrics.IdleClocks;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.event.EnvelopeEncoder;
@@ -30,7 +31,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>One thread writes (the capture's): the encoder's buffer and the schema-id cache are not shared.
  *
  * <p>Metrics: {@code tributary.capture.events{source,table,op}} and
- * {@code tributary.pipeline.lag.seconds{stage=capture,source,table}} (source commit to send).
+ * {@code tributary.pipeline.lag.seconds{stage=capture,source,table}} (source commit to send),
+ * {@code tributary.pipeline.idle{stage=capture,source,table}} (seconds since the table's last event, {@link IdleClocks}).
  */
 public final class ChangeEventWriter implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
@@ -42,6 +44,7 @@ public final class ChangeEventWriter implements AutoCloseable {
     private TableSchema lastSchema;
     private Target lastTarget;
     private final MeterRegistry metrics;
+    private final IdleClocks idle;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     public ChangeEventWriter(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, MeterRegistry metrics) {
@@ -69,6 +72,7 @@ public final class ChangeEventWriter implements AutoCloseable {
         this.keySerde = new AvroSerde(registry, true);
         this.valueSerde = new AvroSerde(registry, false);
         this.metrics = metrics;
+        this.idle = new IdleClocks(metrics, "capture");
         if (transactionalId != null) {
             producer.initTransactions();
         }
@@ -96,6 +100,7 @@ public final class ChangeEventWriter implements AutoCloseable {
             producer.send(new ProducerRecord<>(t.topic, key, null), this::onAck);
         }
         t.events.get(e.op()).increment();
+        t.idle.mark();
         if (!e.isSnapshot()) {
             t.lag.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - e.commitTsMs())));
         }
@@ -120,10 +125,10 @@ public final class ChangeEventWriter implements AutoCloseable {
         Timer lag = Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "capture").tag("source", s.table().source())
                 .tag("table", s.table().table()).publishPercentiles(0.5, 0.99).register(metrics);
         return new Target(topic, registry.register(topic + "-key", Envelope.keySchema(s)),
-                registry.register(topic + "-value", Envelope.valueSchema(s)), events, lag);
+                registry.register(topic + "-value", Envelope.valueSchema(s)), events, lag, idle.clock(s.table().source(), s.table().table()));
     }
 
-    private record Target(String topic, int keyId, int valueId, Map<Op, Counter> events, Timer lag) {
+    private record Target(String topic, int keyId, int valueId, Map<Op, Counter> events, Timer lag, IdleClocks.Clock idle) {
     }
 
     /** Blocks until every event written so far is acknowledged; throws if any send failed. */

@@ -31,14 +31,20 @@ public final class Bookkeeping {
      */
     public static final String DELETED = PREFIX + "deleted";
     /**
-     * Shared table: per target table, the oldest snapshot generation still valid (SQLite sources, after a new
-     * snapshot); events of older generations are refused.
+     * Shared table: per target table, the oldest snapshot generation still valid (after a new snapshot of
+     * either capture); events of older generations are refused. Also the newest snapshot row read and a
+     * generation marker waiting for its snapshot's last row.
      */
     public static final String FLOOR = PREFIX + "floor";
     /** Shared table: events whose parent row is missing (a foreign key), retried until the parent arrives. */
     public static final String PARKED = PREFIX + "parked";
     /** Shared table: parked events whose parent never arrived within the park timeout, with the reason. */
     public static final String QUARANTINE = PREFIX + "quarantine";
+    /**
+     * Shared table of a database with hypertables: per hypertable, the history work the sink owes it (a time
+     * span whose aggregates need a refresh, whether migrated history waits to be compressed).
+     */
+    public static final String HISTORY = PREFIX + "history";
     private static final String DELETES_PREFIX = PREFIX + "del_";
     private static final Set<String> COLUMNS = Set.of(POSITION, DELETED);
     /** Length the start of a shortened deletes-table name is cut to, leaving room for the hash. */

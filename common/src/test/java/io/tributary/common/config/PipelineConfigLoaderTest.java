@@ -130,6 +130,76 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void hierarchicalAggregatesWithTheirOwnBucketColumnsAndRealTimeParse() throws ConfigException {
+        String yaml = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]", """
+                tables: [experiments.main.experiments, experiments.main.experiment_metrics]
+                    options:
+                      experiment_metrics:
+                        timescale:
+                          time-column: time
+                          compression: { segment-by: [experiment_id], order-by: [time DESC], after: 7 days, every: 1 hour }
+                          aggregates:
+                            - name: metrics_1h
+                              bucket: 1 hour
+                              bucket-column: bucket_1h
+                              group-by: [experiment_id, metric_name]
+                              columns: ["sum(metric_value) AS sum_value", "count(*) AS samples"]
+                              refresh: { start-offset: 1 day, end-offset: 1 hour, every: 30 minutes }
+                            - name: metrics_1d
+                              on: metrics_1h
+                              bucket: 1 day
+                              bucket-column: date
+                              real-time: true
+                              group-by: [experiment_id]
+                              columns: ["sum(sum_value) / sum(samples) AS avg_value"]
+                              refresh: { start-offset: 3 days, end-offset: 1 day, every: 1 hour }""");
+        PipelineConfig.Timescale ts = PipelineConfigLoader.parse(yaml, "t", ENV).service("ml-platform").orElseThrow()
+                .options("experiment_metrics").timescale();
+        assertEquals(List.of("time DESC"), ts.orderBy());
+        assertEquals("1 hour", ts.compressEvery());
+        PipelineConfig.Aggregate hourly = ts.aggregates().get(0);
+        PipelineConfig.Aggregate daily = ts.aggregates().get(1);
+        assertEquals("bucket_1h", hourly.bucketColumn());
+        assertNull(hourly.on());
+        assertEquals(false, hourly.realTime());
+        assertEquals("metrics_1h", daily.on());
+        assertEquals("date", daily.bucketColumn());
+        assertEquals(true, daily.realTime());
+        assertEquals("7 days", ts.chunkInterval(), "the default chunk interval");
+    }
+
+    @Test
+    void aggregatesTimescaleWouldRefuseAreProblemsWithTheirPaths() {
+        String yaml = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]", """
+                tables: [experiments.main.experiments, experiments.main.experiment_metrics]
+                    options:
+                      experiment_metrics:
+                        timescale:
+                          time-column: time
+                          optional: maybe
+                          compression: { order-by: ["time sideways"] }
+                          aggregates:
+                            - { name: m_5m, bucket: 5 minutes, group-by: [experiment_id], columns: ["count(*) AS n"],
+                                refresh: { start-offset: 6 minutes, end-offset: 1 minute } }
+                            - { name: m_7m, on: m_5m, bucket: 7 minutes, group-by: [metric_name], columns: ["sum(n) AS n"], real-time: sometimes }
+                            - { name: m_month, on: m_5m, bucket: 1 month, bucket-column: "Month", columns: ["sum(n) AS n"] }
+                            - { name: m_week, on: m_month, bucket: 7 days, columns: ["sum(n) AS n"] }
+                            - { name: m_5m, on: nowhere, bucket: 1 hour, columns: ["sum(n) AS n"] }
+                            - { name: experiments, bucket: 1 day, columns: ["count(*) AS n"] }""");
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(yaml, "t", ENV));
+        String at = "services[ml-platform].options.experiment_metrics.timescale";
+        List<String> keys = e.problems().stream().map(ConfigProblem::key).toList();
+        for (String k : List.of(at + ".optional", at + ".compression.order-by", at + ".aggregates[0].refresh", at + ".aggregates[1].bucket",
+                at + ".aggregates[1].group-by", at + ".aggregates[1].real-time", at + ".aggregates[2].bucket-column", at + ".aggregates[3].bucket",
+                at + ".aggregates[4].name", at + ".aggregates[4].on", at + ".aggregates[5].name")) {
+            assertTrue(keys.contains(k), k + " missing in " + keys);
+        }
+        assertEquals(11, keys.size(), "one problem each: " + e.getMessage());
+        assertTrue(e.getMessage().contains("covers less than two 5 minutes buckets"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot be built on the calendar bucket"), e.getMessage());
+    }
+
+    @Test
     void badTableOptionsAreProblems() {
         String yaml = GOOD.replace("tables: [experiments.main.experiments, experiments.main.experiment_metrics]", """
                 tables: [experiments.main.experiments, experiments.main.experiment_metrics]

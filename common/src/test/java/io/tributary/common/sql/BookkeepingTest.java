@@ -18,6 +18,7 @@ class BookkeepingTest {
         assertEquals("_tributary_floor", Bookkeeping.FLOOR);
         assertEquals("_tributary_parked", Bookkeeping.PARKED);
         assertEquals("_tributary_quarantine", Bookkeeping.QUARANTINE);
+        assertEquals("_tributary_history", Bookkeeping.HISTORY);
         assertEquals("_tributary_del_items", Bookkeeping.deletesTable("items"));
     }
 

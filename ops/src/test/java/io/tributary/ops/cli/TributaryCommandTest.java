@@ -70,6 +70,37 @@ class TributaryCommandTest {
     }
 
     @Test
+    void resnapshotNamesWhatIsWrongWithItsSourceOrTableAndExits2() throws Exception {
+        Path f = Files.createTempFile("pipeline", ".yaml");
+        Files.writeString(f, """
+                kafka: { bootstrap: "localhost:1" }
+                registry: { url: "http://localhost:1" }
+                sources:
+                  - name: mono
+                    postgres: { url: "jdbc:postgresql://localhost:1/db", user: u, slot: s, publication: p }
+                    tables: [public.trades, audit.trades, public.fills]
+                  - name: lite
+                    sqlite: { path: "app.db" }
+                    tables: [runs]
+                services:
+                  - name: svc
+                    target: { url: "jdbc:postgresql://localhost:1/t", user: u }
+                    tables: [mono.public.trades, lite.main.runs]
+                """);
+        assertEquals(2, run("resnapshot", "--config", f.toString(), "--source", "nope", "--table", "trades"));
+        assertTrue(err.toString().contains("no source 'nope'") && err.toString().contains("mono, lite"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("resnapshot", "--config", f.toString(), "--source", "mono", "--table", "trades"));
+        assertTrue(err.toString().contains("more than one table named 'trades'") && err.toString().contains("audit.trades"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("resnapshot", "--config", f.toString(), "--source", "mono", "--table", "public.nope"));
+        assertTrue(err.toString().contains("no table 'public.nope'"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("resnapshot", "--config", f.toString(), "--source", "mono"));
+        assertTrue(err.toString().contains("--table"), err.toString());
+    }
+
+    @Test
     void jsonLogsOnRequest() throws Exception {
         Path f = Files.createTempFile("pipeline", ".yaml");
         Files.writeString(f, "kafka: {}\n");

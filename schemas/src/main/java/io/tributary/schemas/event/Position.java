@@ -4,14 +4,16 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Where an event stands in its source's history. Positions of one source only grow, compared element by
- * element (lexicographically), so a sink can refuse an event older than what it already applied.
- * Always four longs:
+ * Where an event stands in its source table's history. Positions of one table only grow, compared element
+ * by element (lexicographically), so a sink can refuse an event older than what it already applied. The
+ * first element is the table's generation: each snapshot of the table starts a new, higher one
+ * ({@link GenerationMarker}). Always four longs:
  * <ul>
- *   <li>PostgreSQL: {@code [0, commit LSN of the previous transaction, LSN of the change, ordinal among
- *       changes at that LSN]}; a snapshot row is {@code [0, 0, 0, row number]}, older than any change
- *       streamed after the snapshot. (pgoutput does not hand Debezium the commit LSN of the current
- *       transaction; the previous one's still grows strictly from one transaction to the next.)</li>
+ *   <li>PostgreSQL: {@code [generation, commit LSN of the previous transaction, LSN of the change, ordinal
+ *       among changes at that LSN]}; a snapshot row (initial or incremental) is {@code [generation, 0, 0,
+ *       row number]}, older than every change streamed in its generation. (pgoutput does not hand Debezium
+ *       the commit LSN of the current transaction; the previous one's still grows strictly from one
+ *       transaction to the next.) Positions written before generations existed start with 0.</li>
  *   <li>SQLite: {@code [generation, WAL salt epoch, commit frame, ordinal in the transaction]}.</li>
  * </ul>
  * The same array is stored by the sink as a PostgreSQL {@code bigint[]}, whose order is the same.

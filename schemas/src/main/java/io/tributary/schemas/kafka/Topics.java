@@ -14,7 +14,9 @@ import io.tributary.schemas.event.TableRef;
  *   <tr><td>{@code tributary.dlq.<stage>.<service>}</td><td>transform, sink</td><td>records a stage could not process, with the reason in headers</td></tr>
  *   <tr><td>{@code tributary.offsets.<source>}</td><td>capture-postgres</td><td>Debezium's source offsets</td></tr>
  *   <tr><td>{@code tributary.positions.<source>}</td><td>capture-sqlite</td><td>the WAL position, written in the same transaction as the events</td></tr>
- *   <tr><td>{@code tributary.generations.<source>}</td><td>capture-sqlite</td><td>generation markers ({@link io.tributary.schemas.event.GenerationMarker})</td></tr>
+ *   <tr><td>{@code tributary.generations.<source>}</td><td>captures</td><td>generation markers ({@link io.tributary.schemas.event.GenerationMarker})</td></tr>
+ *   <tr><td>{@code tributary.snapshots.<source>}</td><td>capture-postgres</td><td>each table's generation and whether its snapshot completed</td></tr>
+ *   <tr><td>{@code tributary.signals.<source>}</td><td>{@code tributary resnapshot}</td><td>requests to the source's capture (re-snapshot a table)</td></tr>
  * </table>
  */
 public final class Topics {
@@ -55,6 +57,20 @@ public final class Topics {
      */
     public static String generations(String source) {
         return PREFIX + "generations." + source;
+    }
+
+    /**
+     * capture-postgres's snapshot bookkeeping: per table (key {@code schema.table}), the generation its latest
+     * snapshot began and whether that snapshot completed. Written before a snapshot's first row, so a
+     * restarted capture keeps each table's generation.
+     */
+    public static String snapshots(String source) {
+        return PREFIX + "snapshots." + source;
+    }
+
+    /** Requests to a source's capture, such as re-snapshotting one table ({@code tributary resnapshot}). */
+    public static String signals(String source) {
+        return PREFIX + "signals." + source;
     }
 
     /** Whether a topic holds generation markers (of any source). */

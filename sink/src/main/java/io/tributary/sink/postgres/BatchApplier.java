@@ -43,26 +43,51 @@ final class BatchApplier implements AutoCloseable {
     private final PipelineConfig.Service service;
     private final ParkedEvents parked;
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
+    private final TimescaleBatch timescale;
     private Connection db;
     private long lastSequenceUpdate;
 
     BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
         this.service = service;
         this.parked = new ParkedEvents(service, decoder);
+        this.timescale = new TimescaleBatch(service);
+    }
+
+    /**
+     * Brings every existing table declared a hypertable to its declaration (see {@link TargetTables#reconcileTimescale});
+     * a declaration TimescaleDB cannot follow is a {@link TargetSchemaException}.
+     */
+    void reconcileDeclared() throws SQLException {
+        connect();
+        try {
+            for (Map.Entry<String, PipelineConfig.TableOptions> o : service.options().entrySet()) {
+                TargetTables.reconcileTimescale(db, o.getKey(), o.getValue());
+            }
+            db.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        }
     }
 
     Outcome apply(List<SinkEvent> fresh) throws SQLException {
         return apply(fresh, List.of());
     }
 
-    /** Applies the markers (each of a table this service owns; see {@link TargetTables#newGeneration}), then the events, in one transaction. */
+    /**
+     * Applies the events, then the markers (each of a table this service owns; see {@link GenerationFloor}), in
+     * one transaction: a marker whose snapshot's last row is in this batch, or was read before, applies now;
+     * others wait for it.
+     */
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
-            for (GenerationMarker m : markers) {
-                TargetTables.newGeneration(db, m.table(), m.generation());
-            }
             Outcome o = applyInTransaction(fresh);
+            GenerationFloor.read(db, newestSnapshotRows(fresh));
+            for (GenerationMarker m : markers) {
+                GenerationFloor.receive(db, m);
+            }
+            timescale.owe(db, writers.values(), markers);
             db.commit();
             return o;
         } catch (SQLException | RuntimeException e) {
@@ -72,9 +97,21 @@ final class BatchApplier implements AutoCloseable {
         }
     }
 
+    /** Per table, the newest position among the snapshot rows (op {@code r}) of {@code events}. */
+    private static Map<String, io.tributary.schemas.event.Position> newestSnapshotRows(List<SinkEvent> events) {
+        Map<String, io.tributary.schemas.event.Position> newest = new HashMap<>();
+        for (SinkEvent e : events) {
+            if (e.op() == Op.READ) {
+                newest.merge(e.schema().table().table(), e.position(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            }
+        }
+        return newest;
+    }
+
     private Outcome applyInTransaction(List<SinkEvent> fresh) throws SQLException {
         List<SinkEvent> all = new ArrayList<>(fresh);
         all.addAll(parked.load(db)); // after the fresh events: their parents may be among them
+        timescale.start(all);
         Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
         for (SinkEvent e : all) {
             List<Object> key = List.of(e.schema().table().topic(), e.keyValues());
@@ -215,17 +252,17 @@ final class BatchApplier implements AutoCloseable {
         }
         for (Map.Entry<Set<String>, List<SinkEvent>> u : upserts.entrySet()) {
             if (u.getKey().isEmpty()) {
-                writer.upsert(db, u.getValue(), Set.of());
+                writer.upsert(db, u.getValue(), Set.of(), timescale.prior(writer));
             } else {
                 for (SinkEvent e : u.getValue()) {
-                    if (writer.upsert(db, List.of(e), u.getKey()) == 0 && !writer.exists(db, e) && !writer.deletedSince(db, e)) {
+                    if (writer.upsert(db, List.of(e), u.getKey(), timescale.prior(writer)) == 0 && !writer.exists(db, e) && !writer.deletedSince(db, e)) {
                         throw new SQLException("update of " + e.describe() + " leaves columns " + u.getKey() + " unchanged (unchanged TOAST values "
                                 + "the source did not send), but the target has no such row to keep them from; re-snapshot the table", "22000");
                     }
                 }
             }
         }
-        writer.delete(db, deletes);
+        writer.delete(db, deletes, timescale.prior(writer));
     }
 
     boolean hasParked() throws SQLException {
@@ -241,7 +278,7 @@ final class BatchApplier implements AutoCloseable {
             PipelineConfig.TableOptions options = service.options(t.table().table());
             TargetTables.ensure(db, t, options);
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
-            w = new TableWriter(t, options, hypertable);
+            w = new TableWriter(t, options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null);
             writers.put(t, w);
         }
         return w;
@@ -272,6 +309,12 @@ final class BatchApplier implements AutoCloseable {
             writers.clear();
             db = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
             db.setAutoCommit(false);
+            if (timescale.declared()) {
+                // plan each statement with its values: a generic plan can neither exclude chunks nor spare compressed batches
+                try (java.sql.Statement s = db.createStatement()) {
+                    s.execute("SET plan_cache_mode = force_custom_plan");
+                }
+            }
             TargetTables.ensureShared(db);
         }
     }

@@ -1,6 +1,7 @@
 package io.tributary.sink.postgres;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.common.metrics.IdleClocks;
 import io.micrometer.core.instrument.Timer;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
@@ -25,6 +26,7 @@ import io.tributary.schemas.registry.RegistryException;
 import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.schemas.kafka.ChangeEventReader;
 import io.tributary.schemas.kafka.Topics;
+import io.tributary.sink.timescale.HistoryWorker;
 import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,7 +54,10 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final io.tributary.schemas.registry.AvroSerde markerSerde;
     private final MeterRegistry metrics;
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
+    private final IdleClocks idle;
     private final BatchApplier applier;
+    /** Null when the service declares no aggregates and no compression. */
+    private final HistoryWorker history;
     private volatile boolean running = true;
     private volatile boolean assigned;
     private volatile Throwable fatal;
@@ -76,6 +81,28 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.markerSerde = new io.tributary.schemas.registry.AvroSerde(registry, false);
         this.metrics = metrics;
         this.applier = new BatchApplier(service, decoder);
+        this.idle = new IdleClocks(metrics, "sink");
+        this.history = HistoryWorker.needed(service) ? new HistoryWorker(service, HistoryWorker.Timing.DEFAULT, metrics) : null;
+        registerMeters();
+    }
+
+    /**
+     * The per-table idle clocks and the error and dead-letter counters at 0 from the start: a series that
+     * appears only with the first dead letter would hide that first increase from Prometheus' increase()
+     * and from the alert rules built on it.
+     */
+    private void registerMeters() {
+        for (io.tributary.schemas.event.TableRef t : service.tables()) {
+            idle.clock(t.source(), t.table());
+            metrics.counter("tributary.sink.rows", "service", service.name(), "table", Topics.perService(service.name(), t.table()),
+                    "outcome", "dead_letter");
+        }
+        for (String outcome : List.of("parked", "quarantined")) {
+            metrics.counter("tributary.sink.rows", "service", service.name(), "table", "*", "outcome", outcome);
+        }
+        for (String kind : List.of("retriable", "dead_letter", "fatal")) {
+            metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", kind);
+        }
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {
@@ -86,10 +113,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return service.tables().stream().map(t -> Topics.perService(service.name(), t.table())).toList();
     }
 
-    /** The generation-marker topics of the SQLite sources this service owns tables of. */
+    /** The generation-marker topics of the sources this service owns tables of (both captures write markers). */
     public List<String> generationTopics() {
         return service.tables().stream().map(io.tributary.schemas.event.TableRef::source).distinct()
-                .filter(src -> config.source(src).map(PipelineConfig.Source::isSqlite).orElse(false))
                 .map(Topics::generations).toList();
     }
 
@@ -119,6 +145,11 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             List<String> subscribed = new ArrayList<>(topics());
             subscribed.addAll(generationTopics());
             consumer.subscribe(subscribed);
+            retrying(() -> {
+                applier.reconcileDeclared(); // declarations changed since the last start apply now, or stop the service
+                return Boolean.TRUE;
+            }, consumer);
+            startHistory();
             long lastParkedRetry = 0;
             while (running) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
@@ -143,6 +174,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "fatal").increment();
             log.error("sink service={} stopped: {}", service.name(), t.getMessage(), t);
         } finally {
+            if (history != null) {
+                history.close();
+            }
             applier.close();
         }
     }
@@ -157,6 +191,15 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             positions.put(tp, consumer.position(tp));
         }
         w.caughtUpTo(positions);
+    }
+
+    /** Starts the history work of the service's hypertables on its own thread and connection (see {@link HistoryWorker}). */
+    private void startHistory() {
+        if (history != null) {
+            Thread t = new Thread(history, "sink-history-" + service.name());
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     private Map<String, Object> consumerProperties() {
@@ -322,6 +365,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         for (SinkEvent e : events) {
             String table = e.schema().table().topic();
             perTable.merge(table, 1, Integer::sum);
+            idle.clock(e.schema().table().source(), e.schema().table().table()).mark();
             if (e.op() != io.tributary.schemas.event.Op.READ) {
                 lags.computeIfAbsent(table, t -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "sink")
                         .tag("source", e.schema().table().source()).tag("table", e.schema().table().table())
@@ -349,5 +393,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (history != null) {
+            history.close();
+        }
     }
 }

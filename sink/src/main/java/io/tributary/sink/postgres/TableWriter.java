@@ -41,17 +41,33 @@ final class TableWriter {
     private final PipelineConfig.TableOptions options;
     /** The target's unique key: the primary key, plus the time column on a hypertable. */
     private final List<String> conflictKey;
+    /** Where a hypertable's rows are in time; null for a plain table. */
+    private final HypertableRows hypertable;
 
-    TableWriter(TableSchema schema, PipelineConfig.TableOptions options, boolean hypertable) {
+    TableWriter(TableSchema schema, PipelineConfig.TableOptions options, HypertableRows hypertable) {
         this.schema = schema;
         this.options = options;
-        this.conflictKey = Hypertables.conflictColumns(schema.primaryKey(), hypertable ? options.timescale() : null);
+        this.hypertable = hypertable;
+        this.conflictKey = Hypertables.conflictColumns(schema.primaryKey(), hypertable != null ? options.timescale() : null);
         this.table = Identifiers.quote(schema.table().table());
         this.deletes = Identifiers.quote(Bookkeeping.deletesTable(schema.table().table()));
     }
 
-    /** Inserts or updates rows; {@code unchanged} columns keep the target's values (rows must then exist). */
-    int upsert(Connection c, List<SinkEvent> rows, Set<String> unchanged) throws SQLException {
+    /** The target table's name. */
+    String table() {
+        return schema.table().table();
+    }
+
+    /** The hypertable's placement of rows in time, or null for a plain table. */
+    HypertableRows hypertable() {
+        return hypertable;
+    }
+
+    /**
+     * Inserts or updates rows; {@code unchanged} columns keep the target's values (rows must then exist).
+     * On a hypertable, {@code prior} says where older versions of the rows may be (see {@link HypertableRows}).
+     */
+    int upsert(Connection c, List<SinkEvent> rows, Set<String> unchanged, HypertableRows.Prior prior) throws SQLException {
         if (rows.isEmpty()) {
             return 0;
         }
@@ -75,30 +91,30 @@ final class TableWriter {
             sql = "UPDATE " + table + " AS t SET " + (set.isEmpty() ? "" : set + ", ") + Bookkeeping.POSITION + " = " + pos + soft
                     + " FROM " + unnest(cols) + " WHERE " + keyMatch("t.", s) + " AND " + notDeleted + " AND " + guard(s).replace(s + Bookkeeping.POSITION, pos);
         }
-        if (conflictKey.size() > schema.primaryKey().size() && unchanged.isEmpty()) {
-            moveAcrossTime(c, rows); // the UPDATE-only path below matches by key alone and sets the time itself
+        String at = null;
+        if (hypertable != null) {
+            rows.forEach(e -> hypertable.note(hypertable.micros(e.after())));
+            if (unchanged.isEmpty()) {
+                hypertable.removeMoved(c, rows, prior);
+            } else if (rows.size() == 1 && (at = hypertable.unmovedAt(rows.get(0), prior)) != null) {
+                sql += " AND t." + Identifiers.quote(options.timescale().timeColumn()) + " = ?::" + PgTypes.sqlType(hypertable.timeColumn());
+            }
         }
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindColumns(c, ps, 1, cols, rows, false);
             bindPositions(c, ps, i, rows);
+            if (at != null) {
+                ps.setString(i + 4, at);
+            }
             return ps.executeUpdate();
         }
     }
 
-    /** On a hypertable keyed by (key, time), an update that moves a row in time first removes the older version. */
-    private void moveAcrossTime(Connection c, List<SinkEvent> rows) throws SQLException {
-        List<Column> cols = schema.columns();
-        String time = Identifiers.quote(options.timescale().timeColumn());
-        String sql = "DELETE FROM " + table + " AS t USING " + unnest(cols) + " WHERE " + keyMatch("t.", "s.") + " AND t." + time
-                + " IS DISTINCT FROM s." + time + " AND t." + Bookkeeping.POSITION + " < ARRAY[s._p0, s._p1, s._p2, s._p3]";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bindPositions(c, ps, bindColumns(c, ps, 1, cols, rows, false), rows);
-            ps.executeUpdate();
-        }
-    }
-
-    /** Remembers the deletes in the side table and removes (or flags) the rows, all guarded by position. */
-    void delete(Connection c, List<SinkEvent> rows) throws SQLException {
+    /**
+     * Remembers the deletes in the side table and removes (or flags) the rows, all guarded by position; on a
+     * hypertable at the times {@code prior} says the rows can be at.
+     */
+    void delete(Connection c, List<SinkEvent> rows, HypertableRows.Prior prior) throws SQLException {
         if (rows.isEmpty()) {
             return;
         }
@@ -112,12 +128,15 @@ final class TableWriter {
                 ? "UPDATE " + table + " AS t SET " + Bookkeeping.DELETED + " = true, " + Bookkeeping.POSITION + " = " + pos
                 + " FROM " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + Bookkeeping.POSITION + " < " + pos
                 : "DELETE FROM " + table + " AS t USING " + unnest(keys) + " WHERE " + keyMatch("t.", s) + " AND t." + Bookkeeping.POSITION + " < " + pos;
-        for (String sql : List.of(remember, apply)) {
+        for (String sql : hypertable == null ? List.of(remember, apply) : List.of(remember)) {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = bindColumns(c, ps, 1, keys, rows, true);
                 bindPositions(c, ps, i, rows);
                 ps.executeUpdate();
             }
+        }
+        if (hypertable != null) {
+            hypertable.delete(c, rows, prior, options.softDelete() ? Bookkeeping.DELETED + " = true, " + Bookkeeping.POSITION + " = " + pos : null);
         }
     }
 
@@ -146,7 +165,7 @@ final class TableWriter {
         }
     }
 
-    /** The event's generation is not older than the table's floor (see {@link TargetTables#newGeneration}). */
+    /** The event's generation is not older than the table's floor (see {@link GenerationFloor}). */
     private String current(String s) {
         return s + "_p0 >= COALESCE((SELECT generation FROM " + Bookkeeping.FLOOR + " WHERE table_name = '"
                 + schema.table().table().replace("'", "''") + "'), -9223372036854775808)";
@@ -213,7 +232,7 @@ final class TableWriter {
     }
 
     /** A typed Java array for pgjdbc's createArrayOf (it refuses byte[] inside Object[]). */
-    private static Object[] newArray(Column c, int n) {
+    static Object[] newArray(Column c, int n) {
         return switch (c.type()) {
             case BOOLEAN -> new Boolean[n];
             case INT16 -> new Short[n];
@@ -227,7 +246,7 @@ final class TableWriter {
     }
 
     /** The array element type a column travels as; text for the types cast on the server. */
-    private static String arrayType(Column c) {
+    static String arrayType(Column c) {
         return switch (c.type()) {
             case BOOLEAN -> "bool";
             case INT16 -> "int2";

@@ -6,6 +6,7 @@ import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.sink.timescale.Hypertables;
+import io.tributary.sink.timescale.Refusal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -48,7 +49,7 @@ final class TargetTables {
     /** The shared side tables: the generation floor, parked and quarantined events. */
     static void ensureShared(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + Bookkeeping.FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL)");
+            GenerationFloor.ensure(s);
             ParkedEvents.createTables(s);
         }
         c.commit();
@@ -96,7 +97,29 @@ final class TargetTables {
                     + " bigint[] NOT NULL, PRIMARY KEY (" + pk(t) + "))");
         }
         if (ts != null) {
-            Hypertables.apply(c, name, ts);
+            applyTimescale(c, name, ts);
+        }
+    }
+
+    /**
+     * Brings an existing table to its TimescaleDB declaration at start, before any event arrives for it
+     * (a table that does not exist yet gets it when {@link #ensure} creates it).
+     */
+    static void reconcileTimescale(Connection c, String table, PipelineConfig.TableOptions options) throws SQLException {
+        if (options.timescale() == null || columns(c, table).isEmpty()) {
+            return;
+        }
+        PipelineConfig.Timescale ts = timescale(c, table, options);
+        if (ts != null) {
+            applyTimescale(c, table, ts);
+        }
+    }
+
+    private static void applyTimescale(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
+        List<Refusal> refused = Hypertables.apply(c, table, ts);
+        if (!refused.isEmpty()) {
+            throw new TargetSchemaException(table, "its TimescaleDB declaration (options." + table + ".timescale)",
+                    refused.stream().map(Refusal::toString).toList());
         }
     }
 
@@ -201,31 +224,6 @@ final class TargetTables {
 
     private static String pk(TableSchema t) {
         return t.primaryKey().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
-    }
-
-    /**
-     * A new snapshot generation {@code generation} of {@code table}: rows and remembered deletes of older
-     * generations go (the new snapshot brings again every row that still exists), and older events are
-     * refused from now on. Never lowers the floor.
-     */
-    static void newGeneration(Connection c, String table, long generation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Bookkeeping.FLOOR + " VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE "
-                + "SET generation = GREATEST(" + Bookkeeping.FLOOR + ".generation, EXCLUDED.generation)")) {
-            ps.setString(1, table);
-            ps.setLong(2, generation);
-            ps.executeUpdate();
-        }
-        if (!columns(c, table).isEmpty()) {
-            for (String t : List.of(table, Bookkeeping.deletesTable(table))) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Identifiers.quote(t) + " WHERE " + Bookkeeping.POSITION + "[1] < ?")) {
-                    ps.setLong(1, generation);
-                    int n = ps.executeUpdate();
-                    if (n > 0 && t.equals(table)) {
-                        log.info("dropped rows of older generations table={} generation={} rows={}", table, generation, n);
-                    }
-                }
-            }
-        }
     }
 
     /**

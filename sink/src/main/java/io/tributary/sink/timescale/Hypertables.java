@@ -1,7 +1,6 @@
 package io.tributary.sink.timescale;
 
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.common.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,15 +8,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a target table into a TimescaleDB hypertable as the pipeline file declares it: chunks by the time
- * column, compression with its segment-by columns and compress-after policy, a retention policy, and
- * continuous aggregates with their refresh policies. Idempotent: what exists already is left as it is.
- * Runs inside the caller's transaction.
+ * Makes a target table the TimescaleDB hypertable its declaration says, and keeps it so: a plain table is
+ * converted ({@code create_hypertable}, {@code migrate_data}); an existing hypertable is compared with its
+ * declaration on every start ({@link Reconciler}), what TimescaleDB can change in place is changed and
+ * logged, and what it cannot is refused before anything is changed. On a table that holds rows, new
+ * aggregates owe their whole history a refresh and a new compression policy owes it a compression
+ * ({@link HistoryLedger}). Runs inside the caller's transaction.
  *
  * <p>A hypertable's unique keys must include the time column, so the sink keys such a table by the
  * source's primary key plus the time column (see {@link #conflictColumns}).
@@ -46,6 +49,7 @@ public final class Hypertables {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
         }
+        HistoryLedger.ensure(c);
         return true;
     }
 
@@ -58,37 +62,53 @@ public final class Hypertables {
         return out;
     }
 
-    /** Makes {@code table} a hypertable with the declared policies and aggregates. */
-    public static void apply(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            if (!isHypertable(c, table)) {
-                s.execute("SELECT create_hypertable(" + literal(Identifiers.quote(table)) + ", by_range(" + literal(ts.timeColumn())
-                        + ", INTERVAL " + literal(ts.chunkInterval()) + "), migrate_data => true)");
-                log.info("created hypertable table={} time_column={} chunk_interval={}", table, ts.timeColumn(), ts.chunkInterval());
-            }
-            if (ts.compressAfter() != null) {
-                String segmentBy = ts.segmentBy().stream().map(Identifiers::quote).collect(Collectors.joining(","));
-                s.execute("ALTER TABLE " + Identifiers.quote(table) + " SET (timescaledb.compress"
-                        + (segmentBy.isEmpty() ? "" : ", timescaledb.compress_segmentby = " + literal(segmentBy)) + ")");
-                s.execute("SELECT add_compression_policy(" + literal(Identifiers.quote(table)) + ", compress_after => INTERVAL "
-                        + literal(ts.compressAfter()) + ", if_not_exists => true)");
-            }
-            if (ts.retention() != null) {
-                s.execute("SELECT add_retention_policy(" + literal(Identifiers.quote(table)) + ", drop_after => INTERVAL " + literal(ts.retention())
-                        + ", if_not_exists => true)");
-            }
-            for (PipelineConfig.Aggregate a : ts.aggregates()) {
-                String groupBy = a.groupBy().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
-                s.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS " + Identifiers.quote(a.name()) + " WITH (timescaledb.continuous) AS SELECT time_bucket(INTERVAL "
-                        + literal(a.bucket()) + ", " + Identifiers.quote(ts.timeColumn()) + ") AS bucket" + (groupBy.isEmpty() ? "" : ", " + groupBy)
-                        + ", " + String.join(", ", a.columns()) + " FROM " + Identifiers.quote(table) + " GROUP BY bucket" + (groupBy.isEmpty() ? "" : ", " + groupBy)
-                        + " WITH NO DATA");
-                s.execute("SELECT add_continuous_aggregate_policy(" + literal(Identifiers.quote(a.name())) + ", start_offset => INTERVAL " + literal(a.refreshStart())
-                        + ", end_offset => INTERVAL " + literal(a.refreshEnd()) + ", schedule_interval => INTERVAL " + literal(a.refreshEvery())
-                        + ", if_not_exists => true)");
-                log.info("continuous aggregate ready name={} bucket={} table={}", a.name(), a.bucket(), table);
+    /**
+     * Brings {@code table} (which exists) to its declaration; returns the refusals, in which case nothing
+     * was changed.
+     */
+    public static List<Refusal> apply(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
+        boolean hasRows = hasRows(c, table); // false for a table created in this transaction: its rows come next
+        if (!isHypertable(c, table)) {
+            execute(c, TimescaleSql.createHypertable(table, ts));
+            log.info("created hypertable table={} time_column={} chunk_interval={} migrated_rows={}", table, ts.timeColumn(), ts.chunkInterval(), hasRows);
+        }
+        Reconciler.Plan plan = plan(c, table, ts);
+        if (!plan.refusals().isEmpty()) {
+            return plan.refusals();
+        }
+        for (Reconciler.Step step : plan.steps()) {
+            execute(c, step.sql());
+            log.info("timescale declaration applied table={} change=\"{}\"", table, step.change());
+        }
+        if (hasRows && (!plan.newAggregates().isEmpty() || plan.compressHistory())) {
+            HistoryLedger.wholeTable(c, table, plan.compressHistory());
+        }
+        return List.of();
+    }
+
+    /** What {@link #apply} would refuse for a table that is a hypertable already; changes nothing. */
+    public static List<Refusal> refusals(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")) {
+            if (!rs.next()) {
+                return List.of(); // no hypertable yet in this database
             }
         }
+        return isHypertable(c, table) ? plan(c, table, ts).refusals() : List.of();
+    }
+
+    private static Reconciler.Plan plan(Connection c, String table, PipelineConfig.Timescale ts) throws SQLException {
+        HypertableState have = HypertableCatalog.read(c, table, ts);
+        List<String> intervals = new ArrayList<>(List.of(ts.chunkInterval(), have.chunkInterval()));
+        for (String i : new String[] {ts.compressAfter(), ts.compressEvery(), ts.retention(), have.compressAfter(), have.compressEvery(), have.retention()}) {
+            if (i != null) {
+                intervals.add(i);
+            }
+        }
+        ts.aggregates().forEach(a -> intervals.addAll(List.of(a.refreshStart(), a.refreshEnd(), a.refreshEvery())));
+        have.aggregates().values().forEach(a -> Stream.of(a.refreshStart(), a.refreshEnd(), a.refreshEvery()).filter(Objects::nonNull).forEach(intervals::add));
+        Map<String, String> canonical = HypertableCatalog.canonicalIntervals(c, intervals);
+        Map<String, String> definitions = HypertableCatalog.declaredDefinitions(c, table, ts, have.aggregates().keySet());
+        return Reconciler.plan(table, ts, have, canonical::get, definitions);
     }
 
     public static boolean isHypertable(Connection c, String table) throws SQLException {
@@ -101,7 +121,16 @@ public final class Hypertables {
         }
     }
 
-    private static String literal(String text) {
-        return "'" + text.replace("'", "''") + "'";
+    private static boolean hasRows(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + TimescaleSql.quote(table) + ")")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
     }
 }

@@ -134,6 +134,72 @@ class BatchApplierIT {
         }
     }
 
+    private SinkEvent read(long id, String name, Position pos) {
+        return events.event(SinkEvents.ITEMS, Op.READ, null, SinkEvents.item(id, name, "1", 1.0, 1L, null), pos, List.of());
+    }
+
+    /**
+     * A re-snapshot's marker travels on its own topic and can be read before the snapshot rows it concludes
+     * (they may still be in the transform): applied at once it would leave the table without its rows until
+     * they come. A marker that names the snapshot's last row waits for it, so a reader never sees the table
+     * emptier than before. Changes streamed in the new generation may come before the snapshot rows and have
+     * higher positions: they do not count as the snapshot's rows.
+     */
+    @Test
+    void aMarkerReadBeforeItsSnapshotRowsWaitsForTheLastOneSoTheTableIsNeverEmptied() throws Exception {
+        String url = db("generation_through");
+        var service = SinkEvents.service(url, Map.of(), Duration.ofMinutes(10));
+        try (BatchApplier applier = new BatchApplier(service, events.decoder)) {
+            applier.apply(List.of(read(1, "g1", Position.of(100, 0, 0, 1)), read(2, "g1", Position.of(100, 0, 0, 2)),
+                    read(3, "g1", Position.of(100, 0, 0, 3)), read(4, "g1", Position.of(100, 0, 0, 4))));
+            // generation 200 re-reads 1 and 3 (2 was deleted while nobody watched); 4 changed after it began
+            applier.apply(List.of(), List.of(new GenerationMarker("src", "items", 200, Position.of(200, 0, 0, 12))));
+            applier.apply(List.of(events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(4, "g2 streamed", "1", 1.0, 1L, null),
+                    Position.of(200, 70, 80, 0), List.of())));
+            assertEquals(List.of(List.of("1", "g1"), List.of("2", "g1"), List.of("3", "g1"), List.of("4", "g2 streamed")),
+                    rows(url, "SELECT id, name FROM items ORDER BY id"), "nothing is dropped before the snapshot's rows are read");
+            applier.apply(List.of(read(1, "g2", Position.of(200, 0, 0, 11))));
+            assertEquals(4, rows(url, "SELECT id FROM items").size(), "still waiting for the snapshot's last row");
+        }
+        try (BatchApplier restarted = new BatchApplier(service, events.decoder)) { // the wait outlives a restart
+            restarted.apply(List.of(read(3, "g2", Position.of(200, 0, 0, 12)), read(4, "g2 chunk", Position.of(200, 0, 0, 13))));
+            assertEquals(List.of(List.of("1", "g2"), List.of("3", "g2"), List.of("4", "g2 streamed")), rows(url, "SELECT id, name FROM items ORDER BY id"));
+            restarted.apply(List.of(events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(2, "late", "1", 1.0, 1L, null),
+                    Position.of(100, 9, 9, 0), List.of())));
+            assertEquals(List.of(List.of("1", "g2"), List.of("3", "g2"), List.of("4", "g2 streamed")), rows(url, "SELECT id, name FROM items ORDER BY id"),
+                    "an event of the old generation is refused once the marker applied");
+        }
+    }
+
+    @Test
+    void aMarkerWhoseLastSnapshotRowWasAlreadyReadAppliesAtOnce() throws Exception {
+        String url = db("generation_through_read");
+        var service = SinkEvents.service(url, Map.of(), Duration.ofMinutes(10));
+        try (BatchApplier applier = new BatchApplier(service, events.decoder)) {
+            applier.apply(List.of(read(1, "g1", Position.of(100, 0, 0, 1)), read(2, "g1", Position.of(100, 0, 0, 2))));
+            // the snapshot's last row, then a streamed change of the same key after it
+            applier.apply(List.of(read(1, "g2", Position.of(200, 0, 0, 1)),
+                    events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(1, "g2 later", "1", 1.0, 1L, null), Position.of(200, 50, 60, 0), List.of())));
+        }
+        try (BatchApplier restarted = new BatchApplier(service, events.decoder)) {
+            restarted.apply(List.of(), List.of(new GenerationMarker("src", "items", 200, Position.of(200, 0, 0, 1))));
+            assertEquals(List.of(List.of("1", "g2 later")), rows(url, "SELECT id, name FROM items ORDER BY id"));
+        }
+    }
+
+    @Test
+    void aNewerMarkerReplacesOneStillWaitingAndAnOlderOneChangesNothing() throws Exception {
+        String url = db("generation_through_newer");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            applier.apply(List.of(read(1, "g1", Position.of(100, 0, 0, 1)), read(2, "g1", Position.of(100, 0, 0, 2))));
+            applier.apply(List.of(), List.of(new GenerationMarker("src", "items", 200, Position.of(200, 0, 0, 9))));
+            applier.apply(List.of(read(1, "g3", Position.of(300, 0, 0, 1))), List.of(new GenerationMarker("src", "items", 300, Position.of(300, 0, 0, 1))));
+            assertEquals(List.of(List.of("1", "g3")), rows(url, "SELECT id, name FROM items ORDER BY id"));
+            applier.apply(List.of(read(2, "g2", Position.of(200, 0, 0, 9))), List.of(new GenerationMarker("src", "items", 200, Position.of(200, 0, 0, 9))));
+            assertEquals(List.of(List.of("1", "g3")), rows(url, "SELECT id, name FROM items ORDER BY id"), "generation 200 is older than the floor");
+        }
+    }
+
     @Test
     void softDeleteKeepsTheRowFlagged() throws Exception {
         String url = db("soft");

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * Hypertables, continuous aggregates, compression and retention for the ML-experiments workload's
  * experiment_metrics, on a real PostgreSQL with TimescaleDB when this machine has one (skipped with the
  * reason otherwise), and the missing-extension behaviour on the plain PostgreSQL every machine has. Policies run by hand with
- * {@code CALL run_job(id)}: TimescaleDB 2.28's background scheduler logs failures on PostgreSQL 15.20.
+ * {@code CALL run_job(id)}, on the server whose scheduler is off, so that each runs at the moment the test needs
+ * ({@link TimescalePoliciesIT} has them run by themselves).
  */
 class HypertableIT {
     static final PipelineConfig.Timescale EXPERIMENT_METRICS = new PipelineConfig.Timescale("time", "1 day", false, List.of("experiment_id"),

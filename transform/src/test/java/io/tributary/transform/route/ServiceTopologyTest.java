@@ -44,13 +44,14 @@ class ServiceTopologyTest {
             new PipelineConfig.Database("jdbc:postgresql://x/y", "u", Secret.NONE), List.of(CKPT, TRADES), Map.of(), java.time.Duration.ofMinutes(10));
 
     private TopologyTestDriver driver;
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private final SchemaInlineSerde serde = new SchemaInlineSerde();
 
     @BeforeEach
     void setUp() {
         StreamsBuilder b = new StreamsBuilder();
         ServiceTopology.build(b, SERVICE, serde, serde, ServiceTopology.Observer.NONE);
-        var props = TransformAppAccess.streamsConfig(SERVICE);
+        var props = TransformAppAccess.streamsConfig(SERVICE, metrics);
         driver = new TopologyTestDriver(b.build(), props);
     }
 
@@ -132,5 +133,16 @@ class ServiceTopologyTest {
         var dead = dlq.readRecord();
         String headers = new String(dead.headers().lastHeader("__streams.errors.message").value());
         assertTrue(headers.contains("is_production") && headers.contains("'7'"), headers);
+        assertEquals(1, metrics.get("tributary.errors").tag("stage", "transform").tag("kind", "dead_letter").counter().count(),
+                "the dead letter is counted where the alert rules look");
+    }
+
+    @Test
+    void aRecordThatCannotBeDecodedGoesToTheDeadLetterTopicAndIsCounted() {
+        var raw = driver.createInputTopic(CKPT.topic(), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+        raw.pipeInput(new byte[] {0, 0, 0, 0, 1}, new byte[] {42}); // magic byte 0 missing on the value: not the wire format
+        assertEquals(1, metrics.get("tributary.errors").tag("stage", "transform").tag("kind", "dead_letter").counter().count());
+        assertTrue(out("ml-platform.model_checkpoints").isEmpty());
     }
 }

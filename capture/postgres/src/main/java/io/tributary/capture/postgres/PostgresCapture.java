@@ -6,7 +6,10 @@ import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.ChangeEvent;
+import io.tributary.common.signal.ResnapshotRequests;
+import io.tributary.common.signal.ResnapshotRequest;
 import io.tributary.schemas.event.Op;
+import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.kafka.Topics;
@@ -28,10 +31,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Captures one PostgreSQL source with Debezium Embedded (pgoutput logical replication): an initial
- * snapshot, then the change stream, written to the per-table topics through {@link ChangeEventWriter}.
- * Debezium's offsets live in the Kafka topic {@code tributary.offsets.<source>}, so the process keeps no
- * local state; they are committed only after Kafka acknowledged the batch's events, so a crash re-sends
- * (never skips) events, and the sink's position guard absorbs the repeats.
+ * snapshot, then the change stream, written to the per-table topics through {@link ChangeEventWriter};
+ * later snapshots of single tables (added to the pipeline, or re-snapshotted on request) run as incremental
+ * snapshots while the stream goes on ({@link PostgresSnapshots}). Debezium's offsets live in the Kafka topic
+ * {@code tributary.offsets.<source>} and the tables' generations in {@code tributary.snapshots.<source>}, so
+ * the process keeps no local state; offsets are committed only after Kafka acknowledged the batch's events,
+ * so a crash re-sends (never skips) events, and the sink's position guard absorbs the repeats.
  */
 final class PostgresCapture implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostgresCapture.class);
@@ -41,14 +46,22 @@ final class PostgresCapture implements AutoCloseable {
     private final Map<Schema, TableSchema> shapes = new HashMap<>();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "capture-postgres"));
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    /** Records Debezium hands over at once (its default), the most a crash can leave sent but unrecorded. */
+    static final int MAX_BATCH = 2048;
     private final PostgresPositions positions = new PostgresPositions();
-    private volatile boolean streaming;
+    private final PostgresSnapshots snapshots;
+    private final ResnapshotRequests requests;
+    private final String notifications;
     private volatile Throwable failure;
 
-    PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer) {
+    PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer, TableGenerations generations) {
         this.source = source;
         this.writer = writer;
+        this.notifications = notificationTopic(source);
         source.tables().forEach(t -> tablesByTopic.put(Topics.perTable(t), t));
+        this.requests = new ResnapshotRequests(config.kafka(), source.name(), "tributary-capture-" + source.name(), this::request);
+        this.snapshots = new PostgresSnapshots(source, generations, writer, this::signal, requests::start);
+        positions.continueAfter(generations.lastSnapshotOrdinal() + MAX_BATCH);
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(connectorProperties(config, source))
                 .using(OffsetCommitPolicy.always())
@@ -91,6 +104,13 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
+        // later snapshots of single tables: Debezium's incremental snapshots with read-only watermarks
+        // (pg_current_snapshot(), PostgreSQL 13+), asked for in-process; nothing is written to the source
+        p.setProperty("read.only", "true");
+        p.setProperty("signal.enabled.channels", "in-process");
+        // what Debezium does (snapshot started, skipped, a table scanned) reaches the handler in order with the rows
+        p.setProperty("notification.enabled.channels", "sink");
+        p.setProperty("notification.sink.topic.name", notificationTopic(source));
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("offset.storage.topic", Topics.offsets(source.name()));
         p.setProperty("offset.storage.partitions", "1");
@@ -98,6 +118,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("bootstrap.servers", config.kafka().bootstrap());
         config.kafka().properties().forEach(p::setProperty);
+        p.setProperty("max.batch.size", String.valueOf(MAX_BATCH)); // after kafka.properties: PostgresPositions relies on it
         return p;
     }
 
@@ -105,8 +126,22 @@ final class PostgresCapture implements AutoCloseable {
         executor.execute(engine);
     }
 
+    /** The label of Debezium's notification records; they stay in this process (never a Kafka topic). */
+    static String notificationTopic(PipelineConfig.Source source) {
+        return "__tributary.notifications." + source.name();
+    }
+
     boolean streaming() {
-        return streaming;
+        return snapshots.streaming();
+    }
+
+    /** A request of {@code tributary resnapshot}, on the request reader's thread; refused until streaming. */
+    private void request(ResnapshotRequest r) {
+        snapshots.request(r);
+    }
+
+    private void signal(DebeziumEngine.Signal signal) {
+        engine.getSignaler().signal(signal);
     }
 
     Throwable failure() {
@@ -121,11 +156,16 @@ final class PostgresCapture implements AutoCloseable {
                 TableRef table = tablesByTopic.get(r.topic());
                 if (table != null && r.value() instanceof Struct value && value.schema().field("op") != null) {
                     emit(table, r, value);
+                } else if (notifications.equals(r.topic()) && r.value() instanceof Struct value) {
+                    snapshots.onNotification(value);
                 }
             }
             writer.flush();
+            snapshots.afterBatch();
             for (RecordChangeEvent<SourceRecord> e : batch) {
-                committer.markProcessed(e);
+                if (e.record().sourceOffset() != null && !e.record().sourceOffset().isEmpty()) {
+                    committer.markProcessed(e); // a notification sent before any offset existed carries none
+                }
             }
             committer.markBatchFinished();
         } catch (RuntimeException ex) {
@@ -149,10 +189,13 @@ final class PostgresCapture implements AutoCloseable {
         }
         Schema rowSchema = value.schema().field("after").schema();
         TableSchema shape = shapes.computeIfAbsent(rowSchema, s -> ConnectRecords.tableSchema(table, s, r.keySchema()));
-        streaming = op != Op.READ || "false".equals(snapshot);
         Map<String, Object> after = ConnectRecords.row(value.getStruct("after"), shape);
+        Position position = positions.next(snapshots.generation(table), op, src);
+        if (op == Op.READ) {
+            snapshots.onSnapshotRow(table, position);
+        }
         writer.write(new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
-                positions.next(op, src), src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
+                position, src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
                 src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after)));
     }
 
@@ -169,6 +212,7 @@ final class PostgresCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        requests.close();
         try {
             engine.close();
         } catch (IOException | RuntimeException e) {

@@ -9,6 +9,8 @@ import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.common.kafka.ChangeEventWriter;
 import io.tributary.schemas.registry.SchemaRegistryClient;
+import io.tributary.common.signal.ResnapshotRequest;
+import io.tributary.schemas.kafka.Topics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,6 +28,8 @@ public final class PostgresCaptureApp implements Deployable {
     private final MeterRegistry metrics;
     private final List<PostgresCapture> captures = new ArrayList<>();
     private final List<ChangeEventWriter> writers = new ArrayList<>();
+    private final List<SourceStats> stats = new ArrayList<>();
+    private final List<TableGenerations> generations = new ArrayList<>();
 
     PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
         this.config = config;
@@ -57,6 +61,11 @@ public final class PostgresCaptureApp implements Deployable {
                             "set wal_level = logical in postgresql.conf and restart PostgreSQL");
                 }
             }
+            if (c.getMetaData().getDatabaseMajorVersion() < 13) {
+                preflight.problem(key + ".url", "the server is PostgreSQL " + c.getMetaData().getDatabaseProductVersion()
+                        + "; tables added later and re-snapshots are read with read-only watermarks (pg_current_snapshot(), PostgreSQL 13 or later)",
+                        "upgrade the source to PostgreSQL 13 or later");
+            }
             for (TableRef t : s.tables()) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT c.oid, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) "
                         + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
@@ -83,12 +92,19 @@ public final class PostgresCaptureApp implements Deployable {
     public void start() {
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
         for (PipelineConfig.Source s : sources) {
-            KafkaSetup.ensureTopics(config.kafka(), s.tables().stream().map(TableRef::topic).toList());
+            List<String> topics = new ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
+            topics.add(Topics.generations(s.name()));
+            topics.add(Topics.snapshots(s.name()));
+            KafkaSetup.ensureTopics(config.kafka(), topics);
+            KafkaSetup.ensureTopics(config.kafka(), List.of(Topics.signals(s.name())), ResnapshotRequest.TOPIC);
             ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics);
-            PostgresCapture capture = new PostgresCapture(config, s, writer);
+            TableGenerations generations = TableGenerations.load(config.kafka(), s.name());
+            PostgresCapture capture = new PostgresCapture(config, s, writer, generations);
             writers.add(writer);
+            this.generations.add(generations);
             captures.add(capture);
             capture.start();
+            stats.add(new SourceStats(s, metrics).start(java.time.Duration.ofSeconds(10)));
         }
     }
 
@@ -104,7 +120,9 @@ public final class PostgresCaptureApp implements Deployable {
 
     @Override
     public void close() {
+        stats.forEach(SourceStats::close);
         captures.forEach(PostgresCapture::close);
         writers.forEach(ChangeEventWriter::close);
+        generations.forEach(TableGenerations::close);
     }
 }

@@ -5,19 +5,35 @@ import io.tributary.schemas.event.Position;
 import org.apache.kafka.connect.data.Struct;
 
 /**
- * The {@link Position} of each event of one PostgreSQL source, in the order Debezium hands them over.
+ * The {@link Position} of each event of one PostgreSQL source, in the order Debezium hands them over. The
+ * first element is the event's table generation ({@link TableGenerations}): every snapshot of a table,
+ * initial or later, starts a new, higher one, and every change of the table streamed from then on carries it.
  *
- * <p>Contract (see {@link Position}): a streamed change is {@code [0, commit LSN of the previous
- * transaction, LSN of the change, ordinal among changes at that LSN]}; a snapshot row is
- * {@code [0, 0, 0, n]} with n = 1, 2, ... in the order the rows are read. pgoutput does not give Debezium
- * the current transaction's commit LSN, only the previous one's (the first element of the source field
- * {@code sequence}); it grows strictly from one transaction to the next, and the change LSN grows within
- * one, so streamed positions strictly grow. Changes that repeat the same (previous commit, LSN) pair get
- * ordinals 0, 1, 2, ... so they still grow. A snapshot row is older than any change streamed after it.
+ * <p>Contract (see {@link Position} and {@code docs/events.md}), with g the table's generation:
+ * <ul>
+ *   <li>a streamed change is {@code [g, commit LSN of the previous transaction, LSN of the change, ordinal
+ *       among changes at that LSN]}. pgoutput does not give Debezium the current transaction's commit LSN,
+ *       only the previous one's (the first element of the source field {@code sequence}); it grows strictly
+ *       from one transaction to the next, and the change LSN grows within one, so streamed positions
+ *       strictly grow. Changes that repeat the same (previous commit, LSN) pair get ordinals 0, 1, 2, ...;</li>
+ *   <li>a snapshot row, of the initial (blocking) snapshot or of an incremental snapshot's chunk alike, is
+ *       {@code [g, 0, 0, n]}, n growing in the order the rows are handed over: newer than everything of older
+ *       generations, older than every change streamed in its own generation.</li>
+ * </ul>
+ * Why a chunk row may lose to every change of its generation, wherever its watermark window was: the
+ * generation starts before Debezium is asked for the snapshot, so every change the table gets from then on
+ * is streamed in it. For a key changed since, the newest streamed change is the truth, whatever the chunk
+ * read; for a key not changed since, the chunk row is, and it replaces the older generation's copy. So the
+ * target ends exact even where Debezium's watermarks fail to drop a key changed during a chunk's read (its
+ * first chunk is read on another thread than the stream, DBZ-8674); the watermarks only spare the sink rows
+ * it would refuse.
  *
- * <p>Not guaranteed: the snapshot counter and the ordinal live in this object only. A snapshot taken again
- * (a process that stopped mid-snapshot) numbers its rows from 1 again, so a row can get a lower position
- * than the one the sink stored for it the first time. Without a {@code sequence} (or with
+ * <p>Snapshot rows grow in the order they are handed over, so the sink can tell when it has read a
+ * snapshot's last row ({@code GenerationMarker.through}). A restarted capture continues the numbering past
+ * the newest row it recorded plus one engine batch ({@link #continueAfter}), the most it can have sent
+ * without recording it.
+ *
+ * <p>Not guaranteed: the ordinal at an LSN lives in this object only. Without a {@code sequence} (or with
  * {@code [null, ...]}) the previous commit counts as 0.
  *
  * <p>Not thread-safe: one instance per capture, called from Debezium's single engine thread.
@@ -28,23 +44,27 @@ final class PostgresPositions {
     private long lastCommit = -1;
     private long ordinalAtLsn;
 
-    /** The position of the next event: {@code source} is the Debezium {@code source} block of the event. */
-    Position next(Op op, Struct source) {
-        if (op == Op.READ) {
-            return snapshotRow();
-        }
-        String sequence = source.getString("sequence");
-        Long lsn = source.getInt64("lsn");
-        return change(sequence, lsn == null ? 0 : lsn);
+    /** Snapshot rows from now on are numbered after {@code ordinal}. */
+    void continueAfter(long ordinal) {
+        snapshotOrdinal = Math.max(snapshotOrdinal, ordinal);
     }
 
-    /** The next snapshot row: {@code [0, 0, 0, n]}, n counting from 1. */
-    Position snapshotRow() {
-        return Position.of(0, 0, 0, ++snapshotOrdinal);
+    /** The position of the next event of a table in {@code generation}: {@code source} is the Debezium {@code source} block of the event. */
+    Position next(long generation, Op op, Struct source) {
+        if (op == Op.READ) {
+            return snapshotRow(generation);
+        }
+        Long lsn = source.getInt64("lsn");
+        return change(generation, source.getString("sequence"), lsn == null ? 0 : lsn);
+    }
+
+    /** The next snapshot row: {@code [generation, 0, 0, n]}. */
+    Position snapshotRow(long generation) {
+        return Position.of(generation, 0, 0, ++snapshotOrdinal);
     }
 
     /** The next streamed change at {@code lsn}, with Debezium's {@code sequence} text (may be null). */
-    Position change(String sequence, long lsn) {
+    Position change(long generation, String sequence, long lsn) {
         long commit = previousCommitLsn(sequence);
         if (lsn == lastLsn && commit == lastCommit) {
             ordinalAtLsn++;
@@ -53,7 +73,7 @@ final class PostgresPositions {
         }
         lastLsn = lsn;
         lastCommit = commit;
-        return Position.of(0, commit, lsn, ordinalAtLsn);
+        return Position.of(generation, commit, lsn, ordinalAtLsn);
     }
 
     /**

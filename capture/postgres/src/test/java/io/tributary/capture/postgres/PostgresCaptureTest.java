@@ -57,6 +57,24 @@ class PostgresCaptureTest {
     }
 
     @Test
+    void laterSnapshotsAreIncrementalWithReadOnlyWatermarksAskedInProcessAndReportedToTheHandler() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
+        Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
+        assertEquals("true", p.getProperty("read.only"), "nothing is written to the source, no signal table");
+        assertEquals("in-process", p.getProperty("signal.enabled.channels"));
+        assertEquals("sink", p.getProperty("notification.enabled.channels"));
+        assertEquals(PostgresCapture.notificationTopic(c.sources().get(0)), p.getProperty("notification.sink.topic.name"));
+    }
+
+    @Test
+    void theEngineBatchSizePositionsRelyOnIsNotOverriddenByKafkaProperties() {
+        PipelineConfig base = config("jdbc:postgresql://db:5433/ai_trader");
+        PipelineConfig c = new PipelineConfig(new PipelineConfig.Kafka("k:9092", 3, 1, Map.of("max.batch.size", "100000")), base.registry(),
+                base.sources(), base.services(), base.http(), base.httpBind());
+        assertEquals(String.valueOf(PostgresCapture.MAX_BATCH), PostgresCapture.connectorProperties(c, c.sources().get(0)).getProperty("max.batch.size"));
+    }
+
+    @Test
     void aUrlThatIsNotPostgresIsRefusedWithItsKey() {
         PipelineConfig c = config("jdbc:mysql://db/x");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

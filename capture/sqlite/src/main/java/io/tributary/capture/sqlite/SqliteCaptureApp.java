@@ -84,7 +84,14 @@ public final class SqliteCaptureApp implements Deployable {
             topics.add(io.tributary.schemas.kafka.Topics.positions(s.name()));
             topics.add(io.tributary.schemas.kafka.Topics.generations(s.name()));
             KafkaSetup.ensureTopics(config.kafka(), topics);
+            KafkaSetup.ensureTopics(config.kafka(), List.of(io.tributary.schemas.kafka.Topics.signals(s.name())),
+                    io.tributary.common.signal.ResnapshotRequest.TOPIC);
             SqliteTailer tailer = new SqliteTailer(config.kafka(), s, registry, metrics);
+            WalFileGauges.register(metrics, s.name(), s.sqlite().path());
+            // at 0 from the start, so that the first gap is an increase the alert rules see
+            metrics.counter("tributary.capture.gaps", "source", s.name());
+            metrics.counter("tributary.capture.transactions", "source", s.name());
+            metrics.timer("tributary.capture.quiet.window", "source", s.name());
             Thread t = new Thread(tailer, "capture-sqlite-" + s.name());
             tailers.add(tailer);
             threads.add(t);

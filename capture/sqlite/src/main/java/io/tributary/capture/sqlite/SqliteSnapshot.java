@@ -17,6 +17,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import io.tributary.schemas.event.Position;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,11 +69,16 @@ final class SqliteSnapshot {
         positions.startGeneration(start.decoder().position());
         long rows = 0;
         writer.begin();
+        Map<TableRef, Position> lastRows = new HashMap<>();
         for (TableRef t : source.tables()) {
-            rows = readTable(writer, start, t, rows);
+            long before = rows;
+            rows = readTable(writer, schema(start.decoder(), t, start.reader()), start.reader(), rows);
+            if (rows > before) {
+                lastRows.put(t, positions.snapshotRow(t.table(), rows));
+            }
         }
         for (TableRef t : source.tables()) {
-            GenerationMarker marker = new GenerationMarker(source.name(), t.table(), positions.generation());
+            GenerationMarker marker = new GenerationMarker(source.name(), t.table(), positions.generation(), lastRows.get(t));
             writer.send(Topics.generations(source.name()), marker.key(), marker.value());
         }
         positions.commit(writer, true);
@@ -102,13 +110,18 @@ final class SqliteSnapshot {
         return new Start(reader, decoder);
     }
 
-    /** Writes every row of {@code t}; returns the number of snapshot rows written so far. */
-    private long readTable(ChangeEventWriter writer, Start start, TableRef t, long rowsBefore) throws SQLException {
-        TableSchema schema = SqliteTables.schema(t, definition(start.decoder(), t), start.reader());
+    /**
+     * Writes every row of the table of {@code schema} as read by {@code reader}, numbered after
+     * {@code rowsBefore}; returns the number of snapshot rows written so far. Commits the Kafka transaction
+     * every {@value #CHUNK} rows, storing the position as "snapshot not done" (a crash then takes a new
+     * snapshot of every table on restart).
+     */
+    long readTable(ChangeEventWriter writer, TableSchema schema, Connection reader, long rowsBefore) throws SQLException {
         long n = rowsBefore;
-        try (Statement s = start.reader().createStatement(); ResultSet rs = s.executeQuery(SqliteTables.selectAll(schema))) {
+        String table = schema.table().table();
+        try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(SqliteTables.selectAll(schema))) {
             while (rs.next()) {
-                writer.write(events.event(schema, Op.READ, null, SqliteEvents.row(schema, rs), positions.snapshotRow(++n), true));
+                writer.write(events.event(schema, Op.READ, null, SqliteEvents.row(schema, rs), positions.snapshotRow(table, ++n), true));
                 if (n % CHUNK == 0) {
                     positions.commit(writer, false);
                     writer.begin();
@@ -116,6 +129,11 @@ final class SqliteSnapshot {
             }
         }
         return n;
+    }
+
+    /** The shape of {@code t} as the decoder knows it, with the types read through {@code reader}. */
+    static TableSchema schema(WalDecoder decoder, TableRef t, Connection reader) throws SQLException {
+        return SqliteTables.schema(t, definition(decoder, t), reader);
     }
 
     private static TableDef definition(WalDecoder decoder, TableRef t) {

@@ -108,6 +108,18 @@ final class SqliteStreaming {
         return true;
     }
 
+    /**
+     * Decodes and writes everything committed up to the WAL's end; call with the application's writers held
+     * off, so that the decoder then stands exactly at the end.
+     */
+    void drain(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
+        List<WalTransaction> rest = decoder.poll();
+        if (!rest.isEmpty()) {
+            emit(rest, writer);
+            committedTransactions += rest.size();
+        }
+    }
+
     /** Writes the events of {@code txs} and the position after them in one Kafka transaction. */
     private void emit(List<WalTransaction> txs, ChangeEventWriter writer) throws SQLException {
         writer.begin();
@@ -122,7 +134,7 @@ final class SqliteStreaming {
                 TableSchema schema = shape(ref, tc.definition());
                 for (RowChange rc : tc.changes()) {
                     writer.write(events.event(schema, rc.op(), SqliteEvents.row(schema, tc.columns(), rc.key(), rc.before()),
-                            SqliteEvents.row(schema, tc.columns(), rc.key(), rc.after()), positions.streamedRow(++ordinal), false));
+                            SqliteEvents.row(schema, tc.columns(), rc.key(), rc.after()), positions.streamedRow(ref.table(), ++ordinal), false));
                 }
             }
         }

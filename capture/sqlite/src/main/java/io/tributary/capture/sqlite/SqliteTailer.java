@@ -15,7 +15,14 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
+import io.tributary.common.signal.ResnapshotRequest;
+import io.tributary.common.signal.ResnapshotRequests;
+import io.tributary.schemas.event.TableRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * position, or the WAL was restarted or deleted unseen) it logs an error, counts
  * {@code tributary.capture.gaps}, and takes a new snapshot: a new generation, announced by generation
  * markers so that sinks drop the rows it did not bring again. Never a silent gap.
+ *
+ * <p>A table can be snapshotted again alone ({@code tributary resnapshot}, a {@link ResnapshotRequest} on
+ * {@code tributary.signals.<source>}): between two polls, as a new generation of that table
+ * ({@link SqliteTableSnapshot}). The request's read is committed once the table's rows and marker are in
+ * Kafka; one read again after a restart is satisfied by the generation it began.
  *
  * <p>Not yet: schema changes beyond adding, dropping columns and tables.
  */
@@ -49,6 +61,12 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private Connection writersLock;
     private Connection checkpointer;
     private WalPins pins;
+    private final BlockingQueue<Requested> requested = new LinkedBlockingQueue<>();
+    private ResnapshotRequests requests;
+
+    /** A request waiting for the tailer's thread; {@code done} completes once it is acted on. */
+    private record Requested(ResnapshotRequest request, TableRef table, CompletableFuture<Void> done) {
+    }
 
     SqliteTailer(PipelineConfig.Kafka kafka, PipelineConfig.Source source, SchemaRegistryClient registry, MeterRegistry metrics) {
         this.kafka = kafka;
@@ -91,7 +109,9 @@ final class SqliteTailer implements Runnable, AutoCloseable {
                 decoder = snapshot.take(writer);
             }
             streaming = true;
-            stream(decoder, snapshot, writer);
+            requests = new ResnapshotRequests(kafka, source.name(), "tributary-capture-" + source.name(), this::request);
+            requests.start();
+            stream(decoder, snapshot, new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream), writer);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception | Error e) {
@@ -102,13 +122,17 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         }
     }
 
-    /** Streams until closed; a WAL that can no longer be followed is a gap, and a new snapshot. */
-    private void stream(WalDecoder first, SqliteSnapshot snapshot, ChangeEventWriter writer)
+    /** Streams until closed; a WAL that can no longer be followed is a gap, and a new snapshot. Requested table snapshots go between polls. */
+    private void stream(WalDecoder first, SqliteSnapshot snapshot, SqliteTableSnapshot tables, ChangeEventWriter writer)
             throws SQLException, IOException, InterruptedException {
         WalDecoder decoder = first;
         int failedInARow = 0;
         while (running) {
             try {
+                Requested r = requested.peek();
+                if (r != null && (positions.generation(r.table().table()) > r.request().requestedAtMs() || tables.take(r.table(), decoder, writer))) {
+                    requested.remove().done().complete(null);
+                }
                 if (!stream.poll(decoder, writer)) {
                     Thread.sleep(source.sqlite().pollInterval().toMillis());
                 }
@@ -151,6 +175,28 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * A request of {@code tributary resnapshot}, on the request reader's thread: handed to the tailer's
+     * thread, and returns once acted on (the read is committed only then).
+     */
+    private void request(ResnapshotRequest r) {
+        TableRef t = source.tables().stream().filter(x -> x.qualifiedName().equals(r.table()) || x.table().equals(r.table())).findFirst().orElse(null);
+        if (t == null) {
+            log.warn("ignoring resnapshot request id={} source={} table={}: not a table of this source in the pipeline file", r.id(), source.name(), r.table());
+            return;
+        }
+        Requested pending = new Requested(r, t, new CompletableFuture<>());
+        requested.add(pending);
+        try {
+            pending.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("stopped before the snapshot of " + t + " was taken", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the snapshot of " + t + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
     private void gap(String what, Object position, String reason) {
         metrics.counter("tributary.capture.gaps", "source", source.name()).increment();
         log.error("{} source={} generation={} position={} reason={}; taking a new snapshot (new generation)", what, source.name(),
@@ -166,6 +212,11 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     }
 
     private void closeAll() {
+        IllegalStateException stopped = new IllegalStateException("capture-sqlite for source " + source.name() + " stopped");
+        requested.forEach(r -> r.done().completeExceptionally(stopped));
+        if (requests != null) {
+            requests.close();
+        }
         try {
             if (pins != null) {
                 pins.close();

@@ -23,16 +23,25 @@ import org.apache.kafka.common.TopicPartition;
  * transaction as the events up to it, so that after a crash the position and the events agree. Not an
  * event's {@link io.tributary.schemas.event.Position}: that one is derived from it, per row.
  *
- * @param generation   the snapshot generation (its start time in ms); grows with every new snapshot
+ * @param generation   the generation of the last snapshot of every table (its start time in ms); grows with
+ *                     every new snapshot
  * @param epoch        how many WAL epochs (WAL restarts) the tailer followed since that snapshot
  * @param wal          the WAL position of the last transaction written (or the snapshot's), in its WAL epoch
  * @param snapshotDone false while a snapshot is being written: a restart then takes a new snapshot
+ * @param tables       tables snapshotted alone since ({@code tributary resnapshot}): table name to its own,
+ *                     newer generation
  */
-record TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone) {
+record TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone, Map<String, Long> tables) {
     static final Schema KEY = SchemaBuilder.record("TailKey").namespace("io.tributary").fields().requiredString("source").endRecord();
+    /** Version 2: {@code tables} added with an empty default (a compatible evolution of version 1). */
     static final Schema VALUE = SchemaBuilder.record("TailPosition").namespace("io.tributary").fields()
             .requiredLong("generation").requiredLong("epoch").requiredLong("checkpointSequence").requiredLong("salt1")
-            .requiredLong("salt2").requiredLong("commitFrame").requiredBoolean("snapshotDone").endRecord();
+            .requiredLong("salt2").requiredLong("commitFrame").requiredBoolean("snapshotDone")
+            .name("tables").type().map().values().longType().mapDefault(Map.of()).endRecord();
+
+    TailPosition {
+        tables = Map.copyOf(tables);
+    }
 
     GenericRecord toValue() {
         GenericData.Record r = new GenericData.Record(VALUE);
@@ -43,6 +52,7 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
         r.put("salt2", wal == null ? -1L : wal.salt2());
         r.put("commitFrame", wal == null ? -1L : wal.commitFrame());
         r.put("snapshotDone", snapshotDone);
+        r.put("tables", tables);
         return r;
     }
 
@@ -55,7 +65,11 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
     static TailPosition fromValue(GenericRecord r) {
         long cs = (Long) r.get("checkpointSequence");
         WalPosition wal = cs < 0 ? null : new WalPosition(cs, (Long) r.get("salt1"), (Long) r.get("salt2"), (Long) r.get("commitFrame"));
-        return new TailPosition((Long) r.get("generation"), (Long) r.get("epoch"), wal, (Boolean) r.get("snapshotDone"));
+        Map<String, Long> tables = new java.util.HashMap<>();
+        if (r.getSchema().getField("tables") != null && r.get("tables") != null) {
+            ((Map<?, ?>) r.get("tables")).forEach((k, v) -> tables.put(k.toString(), (Long) v));
+        }
+        return new TailPosition((Long) r.get("generation"), (Long) r.get("epoch"), wal, (Boolean) r.get("snapshotDone"), tables);
     }
 
     /** The last committed position of {@code source}, or null when there is none. */

@@ -56,7 +56,8 @@ public final class LocalMain {
                     "  bench sqlite [--rows N] [--rate N] [--seconds N]         the SQLite WAL tailer",
                     "  bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]",
                     "                                                           reconcile against count(*) + a hash query",
-                    "  bench replay [--rows N]                                  replay against raw COPY"})
+                    "  bench replay [--rows N]                                  replay against raw COPY",
+                    "  bench timescale [--rows N] [--live N] [--pg-url URL]     hypertable, aggregates and compression against a plain table"})
     static final class BenchCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ARGS", arity = "1..*", description = "the benchmark and its options")
         List<String> args = new ArrayList<>();
