@@ -63,7 +63,8 @@ class PostgresResnapshotIT {
         try (Workload app = new Workload(pg.sourceUrl, 1000, "orders");
              Workload fillsApp = new Workload(pg.sourceUrl, 50000, "fills");
              PipelineRunner runner = new PipelineRunner(pg.file)) {
-            await(() -> pg.appliedGeneration("fills") != null, Duration.ofSeconds(240), "the backfill of fills applied in the target");
+            // 50,000 rows in incremental-snapshot chunks beside two writers: minutes on a loaded 2-core machine
+            await(() -> pg.appliedGeneration("fills") != null, Duration.ofSeconds(600), "the backfill of fills applied in the target");
             app.close();
             fillsApp.close();
             pg.awaitMatch(runner);

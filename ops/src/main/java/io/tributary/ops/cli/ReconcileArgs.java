@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 /** How to reconcile and how to report it: the options {@code reconcile} and {@code replay} share. */
 final class ReconcileArgs {
     @Option(names = "--tolerance", paramLabel = "COLUMN=REL", description = {"relative tolerance of a floating-point or numeric column, "
-            + "e.g. metric_value=0.0001 (0.01%); COLUMN is table.column, column, or * for all such columns (repeatable)"})
+            + "e.g. metric_value=0.0001 (0.01%%); COLUMN is table.column, column, or * for all such columns (repeatable)"})
     Map<String, Double> tolerances = new LinkedHashMap<>();
 
     @Option(names = "--since", paramLabel = "TIME", converter = TimeArgs.InstantConverter.class,

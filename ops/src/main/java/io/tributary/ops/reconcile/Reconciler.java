@@ -81,6 +81,9 @@ public final class Reconciler {
             return r;
         } catch (SQLException e) {
             return TableReport.failed(svc.name(), t.topic(), "reading " + t.topic() + " failed: " + Preflight.rootMessage(e), seconds(t0));
+        } catch (RuntimeException e) {
+            log.error("reconcile service={} table={} failed", svc.name(), t.topic(), e);
+            return TableReport.failed(svc.name(), t.topic(), e.getMessage(), seconds(t0));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return TableReport.failed(svc.name(), t.topic(), "interrupted", seconds(t0));

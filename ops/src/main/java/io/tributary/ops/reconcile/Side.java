@@ -121,7 +121,7 @@ abstract class Side {
     String[] keyAt(Range r, long offset, boolean desc) throws SQLException {
         StringBuilder sel = new StringBuilder("SELECT ");
         for (int i = 0; i < plan.key().length; i++) {
-            sel.append(i == 0 ? "" : ", ").append(valueExpr(plan.columns().get(plan.key()[i])));
+            sel.append(i == 0 ? "" : ", ").append(valueExpr(plan.columns().get(plan.key()[i]))).append(" AS k").append(i);
         }
         Query q = query(sel + " FROM " + from(), r, orderBy(desc) + " LIMIT 1 OFFSET " + offset);
         try (PreparedStatement ps = q.prepare(); ResultSet rs = ps.executeQuery()) {
@@ -180,10 +180,14 @@ abstract class Side {
         return out;
     }
 
+    /**
+     * The compared columns, each under an alias of its own: an output column named like a table column (as
+     * {@code "id"::text} is) would be what ORDER BY "id" sorts by, text order instead of the key's.
+     */
     private String selectValues() {
         StringBuilder sb = new StringBuilder("SELECT ");
         for (int i = 0; i < plan.columns().size(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(valueExpr(plan.columns().get(i)));
+            sb.append(i == 0 ? "" : ", ").append(valueExpr(plan.columns().get(i))).append(" AS v").append(i);
         }
         return sb.append(" FROM ").append(from()).toString();
     }

@@ -146,15 +146,27 @@ final class TableReconciler {
         }
     }
 
-    private record Work(Range range, Digest source, Digest target) {
+    private record Work(Range range, Digest source, Digest target, int depth) {
     }
 
-    /** Bisects a range whose checksums differ down to the rows that differ. */
+    /** Bisections deeper than this cannot happen when both sides order keys alike (2^64 rows). */
+    private static final int MAX_DEPTH = 64;
+
+    /**
+     * Bisects a range whose checksums differ down to the rows that differ. Each step halves the rows of the
+     * side with more, so the work is bounded; when it is not (the two databases do not select the same keys for
+     * a range, e.g. text ordered by different collations), the table fails with that reason instead of looping.
+     */
     private void narrow(Range range, Digest sourceDigest, Digest targetDigest) throws SQLException {
         Deque<Work> stack = new ArrayDeque<>();
-        stack.push(new Work(range, sourceDigest, targetDigest));
+        stack.push(new Work(range, sourceDigest, targetDigest, 0));
+        long budget = 8L * Math.max(sourceDigest.rows(), targetDigest.rows()) + 64;
         while (!stack.isEmpty()) {
             Work w = stack.pop();
+            if (w.depth > MAX_DEPTH || --budget < 0) {
+                throw new IllegalStateException("narrowing the key range " + range + " did not converge: the two databases do not select the "
+                        + "same keys for a range of " + plan.keyNames() + " (are text keys ordered by different collations?)");
+            }
             if (w.target.rows() == 0 || w.source.rows() == 0) {
                 oneSided(w);
             } else if (Math.max(w.source.rows(), w.target.rows()) <= options.leafRows()) {
@@ -179,7 +191,7 @@ final class TableReconciler {
         List<Row> here = source.rows(w.range, limit);
         List<Row> there = target.rows(w.range, limit);
         if (here.size() > limit || there.size() > limit) { // rows arrived since the range was checksummed
-            stack.push(new Work(w.range, source.digest(w.range), target.digest(w.range)));
+            stack.push(new Work(w.range, source.digest(w.range), target.digest(w.range), w.depth + 1));
             return;
         }
         differences.compareRows(here, there);
@@ -193,7 +205,7 @@ final class TableReconciler {
             Digest s = source.digest(w.range);
             Digest t = target.digest(w.range);
             if (!s.equals(t)) {
-                stack.push(new Work(w.range, s, t));
+                stack.push(new Work(w.range, s, t, w.depth + 1));
             }
             return;
         }
@@ -204,10 +216,10 @@ final class TableReconciler {
         Digest sr = w.source.minus(sl);
         Digest tr = w.target.minus(tl);
         if (!sr.equals(tr)) {
-            stack.push(new Work(right, sr, tr));
+            stack.push(new Work(right, sr, tr, w.depth + 1));
         }
         if (!sl.equals(tl)) {
-            stack.push(new Work(left, sl, tl));
+            stack.push(new Work(left, sl, tl, w.depth + 1));
         }
     }
 

@@ -98,6 +98,22 @@ class ReconcilerIT {
     }
 
     @Test
+    void integerKeysAreRangedInNumberOrderNotInTheOrderOfTheirText() throws Exception {
+        String source = TestServers.newDatabase("reconcile_pg_int_source");
+        String target = TestServers.newDatabase("reconcile_pg_int_target");
+        sql(source, "CREATE TABLE t (id bigint PRIMARY KEY, v double precision);\n"
+                + "INSERT INTO t SELECT i, i / 7.0 FROM generate_series(1, 1500) i;\n");
+        sql(target, "CREATE TABLE t (id bigint PRIMARY KEY, v double precision, _tributary_pos bigint[]);\n"
+                + "INSERT INTO t SELECT i, i / 7.0, '{1}' FROM generate_series(1, 1500) i;\n"
+                + "UPDATE t SET v = 0 WHERE id = 999;\nDELETE FROM t WHERE id = 1000;\nINSERT INTO t VALUES (10000, 1, '{1}');\n");
+        PipelineConfig config = ReconcileFixtures.postgresPipeline(source, target, "t");
+        // ranges of 100 keys cross 99/100 and 999/1000, where text order and number order part
+        TableReport r = Reconciler.reconcile(config, ReconcileOptions.exact().withRanges(100, 8), null, null, Progress.NONE).get(0);
+        assertEquals(List.of("1000 MISSING []", "10000 EXTRA []", "999 CHANGED [v]"), describe(r));
+        assertEquals(1500, r.comparedRows());
+    }
+
+    @Test
     void bookkeepingColumnsAndSoftDeletedRowsAreLeftOutOfTheTargetSide() throws Exception {
         String lite = "jdbc:sqlite:" + dir.resolve("soft.db");
         sql(lite, """

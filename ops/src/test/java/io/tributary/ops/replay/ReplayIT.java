@@ -90,4 +90,34 @@ class ReplayIT {
         assertFalse(report.toString().contains(live), "the live target was not touched");
         System.out.printf("replay of %,d rows (resumed for %,d records): %,d rows/s%n", ROWS, rest, replay.path("rows_per_second").asLong());
     }
+
+    @Test
+    void anUnknownServiceOrOneWithoutTopicsExits2WithTheReason() throws Exception {
+        String source = "rq" + Long.toHexString(System.nanoTime());
+        Path sqlite = dir.resolve("empty.db");
+        ReconcileBench.sqliteSource(sqlite, 1);
+        Path pipeline = dir.resolve("pipeline.yaml");
+        Files.writeString(pipeline, """
+                kafka: { bootstrap: "%s" }
+                registry: { url: "%s" }
+                sources:
+                  - name: %s
+                    sqlite: { path: "%s" }
+                    tables: [%s]
+                services:
+                  - name: %s-svc
+                    target: { url: "%s", user: postgres }
+                    tables: [%s.main.%s]
+                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, sqlite, ReconcileBench.TABLE, source,
+                TestServers.newDatabase("replay_no_topics"), source, ReconcileBench.TABLE));
+        StringWriter err = new StringWriter();
+        CommandLine cl = TributaryCommand.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(2, cl.execute("replay", "--config", pipeline.toString(), "--service", "nobody"));
+        assertTrue(err.toString().contains("no service named 'nobody'"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, cl.execute("replay", "--config", pipeline.toString(), "--service", source + "-svc"));
+        assertTrue(err.toString().contains("cannot start") && err.toString().contains("has the transform run"), err.toString());
+    }
 }
