@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The snapshot part of capture-postgres. Every snapshot of a table gets a new generation ({@link
  * TableGenerations}) before its first row; a table is read again as a Debezium incremental snapshot (chunks
- * between read-only watermarks, so the source is never written and streaming never stops) when it joins the
+ * between read-only watermarks, asked for through the {@link SignalTable}; streaming never stops) when it joins the
  * pipeline later or a re-snapshot is requested ({@link ResnapshotRequest}); and once a table's snapshot rows
  * are acknowledged by Kafka its {@link GenerationMarker} is written, naming the last row.
  *
