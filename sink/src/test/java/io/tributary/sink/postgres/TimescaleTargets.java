@@ -175,13 +175,12 @@ final class TimescaleTargets {
 
     /** Waits, at most {@code bound}, until {@code condition} holds; false if it never did. */
     static boolean await(Duration bound, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(200); // polling a condition the server changes on its own schedule (its background jobs)
+        // the server changes it on its own schedule (its background jobs): polled, within the bound
+        try {
+            org.awaitility.Awaitility.await().atMost(bound).pollInterval(Duration.ofMillis(200)).until(condition::getAsBoolean);
+            return true;
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return false; // the callers assert on it, with what they waited for
         }
-        return true;
     }
 }

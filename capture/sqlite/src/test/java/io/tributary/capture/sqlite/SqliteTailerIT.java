@@ -209,10 +209,8 @@ class SqliteTailerIT {
 
     /** Waits (at most 60 s) until the tailer streams; fails with its failure if it stopped instead. */
     private static void awaitStreaming(SqliteTailer tailer) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!tailer.streaming() && tailer.failure() == null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
-        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> tailer.streaming() || tailer.failure() != null);
         assertNull(tailer.failure(), "the tailer stopped before streaming");
         assertTrue(tailer.streaming(), "the tailer streams within 60 s");
     }
