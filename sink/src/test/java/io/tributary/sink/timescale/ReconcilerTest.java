@@ -63,8 +63,9 @@ class ReconcilerTest {
                 "SELECT set_chunk_time_interval('\"t\"', INTERVAL '2 days')",
                 "ALTER TABLE \"t\" SET (timescaledb.compress, timescaledb.compress_segmentby = '\"e\",\"f\"', timescaledb.compress_orderby = '\"time\" DESC')",
                 "SELECT remove_compression_policy('\"t\"', if_exists => true)",
-                "SELECT alter_job(j, next_start => now() + (SELECT schedule_interval FROM timescaledb_information.jobs WHERE job_id = j)) "
-                        + "FROM add_compression_policy('\"t\"', compress_after => INTERVAL '3 days') AS j",
+                "SELECT add_compression_policy('\"t\"', compress_after => INTERVAL '3 days')",
+                "SELECT alter_job(job_id, next_start => now() + schedule_interval) FROM timescaledb_information.jobs "
+                        + "WHERE proc_name = 'policy_compression' AND hypertable_schema = current_schema() AND hypertable_name = 't'",
                 "SELECT remove_retention_policy('\"t\"', if_exists => true)",
                 "ALTER MATERIALIZED VIEW \"m_1h\" SET (timescaledb.materialized_only = false)",
                 "SELECT remove_continuous_aggregate_policy('\"m_1h\"', if_exists => true)",

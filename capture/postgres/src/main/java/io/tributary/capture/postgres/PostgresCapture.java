@@ -60,7 +60,8 @@ final class PostgresCapture implements AutoCloseable {
         this.notifications = notificationTopic(source);
         source.tables().forEach(t -> tablesByTopic.put(Topics.perTable(t), t));
         this.requests = new ResnapshotRequests(config.kafka(), source.name(), "tributary-capture-" + source.name(), this::request);
-        this.snapshots = new PostgresSnapshots(source, generations, writer, this::signal, requests::start);
+        SignalTable signals = new SignalTable(source.postgres());
+        this.snapshots = new PostgresSnapshots(source, generations, writer, signals::executeSnapshot, requests::start);
         positions.continueAfter(generations.lastSnapshotOrdinal() + MAX_BATCH);
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(connectorProperties(config, source))
@@ -105,9 +106,11 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
         // later snapshots of single tables: Debezium's incremental snapshots with read-only watermarks
-        // (pg_current_snapshot(), PostgreSQL 13+), asked for in-process; nothing is written to the source
+        // (pg_current_snapshot(), PostgreSQL 13+), asked for through the signal table so that Debezium acts on
+        // them on its streaming thread (SignalTable)
         p.setProperty("read.only", "true");
-        p.setProperty("signal.enabled.channels", "in-process");
+        p.setProperty("signal.enabled.channels", "source");
+        p.setProperty("signal.data.collection", pg.signalTable());
         // what Debezium does (snapshot started, skipped, a table scanned) reaches the handler in order with the rows
         p.setProperty("notification.enabled.channels", "sink");
         p.setProperty("notification.sink.topic.name", notificationTopic(source));
@@ -140,9 +143,6 @@ final class PostgresCapture implements AutoCloseable {
         snapshots.request(r);
     }
 
-    private void signal(DebeziumEngine.Signal signal) {
-        engine.getSignaler().signal(signal);
-    }
 
     Throwable failure() {
         return failure;

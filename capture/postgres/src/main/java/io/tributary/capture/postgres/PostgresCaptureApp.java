@@ -61,6 +61,9 @@ public final class PostgresCaptureApp implements Deployable {
                             "set wal_level = logical in postgresql.conf and restart PostgreSQL");
                 }
             }
+            SignalTable.ensure(c, s.postgres()).ifPresent(problem -> preflight.problem(key + ".signal-table", problem,
+                    "create it: CREATE TABLE " + s.postgres().signalTable() + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, "
+                            + "data varchar(2048)); GRANT INSERT ON it to the user; or name another with signal-table"));
             if (c.getMetaData().getDatabaseMajorVersion() < 13) {
                 preflight.problem(key + ".url", "the server is PostgreSQL " + c.getMetaData().getDatabaseProductVersion()
                         + "; tables added later and re-snapshots are read with read-only watermarks (pg_current_snapshot(), PostgreSQL 13 or later)",

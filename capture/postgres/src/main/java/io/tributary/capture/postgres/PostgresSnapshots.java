@@ -1,8 +1,5 @@
 package io.tributary.capture.postgres;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.debezium.engine.DebeziumEngine;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.ChangeEventWriter;
 import io.tributary.common.signal.ResnapshotRequest;
@@ -15,8 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Consumer;
-import java.util.regex.Pattern;
+import java.util.function.BiConsumer;
 import org.apache.kafka.connect.data.Struct;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The snapshot part of capture-postgres. Every snapshot of a table gets a new generation ({@link
  * TableGenerations}) before its first row; a table is read again as a Debezium incremental snapshot (chunks
- * between read-only watermarks, so the source is never written and streaming never stops) when it joins the
+ * between read-only watermarks, asked for through the {@link SignalTable}; streaming never stops) when it joins the
  * pipeline later or a re-snapshot is requested ({@link ResnapshotRequest}); and once a table's snapshot rows
  * are acknowledged by Kafka its {@link GenerationMarker} is written, naming the last row.
  *
@@ -53,12 +49,11 @@ final class PostgresSnapshots {
     private static final Logger log = LoggerFactory.getLogger(PostgresSnapshots.class);
     static final String INITIAL = "Initial Snapshot";
     static final String INCREMENTAL = "Incremental Snapshot";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PipelineConfig.Source source;
     private final TableGenerations generations;
     private final ChangeEventWriter writer;
-    private final Consumer<DebeziumEngine.Signal> signaler;
+    private final BiConsumer<TableRef, String> askForSnapshot;
     private final Runnable onStreaming;
     private final Map<String, TableRef> tables = new HashMap<>();
     private final Map<TableRef, Position> lastRows = new HashMap<>();
@@ -66,15 +61,15 @@ final class PostgresSnapshots {
     private volatile boolean streaming;
 
     /**
-     * @param signaler    sends a signal to the running Debezium engine
-     * @param onStreaming called once, on the engine thread, when the initial snapshot is done or skipped
+     * @param askForSnapshot asks Debezium for an incremental snapshot of a table, for a request id ({@link SignalTable})
+     * @param onStreaming    called once, on the engine thread, when the initial snapshot is done or skipped
      */
     PostgresSnapshots(PipelineConfig.Source source, TableGenerations generations, ChangeEventWriter writer,
-                      Consumer<DebeziumEngine.Signal> signaler, Runnable onStreaming) {
+                      BiConsumer<TableRef, String> askForSnapshot, Runnable onStreaming) {
         this.source = source;
         this.generations = generations;
         this.writer = writer;
-        this.signaler = signaler;
+        this.askForSnapshot = askForSnapshot;
         this.onStreaming = onStreaming;
         source.tables().forEach(t -> tables.put(t.qualifiedName(), t));
     }
@@ -225,10 +220,7 @@ final class PostgresSnapshots {
         }
     }
 
-    /** Asks Debezium for an incremental snapshot of {@code t} (data collections are regular expressions to it). */
     private void requestIncremental(TableRef t, String id) {
-        ObjectNode data = JSON.createObjectNode().put("type", "incremental");
-        data.putArray("data-collections").add(Pattern.quote(t.schema()) + "\\." + Pattern.quote(t.table()));
-        signaler.accept(new DebeziumEngine.Signal(id, "execute-snapshot", data.toString(), Map.of()));
+        askForSnapshot.accept(t, id);
     }
 }

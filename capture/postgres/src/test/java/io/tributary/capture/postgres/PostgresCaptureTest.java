@@ -57,11 +57,12 @@ class PostgresCaptureTest {
     }
 
     @Test
-    void laterSnapshotsAreIncrementalWithReadOnlyWatermarksAskedInProcessAndReportedToTheHandler() {
+    void laterSnapshotsAreIncrementalWithReadOnlyWatermarksAskedThroughTheSignalTableAndReportedToTheHandler() {
         PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
         Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
         assertEquals("true", p.getProperty("read.only"), "nothing is written to the source, no signal table");
-        assertEquals("in-process", p.getProperty("signal.enabled.channels"));
+        assertEquals("source", p.getProperty("signal.enabled.channels"), "executed on the streaming thread (DBZ-8674)");
+        assertEquals("public.tributary_signals", p.getProperty("signal.data.collection"));
         assertEquals("sink", p.getProperty("notification.enabled.channels"));
         assertEquals(PostgresCapture.notificationTopic(c.sources().get(0)), p.getProperty("notification.sink.topic.name"));
     }

@@ -69,14 +69,14 @@ final class DemoData {
                         + "metric_value REAL NOT NULL, step INTEGER, epoch INTEGER)");
                 s.execute("CREATE TABLE model_checkpoints (id INTEGER PRIMARY KEY, experiment_id INTEGER, checkpoint_path TEXT NOT NULL, "
                         + "sharpe_ratio REAL, validation_loss REAL, created_at DATETIME, is_production BOOLEAN DEFAULT 0, file_size_mb REAL)");
-                s.execute("CREATE TABLE regime_history (time DATETIME PRIMARY KEY, prob_bull REAL, prob_bear REAL, prob_sideways REAL, entropy REAL)");
+                s.execute("CREATE TABLE regime_history (id INTEGER PRIMARY KEY, time DATETIME NOT NULL UNIQUE, prob_bull REAL, prob_bear REAL, prob_sideways REAL, entropy REAL)");
             }
             c.setAutoCommit(false);
             Random r = new Random(42);
             try (PreparedStatement e = c.prepareStatement("INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?)");
                  PreparedStatement m = c.prepareStatement("INSERT INTO experiment_metrics VALUES (?, ?, ?, ?, ?, ?)");
                  PreparedStatement k = c.prepareStatement("INSERT INTO model_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-                 PreparedStatement h = c.prepareStatement("INSERT INTO regime_history VALUES (?, ?, ?, ?, ?)")) {
+                 PreparedStatement h = c.prepareStatement("INSERT INTO regime_history (time, prob_bull, prob_bear, prob_sideways, entropy) VALUES (?, ?, ?, ?, ?)")) {
                 int experiments = 10 * scale;
                 for (int i = 1; i <= experiments; i++) {
                     e.setInt(1, i);
