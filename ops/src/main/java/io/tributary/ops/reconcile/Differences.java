@@ -57,20 +57,25 @@ final class Differences {
         }
     }
 
-    /** Compares the rows of one small range of both sides by key, adding what differs. */
-    void compareRows(List<Row> source, List<Row> target) {
+    /** Streams rows to a consumer (one side's rows of a range). */
+    interface Scan {
+        void into(Side.RowSink sink) throws SQLException;
+    }
+
+    /** Compares a few source rows, held by key, with the target's rows of the same range streamed past them. */
+    void compareStreaming(List<Row> source, Scan target) throws SQLException {
         Map<String, Row> byKey = new HashMap<>();
-        for (Row t : target) {
-            byKey.put(t.keyText(), t);
-        }
         for (Row s : source) {
-            Difference d = compare(s, byKey.remove(s.keyText()));
+            byKey.put(s.keyText(), s);
+        }
+        target.into(t -> {
+            Difference d = compare(byKey.remove(t.keyText()), t);
             if (d != null) {
                 add(d);
             }
-        }
-        for (Row t : byKey.values()) {
-            add(compare(null, t));
+        });
+        for (Row s : byKey.values()) {
+            add(compare(s, null));
         }
     }
 

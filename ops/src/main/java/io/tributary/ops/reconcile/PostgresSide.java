@@ -70,8 +70,13 @@ final class PostgresSide extends Side {
     }
 
     @Override
-    void bind(PreparedStatement ps, int index, TablePlan.Col col, String canonical) throws SQLException {
-        ps.setString(index, Canonical.literal(canonical, col.type()));
+    void bind(PreparedStatement ps, int index, TablePlan.Col col, Range.Bound key, int i) throws SQLException {
+        ps.setString(index, Canonical.literal(key.key()[i], col.type()));
+    }
+
+    @Override
+    Object stored(ResultSet rs, int index) {
+        return null; // the canonical text is this side's own value, printed by the server
     }
 
     @Override

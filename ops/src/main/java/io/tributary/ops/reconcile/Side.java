@@ -44,7 +44,11 @@ abstract class Side {
     /** The placeholder of a key value in a predicate. */
     abstract String param(TablePlan.Col col);
 
-    abstract void bind(PreparedStatement ps, int index, TablePlan.Col col, String canonical) throws SQLException;
+    /** Binds key column {@code i} of {@code key} (its canonical text, or on a SQLite side its stored value when it has one). */
+    abstract void bind(PreparedStatement ps, int index, TablePlan.Col col, Range.Bound key, int i) throws SQLException;
+
+    /** The value at {@code index} as this side stores it, for a bound this side binds ({@code null} where the canonical text serves). */
+    abstract Object stored(ResultSet rs, int index) throws SQLException;
 
     /** The value at {@code index} in the target's terms ({@link Canonical}). */
     abstract String canonical(ResultSet rs, int index, TablePlan.Col col) throws SQLException;
@@ -93,9 +97,9 @@ abstract class Side {
     }
 
     /** The next at most {@code limit} rows above {@code lo} in key order: their checksum, count and last key. */
-    Page page(String[] lo, int limit) throws SQLException {
+    Page page(Range.Bound lo, int limit) throws SQLException {
         Digest.Builder d = new Digest.Builder();
-        String[] last = null;
+        Range.Bound last = null;
         Query q = query(selectValues(), new Range(lo, null), orderBy(false) + " LIMIT " + limit);
         try (PreparedStatement ps = q.prepare()) {
             ps.setFetchSize(FETCH);
@@ -103,7 +107,7 @@ abstract class Side {
                 while (rs.next()) {
                     Row row = read(rs);
                     d.add(hash(row.values()));
-                    last = row.key();
+                    last = row.bound();
                 }
             }
         } finally {
@@ -114,11 +118,11 @@ abstract class Side {
     }
 
     /** What {@link #page} read. {@code full}: it read {@code limit} rows, so more may follow. */
-    record Page(Digest digest, String[] last, boolean full) {
+    record Page(Digest digest, Range.Bound last, boolean full) {
     }
 
     /** The key {@code offset} rows into {@code r} in key order (descending from its top when {@code desc}), or null. */
-    String[] keyAt(Range r, long offset, boolean desc) throws SQLException {
+    Range.Bound keyAt(Range r, long offset, boolean desc) throws SQLException {
         StringBuilder sel = new StringBuilder("SELECT ");
         for (int i = 0; i < plan.key().length; i++) {
             sel.append(i == 0 ? "" : ", ").append(valueExpr(plan.columns().get(plan.key()[i]))).append(" AS k").append(i);
@@ -129,10 +133,12 @@ abstract class Side {
                 return null;
             }
             String[] key = new String[plan.key().length];
+            Object[] stored = new Object[key.length];
             for (int i = 0; i < key.length; i++) {
                 key[i] = canonical(rs, i + 1, plan.columns().get(plan.key()[i]));
+                stored[i] = stored(rs, i + 1);
             }
-            return key;
+            return new Range.Bound(key, stored);
         } finally {
             endRead();
         }
@@ -165,8 +171,9 @@ abstract class Side {
         try (PreparedStatement ps = connection.prepareStatement(selectValues() + " WHERE " + String.join(" AND ", where))) {
             int p = 1;
             for (String[] key : keys) {
+                Range.Bound b = new Range.Bound(key, null);
                 for (int i = 0; i < key.length; i++) {
-                    bind(ps, p++, plan.columns().get(plan.key()[i]), key[i]);
+                    bind(ps, p++, plan.columns().get(plan.key()[i]), b, i);
                 }
             }
             try (ResultSet rs = ps.executeQuery()) {
@@ -199,10 +206,12 @@ abstract class Side {
             values[i] = canonical(rs, i + 1, cols.get(i));
         }
         String[] key = new String[plan.key().length];
+        Object[] stored = new Object[key.length];
         for (int i = 0; i < key.length; i++) {
             key[i] = values[plan.key()[i]];
+            stored[i] = stored(rs, plan.key()[i] + 1);
         }
-        return new Row(key, values);
+        return new Row(key, values, stored);
     }
 
     /** The row's hash as the checksum sees it: columns with a tolerance rounded ({@link Canonical#rounded}). */
@@ -251,7 +260,7 @@ abstract class Side {
 
     private Query query(String head, Range r, String tail) {
         List<String> where = new ArrayList<>(scope());
-        List<String[]> params = new ArrayList<>();
+        List<Range.Bound> params = new ArrayList<>();
         String tuple = keyTuple(false);
         String params1 = plan.key().length > 1 ? "(" + keyParams() + ")" : keyParams();
         if (r.lo() != null) {
@@ -269,9 +278,9 @@ abstract class Side {
     /** A statement and the key values its placeholders take, in order. */
     private final class Query {
         private final String sql;
-        private final List<String[]> keys;
+        private final List<Range.Bound> keys;
 
-        Query(String sql, List<String[]> keys) {
+        Query(String sql, List<Range.Bound> keys) {
             this.sql = sql;
             this.keys = keys;
         }
@@ -279,9 +288,9 @@ abstract class Side {
         PreparedStatement prepare() throws SQLException {
             PreparedStatement ps = connection.prepareStatement(sql);
             int p = 1;
-            for (String[] key : keys) {
-                for (int i = 0; i < key.length; i++) {
-                    bind(ps, p++, plan.columns().get(plan.key()[i]), key[i]);
+            for (Range.Bound key : keys) {
+                for (int i = 0; i < key.key().length; i++) {
+                    bind(ps, p++, plan.columns().get(plan.key()[i]), key, i);
                 }
             }
             return ps;

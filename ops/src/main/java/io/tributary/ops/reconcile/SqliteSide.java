@@ -14,6 +14,11 @@ import java.util.List;
  * {@link Canonical#fromSqlite}. A table without a primary key is read by its {@code rowid}. Text keys are
  * ordered {@code COLLATE BINARY} (by bytes) whatever the column declares.
  *
+ * <p>Key ranges are bounded by keys read from this side and bound as stored, so a key stored as text meaning
+ * a time (or 0/1 meaning a boolean) is ranged by the stored values' order, which matches the meant order when
+ * the application writes one format (ISO text, as SQLite's own functions and most libraries write it). When it
+ * does not, the two sides select different keys for a range and the table fails with that reason.
+ *
  * <p>The time window compares {@code julianday()} of the stored text, which SQLite computes to the
  * millisecond: a row within a millisecond of a window bound may fall on the other side of it than in
  * PostgreSQL.
@@ -60,13 +65,23 @@ final class SqliteSide extends Side {
     }
 
     @Override
-    void bind(PreparedStatement ps, int index, TablePlan.Col col, String canonical) throws SQLException {
+    void bind(PreparedStatement ps, int index, TablePlan.Col col, Range.Bound key, int i) throws SQLException {
+        if (key.stored() != null) {
+            ps.setObject(index, key.stored()[i]); // as stored: compared by the column's own order and index
+            return;
+        }
+        String canonical = key.key()[i];
         switch (col.type()) {
             case INT -> ps.setLong(index, Long.parseLong(canonical));
             case FLOAT4, FLOAT8 -> ps.setDouble(index, Double.parseDouble(canonical));
             case BYTEA -> ps.setBytes(index, HexFormat.of().parseHex(canonical));
             default -> ps.setString(index, canonical); // NUMERIC affinity converts text that looks like a number
         }
+    }
+
+    @Override
+    Object stored(ResultSet rs, int index) throws SQLException {
+        return rs.getObject(index);
     }
 
     @Override

@@ -76,10 +76,6 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
             TargetType type = TargetType.of(tc.udt());
             if (src.key.contains(sc.name)) {
                 sameCollations &= !type.collated() || java.util.Objects.equals(sc.collation, tc.collation());
-                if (sqliteSource && type.sqliteMeaning() != null) {
-                    problems.add("key column \"" + sc.name + "\" is stored in SQLite as another type than it means (" + tc.udt()
-                            + "); its key ranges cannot be compared across the two databases");
-                }
             }
             Double tolerance = type.numeric() ? options.tolerance(table.table(), sc.name) : null;
             cols.add(new Col(sc.name, type, tc.sqlType(), sc.type, sc.cast, tolerance));

@@ -17,10 +17,10 @@ import java.util.concurrent.Future;
  *   <li>counts both sides (in scope: the window, the last N rows, the target's rows not flagged deleted);</li>
  *   <li>walks the source in key order, {@code rangeRows} rows at a time, checksumming each range of keys on
  *       both sides ({@link Digest}) as the rows stream by;</li>
- *   <li>narrows a range whose checksums differ by bisection (split at the middle key of the side with more
- *       rows, re-read only the halves that still differ) until a range holds at most {@code leafRows} rows
- *       on each side, and compares those row by row; a range one side has no rows in is all missing or all
- *       extra, streamed without bisecting;</li>
+ *   <li>narrows a range whose checksums differ by bisection (split at the source's middle key, re-read
+ *       only the halves that still differ) until it holds at most {@code leafRows} source rows, then compares
+ *       those with the target's rows of the range streamed past them; a range one side has no rows in is all
+ *       missing or all extra, streamed;</li>
  *   <li>re-checks each differing row until the settle period has passed (see {@link #settle}).</li>
  * </ol>
  * Consistency: the comparison does not freeze either database; it compares ranges as they are when read,
@@ -52,7 +52,7 @@ final class TableReconciler {
 
     TableReport run() throws SQLException, InterruptedException {
         long t0 = System.nanoTime();
-        String[] floor = options.last() > 0 ? source.keyAt(Range.ALL, options.last(), true) : null;
+        Range.Bound floor = options.last() > 0 ? source.keyAt(Range.ALL, options.last(), true) : null;
         Range scope = new Range(floor, null);
         long sourceRows = source.count(scope);
         long targetRows = target.count(scope);
@@ -81,7 +81,7 @@ final class TableReconciler {
      * range is read from the source (on the pager's own connection) while this one is checksummed on the target
      * and narrowed, so the two databases are read at the same time.
      */
-    private long walk(String[] lo) throws SQLException, InterruptedException {
+    private long walk(Range.Bound lo) throws SQLException, InterruptedException {
         Random sampler = new Random(options.seed() ^ plan.table().topic().hashCode());
         ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "reconcile-source-pages");
@@ -95,7 +95,7 @@ final class TableReconciler {
                 Step step = get(next);
                 Side.Page page = step.page;
                 if (page.full()) {
-                    String[] from = page.last();
+                    Range.Bound from = page.last();
                     next = ahead.submit(() -> step(from, sampler));
                 }
                 Range range = new Range(step.lo, page.full() ? page.last() : null);
@@ -115,15 +115,15 @@ final class TableReconciler {
     }
 
     /** One compared source range: where it starts, what the page read, and the source rows walked up to its end. */
-    private record Step(String[] lo, Side.Page page, long walked) {
+    private record Step(Range.Bound lo, Side.Page page, long walked) {
     }
 
     private long walked;
 
     /** The next compared range from {@code lo}: ranges not sampled are skipped (the last, partial one never is, so rows above it are seen). */
-    private Step step(String[] lo, Random sampler) throws SQLException {
+    private Step step(Range.Bound lo, Random sampler) throws SQLException {
         while (options.sample() < 1 && sampler.nextDouble() >= options.sample()) {
-            String[] hi = pager.keyAt(new Range(lo, null), options.rangeRows() - 1L, false);
+            Range.Bound hi = pager.keyAt(new Range(lo, null), options.rangeRows() - 1L, false);
             if (hi == null) {
                 break;
             }
@@ -165,12 +165,13 @@ final class TableReconciler {
             Work w = stack.pop();
             if (w.depth > MAX_DEPTH || --budget < 0) {
                 throw new IllegalStateException("narrowing the key range " + range + " did not converge: the two databases do not select the "
-                        + "same keys for a range of " + plan.keyNames() + " (are text keys ordered by different collations?)");
+                        + "same keys for a range of " + plan.keyNames() + " (text keys ordered by different collations, or a SQLite key "
+                        + "stored in more than one format?)");
             }
             if (w.target.rows() == 0 || w.source.rows() == 0) {
                 oneSided(w);
-            } else if (Math.max(w.source.rows(), w.target.rows()) <= options.leafRows()) {
-                leaf(w, stack);
+            } else if (w.source.rows() <= options.leafRows()) {
+                fewSourceRows(w, stack);
             } else {
                 split(w, stack);
             }
@@ -186,21 +187,23 @@ final class TableReconciler {
         }
     }
 
-    private void leaf(Work w, Deque<Work> stack) throws SQLException {
+    /**
+     * A range with few source rows: they are held by key and the target's rows streamed past them, so a target
+     * with many rows there (all but a few extra) costs no memory and needs no split at target keys.
+     */
+    private void fewSourceRows(Work w, Deque<Work> stack) throws SQLException {
         int limit = options.leafRows() * 4;
         List<Row> here = source.rows(w.range, limit);
-        List<Row> there = target.rows(w.range, limit);
-        if (here.size() > limit || there.size() > limit) { // rows arrived since the range was checksummed
+        if (here.size() > limit) { // rows arrived since the range was checksummed
             stack.push(new Work(w.range, source.digest(w.range), target.digest(w.range), w.depth + 1));
             return;
         }
-        differences.compareRows(here, there);
+        differences.compareStreaming(here, sink -> target.scan(w.range, sink::accept));
     }
 
+    /** Splits at the source's middle key (bounds always come from the source, see {@link Range.Bound}). */
     private void split(Work w, Deque<Work> stack) throws SQLException {
-        boolean bySource = w.source.rows() >= w.target.rows();
-        long rows = Math.max(w.source.rows(), w.target.rows());
-        String[] mid = (bySource ? source : target).keyAt(w.range, (rows - 1) / 2, false);
+        Range.Bound mid = source.keyAt(w.range, (w.source.rows() - 1) / 2, false);
         if (mid == null) { // rows left since the range was checksummed: look again
             Digest s = source.digest(w.range);
             Digest t = target.digest(w.range);

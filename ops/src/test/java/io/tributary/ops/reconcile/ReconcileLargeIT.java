@@ -20,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (a changed value, a missing row, an extra row), run as the operator runs it: a separate JVM through the
  * deployables' entry point, with a heap of 32 MiB, less than the table's rows take in memory (about 50 MiB of
  * row text for the default 250,000 rows). It must find exactly those three rows and exit 1, writing only JSON on
- * standard output. The same shape at 1M rows took over two minutes here, so the IT keeps 250,000 rows
- * ({@code -Dtributary.it.reconcile.rows=1000000} runs the 1M version) and {@code bin/tributary bench reconcile}
- * measures 1M and 10M.
+ * standard output. The same test at 1M rows took over two minutes under this machine's usual shared load
+ * (13.7 s when it was quiet), so the IT keeps 250,000 rows ({@code -Dtributary.it.reconcile.rows=1000000} runs
+ * the 1M version) and {@code bin/tributary bench reconcile} measures 1M and 10M.
  */
 class ReconcileLargeIT {
     static final long ROWS = Long.getLong("tributary.it.reconcile.rows", 250_000);

@@ -114,6 +114,31 @@ class ReconcilerIT {
     }
 
     @Test
+    void aSqliteKeyStoredAsTextMeaningATimeIsRangedAsStored() throws Exception {
+        String lite = "jdbc:sqlite:" + dir.resolve("regimes.db");
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 600; i++) { // one ISO format, with and without a fraction, as Python's isoformat writes it
+            String t = java.time.LocalDateTime.of(2025, 1, 1, 0, 0).plusSeconds(i * 37L).plusNanos(i % 3 == 0 ? 0 : i * 1000L).toString();
+            rows.append(i == 0 ? "" : ", ").append("('").append(t.length() == 16 ? t + ":00" : t).append("', ").append(i % 2).append(")");
+        }
+        sql(lite, "CREATE TABLE regime_history (time DATETIME PRIMARY KEY, bull BOOLEAN);\nINSERT INTO regime_history VALUES " + rows + ";\n");
+        String target = TestServers.newDatabase("reconcile_time_key");
+        sql(target, "CREATE TABLE regime_history (time timestamptz PRIMARY KEY, bull boolean, _tributary_pos bigint[]);\n"
+                + "INSERT INTO regime_history SELECT '2025-01-01'::timestamptz + make_interval(secs => i * 37) "
+                + "+ CASE WHEN i % 3 = 0 THEN interval '0' ELSE make_interval(secs => i / 1000000.0) END, i % 2 = 1, '{1}' FROM generate_series(0, 599) i;\n");
+        PipelineConfig config = ReconcileFixtures.sqlitePipeline(dir.resolve("regimes.db"), target, Map.of(), "regime_history");
+        ReconcileOptions small = ReconcileOptions.exact().withRanges(50, 4);
+        TableReport equal = Reconciler.reconcile(config, small, null, null, Progress.NONE).get(0);
+        assertTrue(equal.matches(), equal.toString());
+
+        sql(target, "UPDATE regime_history SET bull = NOT bull WHERE time = '2025-01-01 01:01:40.0001+00';\n" // i = 100
+                + "DELETE FROM regime_history WHERE time = '2025-01-01 01:01:03+00';\n"
+                + "INSERT INTO regime_history VALUES ('2025-01-01 00:00:00.5+00', true, '{1}');\n");
+        assertEquals(List.of("2025-01-01 00:00:00.5+00 EXTRA []", "2025-01-01 01:01:03+00 MISSING []",
+                "2025-01-01 01:01:40.0001+00 CHANGED [bull]"), describe(Reconciler.reconcile(config, small, null, null, Progress.NONE).get(0)));
+    }
+
+    @Test
     void bookkeepingColumnsAndSoftDeletedRowsAreLeftOutOfTheTargetSide() throws Exception {
         String lite = "jdbc:sqlite:" + dir.resolve("soft.db");
         sql(lite, """

@@ -86,7 +86,7 @@ public final class Demo {
         liveThread.start();
         sqliteThread.start();
         while (liveThread.isAlive() || sqliteThread.isAlive()) {
-            liveThread.join(2000);
+            (liveThread.isAlive() ? liveThread : sqliteThread).join(2000); // not a busy loop once one workload has ended
             out.printf("      %5.1f s  postgres: transactions=%d row changes=%d   sqlite: row changes=%d%n",
                     (System.currentTimeMillis() - t0) / 1000.0, live.transactions(), live.rowChanges(), liveSqlite.rowChanges());
             checkDeployables(runner);
