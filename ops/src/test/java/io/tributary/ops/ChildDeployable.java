@@ -18,10 +18,29 @@ final class ChildDeployable implements AutoCloseable {
     private Process process;
     private int starts;
 
-    ChildDeployable(String name, Path pipeline, Path logDir) {
+    private final int httpPort;
+
+    /** {@code httpPort} is the deployable's port under {@code http:} in the pipeline file. */
+    ChildDeployable(String name, Path pipeline, Path logDir, int httpPort) {
         this.name = name;
         this.pipeline = pipeline;
         this.log = logDir.resolve(name + ".log");
+        this.httpPort = httpPort;
+    }
+
+    /** Whether it answers 200 on {@code /health/ready}: doing its job (streams running, sink assigned, capture started). */
+    boolean ready() {
+        try {
+            var client = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
+                    .timeout(java.time.Duration.ofSeconds(2)).build();
+            return client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notListeningYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     void start() throws IOException {
