@@ -134,7 +134,7 @@ public final class PipelineBench {
         Path pipeline = pipeline(dir, stack, d, postgresSource(source), target, "bench.public.trades");
         try (d) {
             d.start(pipeline);
-            double snapshot = until(d, () -> count(target, "trades") == o.rows, 1800);
+            double snapshot = until(d, () -> count(target, "trades") == o.rows, 1800, null);
             out.printf("  initial %,d rows in the target after %.1f s; pgbench starts%n", o.rows, snapshot);
             Instant loadStart = Instant.now();
             long loadStartNanos = System.nanoTime();
@@ -151,7 +151,7 @@ public final class PipelineBench {
             long loadEnd = System.nanoTime();
             String tps = Files.readAllLines(dir.resolve("pgbench.log")).stream().filter(l -> l.startsWith("tps")).findFirst().orElse("tps = ?");
             PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
-            double drained = until(d, () -> Reconciler.reconcile(config).stream().allMatch(TableReport::matches), 900);
+            double drained = until(d, () -> Reconciler.reconcile(config).stream().allMatch(TableReport::matches), 900, timeline);
             timeline.sample();
             timeline.print();
             double[] lags = Workloads.commitLags(source, target, loadStart);
@@ -189,14 +189,17 @@ public final class PipelineBench {
         }
     }
 
-    /** Waits (bounded) for {@code done}, failing as soon as a deployable stops; returns the seconds it took. */
-    private static double until(Deployables d, Check done, int maxSeconds) throws Exception {
+    /** Waits (bounded) for {@code done}, failing as soon as a deployable stops, sampling {@code timeline} if given; returns the seconds it took. */
+    private static double until(Deployables d, Check done, int maxSeconds, Timeline timeline) throws Exception {
         long t0 = System.nanoTime();
         while (!done.holds()) {
             if ((System.nanoTime() - t0) / 1e9 > maxSeconds) {
                 throw new IllegalStateException("not reached within " + maxSeconds + " s");
             }
             failIfStopped(d);
+            if (timeline != null) {
+                timeline.sampleEvery(1_000);
+            }
             Thread.sleep(250);
         }
         return (System.nanoTime() - t0) / 1e9;
