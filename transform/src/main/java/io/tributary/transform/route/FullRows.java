@@ -57,15 +57,18 @@ final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, 
             context.forward(record);
             return;
         }
-        GenericRecord stored = rows.get(key);
         List<?> unchanged = (List<?>) value.get(Envelope.Fields.UNCHANGED);
         if (unchanged == null || unchanged.isEmpty()) {
-            if (stored == null || compare(position(stored), position(value)) <= 0) {
-                rows.put(key, withoutBefore(value));
+            if (mayHoldToastedValues((GenericRecord) value.get(Envelope.Fields.AFTER))) {
+                GenericRecord stored = rows.get(key);
+                if (stored == null || compare(position(stored), position(value)) <= 0) {
+                    rows.put(key, withoutBefore(value));
+                }
             }
             context.forward(record);
             return;
         }
+        GenericRecord stored = rows.get(key);
         GenericRecord filled = stored == null ? null : fill(value, unchanged, stored);
         if (filled != null) {
             rows.put(key, withoutBefore(filled));
@@ -76,6 +79,41 @@ final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, 
             rows.delete(key);
         }
         context.forward(record);
+    }
+
+    /**
+     * Rows whose values add up to less than this many bytes are not stored. PostgreSQL moves a value out of line
+     * (and later leaves it out of an update as an unchanged TOAST value) only when it writes a tuple larger than
+     * {@code toast_tuple_target} (2032 bytes by default), and the event of that write carries the value in full.
+     * So a value an update leaves out was last written in a large row, which this store kept; a small row holds
+     * nothing an update can leave out, and storing it (a serialised row and a changelog record per event) only
+     * costs. A table whose {@code toast_tuple_target} was lowered under this size keeps partial updates partial
+     * when its rows are small (docs/events.md).
+     */
+    static final int TOASTABLE_ROW_BYTES = 1000;
+
+    /** Whether {@code row} is large enough that PostgreSQL may have stored one of its values out of line. */
+    static boolean mayHoldToastedValues(GenericRecord row) {
+        if (row == null) {
+            return false;
+        }
+        long bytes = 0;
+        for (Schema.Field f : row.getSchema().getFields()) {
+            Object v = row.get(f.pos());
+            if (v instanceof CharSequence cs) {
+                bytes += cs.length();
+            } else if (v instanceof java.nio.ByteBuffer b) {
+                bytes += b.remaining();
+            } else if (v instanceof java.util.Collection<?> c) {
+                bytes += 8L * c.size() + c.stream().mapToLong(e -> e instanceof CharSequence x ? x.length() : 0).sum();
+            } else {
+                bytes += 8;
+            }
+            if (bytes >= TOASTABLE_ROW_BYTES) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code partial} with its unchanged columns taken from {@code stored}, or null when that is not safe. */

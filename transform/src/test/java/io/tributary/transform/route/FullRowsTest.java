@@ -148,6 +148,33 @@ class FullRowsTest {
     }
 
     @Test
+    void onlyRowsLargeEnoughToHoldAnOutOfLineValueAreStored() {
+        org.apache.kafka.streams.state.KeyValueStore<GenericRecord, GenericRecord> store = driver.getKeyValueStore(FullRows.storeName(DOCS.topic()));
+        for (long id = 10; id < 20; id++) { // rows of a few dozen bytes: PostgreSQL cannot have moved any value out of line
+            send(new ChangeEvent(DOCS_SCHEMA, Op.CREATE, null, row(id, "t", "short body", "n"), Position.of(1, id, id, 0), 1L, "false",
+                    "postgresql", "db", 1L, 1L));
+            next();
+        }
+        assertEquals(0, count(store), "small rows cost no store entry");
+        send(insert(20, "t0", Position.of(1, 30, 30, 0)));
+        next();
+        assertEquals(1, count(store), "a row with a 9,600-character body is kept");
+        send(titleUpdate(20, "t1", Position.of(1, 31, 31, 0)));
+        assertEquals(row(20, "t1", BODY, "n20"), next().after(), "and fills its updates");
+    }
+
+    private static long count(org.apache.kafka.streams.state.KeyValueStore<GenericRecord, GenericRecord> store) {
+        long n = 0;
+        try (var it = store.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
     void aTableWhoseCaptureSendsEveryColumnGetsNoStore() {
         StreamsBuilder b = new StreamsBuilder();
         ServiceTopology.build(b, SERVICE, serde, serde, ServiceTopology.Observer.NONE, t -> false);
