@@ -46,12 +46,13 @@ final class TargetTables {
     private TargetTables() {
     }
 
-    /** The shared side tables: the generation floor, parked and quarantined events. */
-    static void ensureShared(Connection c) throws SQLException {
+    /** The side tables services share in a database: the generation floor, parked and quarantined events. */
+    static void ensureShared(Connection c, String service, List<String> tables) throws SQLException {
         try (Statement s = c.createStatement()) {
-            GenerationFloor.ensure(s);
+            s.execute("SELECT pg_advisory_xact_lock(hashtext('tributary:shared'))"); // sinks starting together must not race on the DDL
             ParkedEvents.createTables(s);
         }
+        GenerationFloor.ensure(c, service, tables);
         c.commit();
     }
 
