@@ -248,8 +248,8 @@ final class GenerationFloor {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long pending = rs.getLong(3);
-                    out.add(new Waiting(rs.getString(1), rs.getLong(2), rs.wasNull() ? null : pending, position(rs.getArray(4)),
-                            position(rs.getArray(5)), rs.getBoolean(6)));
+                    Long generation = rs.wasNull() ? null : pending;
+                    out.add(new Waiting(rs.getString(1), rs.getLong(2), generation, position(rs.getArray(4)), position(rs.getArray(5)), rs.getBoolean(6)));
                 }
             }
         }
