@@ -82,8 +82,10 @@ final class GenerationFloor {
     /**
      * Records, per table, the newest snapshot row of a batch (in the batch's transaction), then applies the
      * waiting markers whose last row is now read, and sweeps rows of older generations still held by a foreign key.
+     *
+     * @return the tables whose new generation came into force
      */
-    static void read(Connection c, String service, Map<String, Position> newestSnapshotRows) throws SQLException {
+    static List<String> read(Connection c, String service, Map<String, Position> newestSnapshotRows) throws SQLException {
         for (Map.Entry<String, Position> e : newestSnapshotRows.entrySet()) {
             try (PreparedStatement ps = c.prepareStatement(UPSERT + ", snapshot_read) VALUES (?, ?, -9223372036854775808, ?) "
                     + "ON CONFLICT (service, table_name) DO UPDATE SET snapshot_read = EXCLUDED.snapshot_read "
@@ -94,17 +96,24 @@ final class GenerationFloor {
                 ps.executeUpdate();
             }
         }
+        List<String> applied = new ArrayList<>();
         for (Waiting w : waiting(c, service)) {
             if (w.generation != null && w.read != null && w.read.compareTo(w.through) >= 0) {
                 apply(c, service, w.table, w.generation);
+                applied.add(w.table);
             } else if (w.sweep) {
                 sweep(c, service, w.table, w.floor);
             }
         }
+        return applied;
     }
 
-    /** Takes a marker of a table this service owns: applied now if its snapshot's last row was read, else kept waiting. */
-    static void receive(Connection c, String service, GenerationMarker m) throws SQLException {
+    /**
+     * Takes a marker of a table this service owns: applied now if its snapshot's last row was read, else kept waiting.
+     *
+     * @return whether the marker's generation came into force now
+     */
+    static boolean receive(Connection c, String service, GenerationMarker m) throws SQLException {
         Position read = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT generation, snapshot_read FROM " + Bookkeeping.FLOOR + " WHERE service = ? AND table_name = ?")) {
             ps.setString(1, service);
@@ -112,7 +121,7 @@ final class GenerationFloor {
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     if (m.generation() <= rs.getLong(1)) {
-                        return;
+                        return false;
                     }
                     read = position(rs.getArray(2));
                 }
@@ -120,7 +129,7 @@ final class GenerationFloor {
         }
         if (m.through() == null || read != null && read.compareTo(m.through()) >= 0) {
             apply(c, service, m.table(), m.generation());
-            return;
+            return true;
         }
         try (PreparedStatement ps = c.prepareStatement(UPSERT + ", pending_generation, pending_through) VALUES (?, ?, -9223372036854775808, ?, ?) "
                 + "ON CONFLICT (service, table_name) DO UPDATE SET pending_generation = EXCLUDED.pending_generation, pending_through = EXCLUDED.pending_through "
@@ -132,6 +141,7 @@ final class GenerationFloor {
             ps.executeUpdate();
         }
         log.info("generation marker waits for its snapshot rows service={} table={} generation={} through={}", service, m.table(), m.generation(), m.through());
+        return false;
     }
 
     /**
