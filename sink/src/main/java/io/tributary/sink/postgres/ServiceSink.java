@@ -43,9 +43,8 @@ import org.slf4j.LoggerFactory;
  * fatal one (a target table that does not fit) stops the service with the reason.
  *
  * <p>Database and registry work runs on a worker thread while this thread keeps polling the consumer with
- * every partition paused (polls return nothing, records a rebalance hands back unpaused are rewound): an
- * apply that takes longer than {@code max.poll.interval.ms} (a slow target, a table lock held for minutes)
- * keeps the group membership, so its offsets still commit. A commit refused because the group rebalanced
+ * every partition paused ({@link PausedPolling}): an apply that takes longer than {@code max.poll.interval.ms}
+ * (a slow target, a table lock held for minutes) keeps the group membership, so its offsets still commit. A commit refused because the group rebalanced
  * anyway is logged: the records are read again and the position guard makes that harmless.
  *
  * <p>Dead letters go to {@code tributary.dlq.sink.<service>}: the original key and value bytes, with headers
@@ -69,7 +68,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private volatile Throwable fatal;
     private volatile Watcher watcher;
     /** Runs the database and registry work of {@link #retrying} while the sink's thread keeps polling. */
-    private final java.util.concurrent.ExecutorService worker;
+    private final PausedPolling worker;
 
     /**
      * Told where the sink's consumer stands, on the sink's thread, each time every record it has polled is
@@ -91,11 +90,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.applier = new BatchApplier(service, decoder);
         this.idle = new IdleClocks(metrics, "sink");
         this.history = HistoryWorker.needed(service) ? new HistoryWorker(service, HistoryWorker.Timing.DEFAULT, metrics) : null;
-        this.worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "sink-apply-" + service.name());
-            t.setDaemon(true);
-            return t;
-        });
+        this.worker = new PausedPolling("sink-apply-" + service.name());
         registerMeters();
     }
 
@@ -190,7 +185,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             if (history != null) {
                 history.close();
             }
-            worker.shutdown();
+            worker.close();
             applier.close();
         }
     }
@@ -286,47 +281,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         }
     }
 
-    /**
-     * Runs {@code attempt} on the worker thread while this thread polls with every partition paused, so that
-     * however long it takes the consumer stays in its group.
-     */
-    private <T> T whilePolling(Attempt<T> attempt, KafkaConsumer<byte[], byte[]> consumer) throws SQLException {
-        java.util.concurrent.Future<T> result = worker.submit(attempt::run);
-        try {
-            while (true) {
-                try {
-                    return result.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException stillRunning) {
-                    consumer.pause(consumer.assignment());
-                    rewind(consumer, consumer.poll(Duration.ZERO));
-                }
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while applying service=" + service.name(), e);
-        } finally {
-            consumer.resume(consumer.assignment());
-        }
-    }
-
-    /** Records a paused consumer returned anyway (a rebalance handed partitions back unpaused): read again later. */
-    private static void rewind(KafkaConsumer<byte[], byte[]> consumer, ConsumerRecords<byte[], byte[]> unexpected) {
-        for (TopicPartition tp : unexpected.partitions()) {
-            consumer.seek(tp, unexpected.records(tp).get(0).offset());
-        }
-        consumer.pause(consumer.assignment());
-    }
-
-    private interface Attempt<T> {
-        T run() throws SQLException;
+    private interface Attempt<T> extends PausedPolling.Work<T> {
     }
 
     private record Undecodable(ConsumerRecord<byte[], byte[]> record, String reason) {
@@ -384,7 +339,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         int failures = 0;
         while (running) {
             try {
-                T result = whilePolling(attempt, consumer);
+                T result = worker.run(attempt, consumer);
                 if (failures > 0) {
                     consumer.resume(consumer.assignment());
                     log.info("recovered service={} after_failures={}", service.name(), failures);
@@ -404,7 +359,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 while (running && System.currentTimeMillis() < until) {
                     // paused: keeps group membership and returns nothing, unless a rebalance handed partitions
                     // back unpaused: then rewind them, so the records are read again after the retry
-                    rewind(consumer, consumer.poll(Duration.ofMillis(Math.min(100, backoff))));
+                    PausedPolling.rewind(consumer, consumer.poll(Duration.ofMillis(Math.min(100, backoff))));
                 }
                 backoff = Math.min(backoff * 2, 10_000);
             }
