@@ -223,4 +223,18 @@ class BatchConflictsIT {
             assertEquals(List.of(List.of("10", "1")), rows(url, "SELECT id, parent_id FROM children"));
         }
     }
+
+    /** A floor kept by a version before services were told apart is taken over by the service owning the table. */
+    @Test
+    void aFloorStoredBeforeServicesWereToldApartIsTakenOverByItsService() throws Exception {
+        String url = TestServers.newDatabase("floor_upgrade");
+        sql(url, "CREATE TABLE " + Bookkeeping.FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL); "
+                + "INSERT INTO " + Bookkeeping.FLOOR + " VALUES ('items', 7)");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            applier.apply(List.of(item(Op.UPDATE, 1, "old generation", "1", 1L, 5), // position [0, 5, 5, 0]: generation 0
+                    events.event(SinkEvents.ITEMS, Op.UPDATE, null, SinkEvents.item(2, "new", "1", 1.0, 1L, null), Position.of(7, 1, 1, 0), List.of())));
+        }
+        assertEquals(List.of(List.of("svc", "items", "7")), rows(url, "SELECT service, table_name, generation FROM " + Bookkeeping.FLOOR));
+        assertEquals(List.of(List.of("2", "new")), rows(url, "SELECT id, name FROM items"), "the floor still refuses older generations");
+    }
 }
