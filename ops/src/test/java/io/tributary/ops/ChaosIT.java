@@ -83,7 +83,7 @@ class ChaosIT {
         LocalPostgres target = LocalPostgres.startPersistent(dir.resolve("target-pg"));
         LocalRegistry registry = LocalRegistry.startPersistent(dir.resolve("registry"), TestServers.newDatabase("it_chaos_registry"));
         Path file = dir.resolve("pipeline.yaml");
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {ChildDeployable.freePort(), ChildDeployable.freePort(), ChildDeployable.freePort()};
         String service = source + "-svc";
         Files.writeString(file, """
                 kafka:
@@ -215,11 +215,6 @@ class ChaosIT {
         return d.logTail(12).lines().filter(l -> l.contains("ERROR") || l.contains("unreachable")).reduce((a, b) -> b).orElse(d.logTail(1));
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static void startAgain(LocalRegistry registry) {
         try {

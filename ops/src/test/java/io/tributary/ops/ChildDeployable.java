@@ -28,18 +28,36 @@ final class ChildDeployable implements AutoCloseable {
         this.httpPort = httpPort;
     }
 
+    /** A port free on this host now, for a deployable's {@code http:} entry. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     /** Whether it answers 200 on {@code /health/ready}: doing its job (streams running, sink assigned, capture started). */
     boolean ready() {
+        return get("/health/ready") != null;
+    }
+
+    /** Its {@code GET /status} JSON, or null while it does not answer. */
+    String status() {
+        return get("/status");
+    }
+
+    /** The body of a 200 answer to {@code GET path} on its HTTP port; null otherwise (not listening yet, not ready). */
+    private String get(String path) {
         try {
             var client = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
-            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + path))
                     .timeout(java.time.Duration.ofSeconds(2)).build();
-            return client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : null;
         } catch (IOException notListeningYet) {
-            return false;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
         }
     }
 
