@@ -32,6 +32,14 @@ public final class LocalRegistry implements AutoCloseable {
     }
 
     public static LocalRegistry start(Path workDir) throws IOException, InterruptedException {
+        return start(workDir, java.util.Map.of());
+    }
+
+    /**
+     * Starts one with extra Quarkus or Apicurio settings ({@code -Dkey=value}), e.g. authentication or an
+     * HTTPS port; it counts as ready once its plain HTTP port answers, 401 included.
+     */
+    public static LocalRegistry start(Path workDir, java.util.Map<String, String> properties) throws IOException, InterruptedException {
         Path app = appDir().orElseThrow(() -> new IllegalStateException(
                 "Apicurio Registry app not found (looked for " + RUNNER + " in -Dtributary.apicurio.dir and "
                         + "testkit/target/apicurio); run `mvn -pl testkit generate-resources` to unpack it"));
@@ -44,8 +52,9 @@ public final class LocalRegistry implements AutoCloseable {
                 "-Dquarkus.http.port=" + port,
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.management.enabled=false",
-                "-Dquarkus.log.level=WARN",
-                "-jar", app.resolve(RUNNER).toString()));
+                "-Dquarkus.log.level=WARN"));
+        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(List.of("-jar", app.resolve(RUNNER).toString()));
         Process p = new ProcessBuilder(cmd)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
@@ -66,6 +75,15 @@ public final class LocalRegistry implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
     }
 
+    public int port() {
+        return port;
+    }
+
+    /** Whether the app is unpacked where {@link #start} looks for it. */
+    public static boolean available() {
+        return appDir().isPresent();
+    }
+
     public long pid() {
         return process.pid();
     }
@@ -81,7 +99,7 @@ public final class LocalRegistry implements AutoCloseable {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/subjects"))
                         .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 || r.statusCode() == 401) {
                     return;
                 }
             } catch (IOException notYetListening) {
@@ -106,7 +124,7 @@ public final class LocalRegistry implements AutoCloseable {
         return Optional.empty();
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
