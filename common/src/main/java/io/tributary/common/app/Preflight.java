@@ -65,8 +65,32 @@ public final class Preflight {
         try (Admin admin = Admin.create(props)) {
             admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            kafkaProblem(bootstrap, extra, e);
+        }
+    }
+
+    /** Names the setting behind a Kafka failure: the credentials or TLS settings of kafka.properties, else the address. */
+    private void kafkaProblem(String bootstrap, Map<String, String> props, Exception e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause && !(cause instanceof org.apache.kafka.common.errors.AuthenticationException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
+            problem(props.containsKey("ssl.truststore.location") ? "kafka.properties.ssl.truststore.location" : "kafka.properties",
+                    "the TLS handshake with Kafka at '" + bootstrap + "' failed (" + rootMessage(e) + ")",
+                    "give the broker's CA in kafka.properties ssl.truststore.location (and ssl.truststore.password), and check security.protocol");
+        } else if (cause instanceof org.apache.kafka.common.errors.AuthenticationException) {
+            problem(props.containsKey("sasl.jaas.config") ? "kafka.properties.sasl.jaas.config" : "kafka.properties",
+                    "Kafka at '" + bootstrap + "' refused the credentials (" + rootMessage(cause) + ")",
+                    "check the user name and password in kafka.properties sasl.jaas.config, and sasl.mechanism ("
+                            + props.getOrDefault("sasl.mechanism", "GSSAPI, Kafka's default") + ")");
+        } else {
             problem("kafka.bootstrap", "Kafka at '" + bootstrap + "' did not answer within 10 s (" + rootMessage(e) + ")",
-                    "check the address and that the broker is running");
+                    "check the address and that the broker is running; with security.protocol " + props.getOrDefault("security.protocol", "PLAINTEXT")
+                            + " in kafka.properties, check it is the broker listener's");
         }
     }
 

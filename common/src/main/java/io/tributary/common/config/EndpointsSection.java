@@ -54,8 +54,9 @@ final class EndpointsSection {
         if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
             r.problem("registry.url", "'" + url + "' is not an http(s) URL", "write e.g. http://registry:8081");
         }
-        String compat = r.optional(n, "registry", "compatibility", "BACKWARD");
-        if (!COMPATIBILITY_LEVELS.contains(compat)) {
+        // applied to the subjects the deployables register only when set: absent, the registry's own level rules
+        String compat = r.optional(n, "registry", "compatibility", null);
+        if (compat != null && !COMPATIBILITY_LEVELS.contains(compat)) {
             r.problem("registry.compatibility", "unknown level '" + compat + "'", "one of BACKWARD, FORWARD, FULL (optionally _TRANSITIVE) or NONE");
         }
         String user = r.optional(n, "registry", "user", null);

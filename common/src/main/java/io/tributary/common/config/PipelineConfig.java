@@ -28,7 +28,7 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
      * {@code registry:} — a Confluent-compatible schema registry: where, with which credentials (basic
      * {@code user}/{@code password} or a bearer {@code token}; null when not set), which CAs to trust for HTTPS
      * ({@code truststore}, null: the JVM's), the compatibility level the deployables apply to the subjects
-     * they register, and how long a reader retries a failing registry before it stops ({@code retryFor}).
+     * they register (null: none set, the registry's own level rules), and how long a reader retries a failing registry before it stops ({@code retryFor}).
      */
     public record Registry(String url, String compatibility, String user, Secret password, Secret token, Path truststore,
                            Secret truststorePassword, Duration retryFor) {
