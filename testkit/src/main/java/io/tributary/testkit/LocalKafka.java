@@ -41,6 +41,7 @@ public final class LocalKafka implements AutoCloseable {
     private static LocalKafka start(Path baseDir, SecurityProtocol protocol) throws Exception {
         TestKitNodes nodes = new TestKitNodes.Builder()
                 .setBrokerSecurityProtocol(protocol)
+                .setControllerSecurityProtocol(protocol)
                 .setCombined(true)
                 .setNumBrokerNodes(1)
                 .setNumControllerNodes(1)
@@ -58,6 +59,8 @@ public final class LocalKafka implements AutoCloseable {
                 .setConfigProp("num.partitions", "1")
                 .setConfigProp("auto.create.topics.enable", "false")
                 .setConfigProp("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE))
+                // with SASL the test kit turns on an authorizer: authentication is what is tested, so no ACLs are needed
+                .setConfigProp("allow.everyone.if.no.acl.found", "true")
                 .build();
         try {
             cluster.format();
