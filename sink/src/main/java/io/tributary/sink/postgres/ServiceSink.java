@@ -328,7 +328,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 failures++;
                 metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "retriable").increment();
                 if (registry) {
-                    giveUpOnRegistry(e);
+                    noteRegistryFailure(e);
                 }
                 log.warn("{} failed service={} attempt={} retry_in_ms={} error={}", registry ? "schema registry call" : "target write",
                         service.name(), failures, backoff, registry ? e.getMessage() : Preflight.rootMessage(e));
@@ -351,7 +351,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     }
 
     /** Notes a registry failure; past {@code registry.retry-for} since the first, throws to stop the service. */
-    private void giveUpOnRegistry(Exception e) {
+    private void noteRegistryFailure(Exception e) {
         long now = System.currentTimeMillis();
         if (registryFailingSince == 0) {
             registryFailingSince = now;
