@@ -112,7 +112,7 @@ public final class SinkApp implements Deployable {
 
     @Override
     public void start() {
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        SchemaRegistryClient registry = config.registry().client();
         for (PipelineConfig.Service s : services) {
             ServiceSink sink = new ServiceSink(config, s, registry, metrics);
             KafkaSetup.ensureTopics(config.kafka(), sink.topics());

@@ -2,6 +2,7 @@ package io.tributary.testkit;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -21,7 +22,26 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     public static LocalKafka start(Path baseDir) throws Exception {
+        return start(baseDir, SecurityProtocol.PLAINTEXT);
+    }
+
+    /**
+     * A broker whose client listener requires SASL/PLAIN ({@code SASL_PLAINTEXT}), for tests of the clients'
+     * security settings. Its users are the test kit's: {@link #SASL_USER} with {@link #SASL_PASSWORD}. The test
+     * kit points the JVM's {@code java.security.auth.login.config} at its JAAS file; clients name their own
+     * credentials in {@code sasl.jaas.config}.
+     */
+    public static LocalKafka startSasl(Path baseDir) throws Exception {
+        return start(baseDir, SecurityProtocol.SASL_PLAINTEXT);
+    }
+
+    public static final String SASL_USER = org.apache.kafka.common.test.JaasUtils.KAFKA_PLAIN_USER1;
+    public static final String SASL_PASSWORD = org.apache.kafka.common.test.JaasUtils.KAFKA_PLAIN_USER1_PASSWORD;
+
+    private static LocalKafka start(Path baseDir, SecurityProtocol protocol) throws Exception {
         TestKitNodes nodes = new TestKitNodes.Builder()
+                .setBrokerSecurityProtocol(protocol)
+                .setControllerSecurityProtocol(protocol)
                 .setCombined(true)
                 .setNumBrokerNodes(1)
                 .setNumControllerNodes(1)
@@ -39,6 +59,8 @@ public final class LocalKafka implements AutoCloseable {
                 .setConfigProp("num.partitions", "1")
                 .setConfigProp("auto.create.topics.enable", "false")
                 .setConfigProp("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE))
+                // with SASL the test kit turns on an authorizer: authentication is what is tested, so no ACLs are needed
+                .setConfigProp("allow.everyone.if.no.acl.found", "true")
                 .build();
         try {
             cluster.format();

@@ -49,6 +49,16 @@ public final class LocalRegistry implements AutoCloseable {
                 "-Dapicurio.datasource.url=" + jdbcUrl, "-Dapicurio.datasource.username=postgres", "-Dapicurio.datasource.password=postgres"));
     }
 
+    /**
+     * A registry with in-memory storage and extra Quarkus or Apicurio settings ({@code -Dkey=value}), e.g.
+     * authentication or an HTTPS port; it counts as ready once its plain HTTP port answers, 401 included.
+     */
+    public static LocalRegistry start(Path workDir, java.util.Map<String, String> properties) throws IOException, InterruptedException {
+        List<String> flags = new ArrayList<>();
+        properties.forEach((k, v) -> flags.add("-D" + k + "=" + v));
+        return start(workDir, flags);
+    }
+
     private static LocalRegistry start(Path workDir, List<String> storage) throws IOException, InterruptedException {
         LocalRegistry registry = new LocalRegistry(workDir, freePort(), storage);
         registry.startAgain();
@@ -94,6 +104,15 @@ public final class LocalRegistry implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
     }
 
+    public int port() {
+        return port;
+    }
+
+    /** Whether the app is unpacked where {@link #start} looks for it. */
+    public static boolean available() {
+        return appDir().isPresent();
+    }
+
     public long pid() {
         return process.pid();
     }
@@ -109,7 +128,7 @@ public final class LocalRegistry implements AutoCloseable {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/subjects"))
                         .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 || r.statusCode() == 401) {
                     return;
                 }
             } catch (IOException notYetListening) {
@@ -134,7 +153,7 @@ public final class LocalRegistry implements AutoCloseable {
         return Optional.empty();
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

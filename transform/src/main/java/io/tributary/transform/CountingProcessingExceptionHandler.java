@@ -8,9 +8,10 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Kafka Streams' log-and-continue for a record that cannot be normalised (it goes to the dead-letter topic and
- * the partition keeps flowing), counted in {@link DeadLetterCount}. An unreachable schema registry (reading
- * or writing the store of full rows needs it) is no fault of the record: the stream thread fails and is
- * replaced, resuming from the last committed offset, as for a record that cannot be decoded.
+ * the partition keeps flowing), counted in {@link DeadLetterCount}. A failing schema registry (registering an
+ * output schema, or reading and writing the store of full rows, needs it) is no fault of the record: the stream
+ * thread fails and is replaced, resuming from the last committed offset, as for a record that cannot be
+ * decoded ({@link RegistryAwareDeserializationHandler}).
  */
 public final class CountingProcessingExceptionHandler extends LogAndContinueProcessingExceptionHandler {
     private Counter deadLetters;
@@ -23,8 +24,8 @@ public final class CountingProcessingExceptionHandler extends LogAndContinueProc
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        if (RegistryAwareDeserializationHandler.unreachableRegistry(exception)) {
-            return Response.fail();
+        if (RegistryAwareDeserializationHandler.registryFailure(exception)) {
+            return Response.fail(); // the registry's failure, not the record's: see TransformApp
         }
         Response r = super.handleError(context, record, exception);
         DeadLetterCount.increment(deadLetters);

@@ -7,9 +7,11 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * A record that cannot be decoded goes to the dead-letter topic and the stream goes on, as with Kafka
- * Streams' LogAndContinue handler, except when the reason is an unreachable schema registry: that record
- * is fine, so the stream thread fails instead of skipping it, and {@link TransformApp} replaces the thread,
- * which resumes from the last committed offset. Dead letters are counted in {@link DeadLetterCount}.
+ * Streams' LogAndContinue handler, except when the reason is the schema registry (unreachable, or any
+ * error answer, an unknown schema id included: see {@link RegistryException}): that record is fine, so the
+ * stream thread fails instead of skipping it, and {@link TransformApp} replaces the thread after a backoff,
+ * which resumes from the last committed offset, until the registry has failed for {@code registry.retry-for}.
+ * Dead letters are counted in {@link DeadLetterCount}.
  */
 public final class RegistryAwareDeserializationHandler extends LogAndContinueExceptionHandler {
     private io.micrometer.core.instrument.Counter deadLetters;
@@ -22,7 +24,7 @@ public final class RegistryAwareDeserializationHandler extends LogAndContinueExc
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-        if (unreachableRegistry(exception)) {
+        if (registryFailure(exception)) {
             return Response.fail();
         }
         Response r = super.handleError(context, record, exception);
@@ -30,12 +32,7 @@ public final class RegistryAwareDeserializationHandler extends LogAndContinueExc
         return r;
     }
 
-    static boolean unreachableRegistry(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RegistryException r && r.retriable()) {
-                return true;
-            }
-        }
-        return false;
+    static boolean registryFailure(Throwable e) {
+        return RegistryException.in(e).isPresent();
     }
 }

@@ -87,7 +87,7 @@ public final class TransformApp implements Deployable {
 
     @Override
     public void start() {
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        SchemaRegistryClient registry = config.registry().client();
         for (PipelineConfig.Service service : services) {
             KafkaSetup.ensureTopics(config.kafka(), List.of(deadLetterTopic(service)), KafkaSetup.DEAD_LETTER_TOPIC);
             List<String> topics = new ArrayList<>();
@@ -104,10 +104,20 @@ public final class TransformApp implements Deployable {
             props.put(DeadLetterCount.CONFIG, DeadLetterCount.counter(metrics, service.name()));
             KafkaStreams streams = new KafkaStreams(builder.build(), props);
             new KafkaStreamsMetrics(streams, List.of(io.micrometer.core.instrument.Tag.of("service", service.name()))).bindTo(metrics);
+            RegistryOutage outage = new RegistryOutage(config.registry().retryFor());
             streams.setUncaughtExceptionHandler(e -> {
-                if (RegistryAwareDeserializationHandler.unreachableRegistry(e)) {
-                    log.warn("transform service={} cannot reach the schema registry; replacing the stream thread, which resumes "
-                            + "from the last committed offset: {}", service.name(), e.toString());
+                if (RegistryAwareDeserializationHandler.registryFailure(e)) {
+                    long backoff = outage.failed(System.currentTimeMillis());
+                    if (backoff < 0) {
+                        log.error("transform service={} stops: the schema registry has failed for longer than registry.retry-for ({}); nothing "
+                                + "past the unread records was committed, they are read again after a restart once the registry answers: {}",
+                                service.name(), config.registry().retryFor(), e.toString());
+                        return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                    }
+                    metrics.counter("tributary.errors", "stage", "transform", "service", service.name(), "kind", "retriable").increment();
+                    log.warn("transform service={} schema registry failed; replacing the stream thread in {} ms, which resumes from the "
+                            + "last committed offset: {}", service.name(), backoff, e.toString());
+                    outage.pause(backoff);
                     return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
                 }
                 log.error("transform service={} stream thread failed: {}", service.name(), e.toString(), e);

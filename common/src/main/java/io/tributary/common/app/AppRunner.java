@@ -41,7 +41,7 @@ public final class AppRunner {
             preflight.kafka(c.kafka().bootstrap(), c.kafka().properties());
         }
         if (c != null && c.registry() != null && c.registry().url() != null && c.registry().url().startsWith("http")) {
-            preflight.registry(c.registry().url());
+            preflight.registry(c.registry());
         }
         all.addAll(preflight.problems());
         return all;

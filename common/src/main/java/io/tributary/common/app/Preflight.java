@@ -2,14 +2,9 @@ package io.tributary.common.app;
 
 import io.tributary.common.config.ConfigProblem;
 import io.tributary.common.config.Secret;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +30,7 @@ public final class Preflight {
     /** Kafka and the registry of the pipeline file answer. */
     public void kafkaAndRegistry(io.tributary.common.config.PipelineConfig config) {
         kafka(config.kafka().bootstrap(), config.kafka().properties());
-        registry(config.registry().url());
+        registry(config.registry());
     }
 
     /** The services a deployable runs: all of the file's, or the one {@code --service} names. */
@@ -70,26 +65,51 @@ public final class Preflight {
         try (Admin admin = Admin.create(props)) {
             admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            problem("kafka.bootstrap", "Kafka at '" + bootstrap + "' did not answer within 10 s (" + rootMessage(e) + ")",
-                    "check the address and that the broker is running");
-        }
-    }
-
-    public void registry(String url) {
-        try {
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(HttpRequest.newBuilder(URI.create(url + "/subjects")).timeout(Duration.ofSeconds(10)).GET().build(),
-                            HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                problem("registry.url", "schema registry at '" + url + "' answered HTTP " + r.statusCode() + " to GET /subjects",
-                        "point it at the Confluent-compatible API (for Apicurio: .../apis/ccompat/v7)");
-            }
-        } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            problem("registry.url", "schema registry at '" + url + "' is unreachable (" + rootMessage(e) + ")",
-                    "check the URL and that the registry is running");
+            kafkaProblem(bootstrap, extra, e);
+        }
+    }
+
+    /** Names the setting behind a Kafka failure: the credentials or TLS settings of kafka.properties, else the address. */
+    private void kafkaProblem(String bootstrap, Map<String, String> props, Exception e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause && !(cause instanceof org.apache.kafka.common.errors.AuthenticationException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
+            problem(props.containsKey("ssl.truststore.location") ? "kafka.properties.ssl.truststore.location" : "kafka.properties",
+                    "the TLS handshake with Kafka at '" + bootstrap + "' failed (" + rootMessage(e) + ")",
+                    "give the broker's CA in kafka.properties ssl.truststore.location (and ssl.truststore.password), and check security.protocol");
+        } else if (cause instanceof org.apache.kafka.common.errors.AuthenticationException) {
+            problem(props.containsKey("sasl.jaas.config") ? "kafka.properties.sasl.jaas.config" : "kafka.properties",
+                    "Kafka at '" + bootstrap + "' refused the credentials (" + rootMessage(cause) + ")",
+                    "check the user name and password in kafka.properties sasl.jaas.config, and sasl.mechanism ("
+                            + props.getOrDefault("sasl.mechanism", "GSSAPI, Kafka's default") + ")");
+        } else {
+            problem("kafka.bootstrap", "Kafka at '" + bootstrap + "' did not answer within 10 s (" + rootMessage(e) + ")",
+                    "check the address and that the broker is running; with security.protocol " + props.getOrDefault("security.protocol", "PLAINTEXT")
+                            + " in kafka.properties, check it is the broker listener's");
+        }
+    }
+
+    /** The registry answers {@code GET /subjects} with these credentials and this truststore. */
+    public void registry(io.tributary.common.config.PipelineConfig.Registry registry) {
+        io.tributary.schemas.registry.SchemaRegistryClient client;
+        try {
+            client = registry.client();
+        } catch (IllegalArgumentException e) {
+            problem("registry.truststore", e.getMessage(), "check the file and registry.truststore-password");
+            return;
+        }
+        try {
+            client.check();
+        } catch (io.tributary.schemas.registry.RegistryException e) {
+            String key = e.status() == 401 || e.status() == 403 ? (registry.token() != null ? "registry.token" : "registry.user")
+                    : e.status() == 0 && registry.truststore() != null && rootMessage(e).contains("SSL") ? "registry.truststore" : "registry.url";
+            problem(key, e.getMessage(), e.status() == 0 ? "check the URL, that the registry is running and, for https, that "
+                    + "registry.truststore holds its CA" : "see the message");
         }
     }
 

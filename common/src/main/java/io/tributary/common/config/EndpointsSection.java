@@ -49,16 +49,41 @@ final class EndpointsSection {
     }
 
     PipelineConfig.Registry registry(JsonNode n) {
-        r.known(n, "registry", "url", "compatibility");
+        r.known(n, "registry", "url", "compatibility", "user", "password", "token", "truststore", "truststore-password", "retry-for");
         String url = r.required(n, "registry", "url", "the Confluent-compatible base URL, e.g. ${TRIBUTARY_REGISTRY}");
         if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
             r.problem("registry.url", "'" + url + "' is not an http(s) URL", "write e.g. http://registry:8081");
         }
-        String compat = r.optional(n, "registry", "compatibility", "BACKWARD");
-        if (!COMPATIBILITY_LEVELS.contains(compat)) {
+        // applied to the subjects the deployables register only when set: absent, the registry's own level rules
+        String compat = r.optional(n, "registry", "compatibility", null);
+        if (compat != null && !COMPATIBILITY_LEVELS.contains(compat)) {
             r.problem("registry.compatibility", "unknown level '" + compat + "'", "one of BACKWARD, FORWARD, FULL (optionally _TRANSITIVE) or NONE");
         }
-        return new PipelineConfig.Registry(url, compat);
+        String user = r.optional(n, "registry", "user", null);
+        String password = r.optional(n, "registry", "password", null);
+        String token = r.optional(n, "registry", "token", null);
+        if ((user == null) != (password == null)) {
+            r.problem(user == null ? "registry.user" : "registry.password", "basic authentication needs both registry.user and registry.password",
+                    "set both (the password e.g. as ${file:/run/secrets/registry-password}), or neither");
+        }
+        if (token != null && user != null) {
+            r.problem("registry.token", "both a bearer token and basic credentials are set", "keep one: registry.token, or registry.user and registry.password");
+        }
+        String truststore = r.optional(n, "registry", "truststore", null);
+        java.nio.file.Path trust = truststore == null ? null : java.nio.file.Path.of(truststore);
+        if (trust != null && !java.nio.file.Files.isReadable(trust)) {
+            r.problem("registry.truststore", "cannot read '" + truststore + "'", "give a readable PKCS12 or JKS file, or PEM certificates (.pem, .crt)");
+        }
+        if (trust != null && url != null && !url.startsWith("https://")) {
+            r.problem("registry.truststore", "a truststore is set but registry.url is not https", "write the registry's https:// URL, or leave the truststore out");
+        }
+        String trustPassword = r.optional(n, "registry", "truststore-password", null);
+        java.time.Duration retryFor = r.duration(n, "registry", "retry-for", PipelineConfig.Registry.DEFAULT_RETRY_FOR);
+        return new PipelineConfig.Registry(url, compat, user, secret(password), secret(token), trust, secret(trustPassword), retryFor);
+    }
+
+    private static Secret secret(String value) {
+        return value == null ? null : new Secret(value);
     }
 
     /** {@code http.bind}: the address every deployable's endpoints listen on (default: every interface). */

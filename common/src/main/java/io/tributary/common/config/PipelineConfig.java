@@ -24,8 +24,26 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     public record Kafka(String bootstrap, int replicationFactor, int partitions, Map<String, String> properties) {
     }
 
-    /** {@code registry:} — a Confluent-compatible schema registry. */
-    public record Registry(String url, String compatibility) {
+    /**
+     * {@code registry:} — a Confluent-compatible schema registry: where, with which credentials (basic
+     * {@code user}/{@code password} or a bearer {@code token}; null when not set), which CAs to trust for HTTPS
+     * ({@code truststore}, null: the JVM's), the compatibility level the deployables apply to the subjects
+     * they register (null: none set, the registry's own level rules), and how long a reader retries a failing registry before it stops ({@code retryFor}).
+     */
+    public record Registry(String url, String compatibility, String user, Secret password, Secret token, Path truststore,
+                           Secret truststorePassword, Duration retryFor) {
+        public static final Duration DEFAULT_RETRY_FOR = Duration.ofMinutes(5);
+
+        public Registry(String url, String compatibility) {
+            this(url, compatibility, null, null, null, null, null, DEFAULT_RETRY_FOR);
+        }
+
+        /** A client with these settings; it applies {@code compatibility} to each subject it registers under. */
+        public io.tributary.schemas.registry.SchemaRegistryClient client() {
+            return new io.tributary.schemas.registry.SchemaRegistryClient(url, new io.tributary.schemas.registry.SchemaRegistryClient.Settings(
+                    user, password == null ? null : password.value(), token == null ? null : token.value(), truststore,
+                    truststorePassword == null ? null : truststorePassword.value(), compatibility));
+        }
     }
 
     /** One entry of {@code sources:}; exactly one of {@code sqlite} and {@code postgres} is set. */

@@ -64,7 +64,7 @@ class AppRunnerTest {
                 """.formatted(closed, closed, closed);
         Result r = run(yaml, (config, options, metrics, preflight) -> {
             preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
-            preflight.registry(config.registry().url());
+            preflight.registry(config.registry());
             var svc = config.services().get(0);
             preflight.postgres("services[svc].target", svc.target().url(), svc.target().user(), svc.target().password());
             return new Deployable() {

@@ -2,6 +2,7 @@ package io.tributary.common.config;
 
 import static io.tributary.common.config.ConfigReaderTest.yaml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
@@ -34,10 +35,25 @@ class EndpointsSectionTest {
     void registryNeedsAnHttpUrlAndAKnownCompatibilityLevel() {
         assertEquals(new PipelineConfig.Registry("https://r", "FULL_TRANSITIVE"),
                 endpoints.registry(yaml("url: https://r\ncompatibility: FULL_TRANSITIVE")));
-        assertEquals(new PipelineConfig.Registry("http://r", "BACKWARD"), endpoints.registry(yaml("url: http://r")));
+        assertEquals(new PipelineConfig.Registry("http://r", null), endpoints.registry(yaml("url: http://r")),
+                "no level set: the registry's own applies");
         assertEquals(List.of(), r.problems());
         endpoints.registry(yaml("url: r:8081\ncompatibility: backward"));
         assertEquals(List.of("registry.url", "registry.compatibility"), problemKeys());
+    }
+
+    @Test
+    void registryCredentialsComeInPairsAndATruststoreNeedsHttpsAndAFile() {
+        PipelineConfig.Registry basic = endpoints.registry(yaml("url: https://r\nuser: u\npassword: p\nretry-for: 30s"));
+        assertEquals("u", basic.user());
+        assertEquals("p", basic.password().value());
+        assertEquals(java.time.Duration.ofSeconds(30), basic.retryFor());
+        assertTrue(!basic.toString().contains("=p,") && !basic.toString().contains("=p]"), "the password is masked: " + basic);
+        assertEquals(List.of(), r.problems());
+        endpoints.registry(yaml("url: http://r\nuser: u"));
+        endpoints.registry(yaml("url: http://r\ntoken: t\nuser: u\npassword: p"));
+        endpoints.registry(yaml("url: http://r\ntruststore: /nonexistent/ca.p12"));
+        assertEquals(List.of("registry.password", "registry.token", "registry.truststore", "registry.truststore"), problemKeys());
     }
 
     @Test

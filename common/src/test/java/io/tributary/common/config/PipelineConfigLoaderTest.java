@@ -40,7 +40,7 @@ class PipelineConfigLoaderTest {
         PipelineConfig c = PipelineConfigLoader.parse(GOOD, "test", ENV);
         assertEquals("k:9092", c.kafka().bootstrap());
         assertEquals("http://r:8081", c.registry().url());
-        assertEquals("BACKWARD", c.registry().compatibility());
+        assertNull(c.registry().compatibility(), "absent: the registry's own level applies, none is set on subjects");
         PipelineConfig.Source exp = c.source("experiments").orElseThrow();
         assertEquals(Path.of("/data/experiments.db"), exp.sqlite().path());
         assertEquals(Duration.ofMillis(250), exp.sqlite().pollInterval());

@@ -64,7 +64,7 @@ public final class Replay implements AutoCloseable {
 
     /** Reads where to start and where the end is, then starts the sink; progress is drawn on {@code err}. */
     public void start(Instant fromTime, PrintStream err, boolean terminal) throws InterruptedException {
-        ServiceSink s = new ServiceSink(config, service, new SchemaRegistryClient(config.registry().url()), new SimpleMeterRegistry());
+        ServiceSink s = new ServiceSink(config, service, config.registry().client(), new SimpleMeterRegistry());
         List<String> topics = new ArrayList<>(s.topics());
         topics.addAll(s.generationTopics());
         try (Admin admin = Admin.create(KafkaSetup.base(config.kafka()))) {

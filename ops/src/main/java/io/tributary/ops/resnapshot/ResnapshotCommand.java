@@ -120,7 +120,7 @@ public final class ResnapshotCommand implements Callable<Integer> {
 
     /** Reads the source's generation markers written since the request until one is the table's. */
     private int awaitMarker(PipelineConfig pipeline, KafkaConsumer<byte[], byte[]> markers, TableRef t, PrintWriter out) {
-        AvroSerde values = new AvroSerde(new SchemaRegistryClient(pipeline.registry().url()), false);
+        AvroSerde values = new AvroSerde(pipeline.registry().client(), false);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<byte[], byte[]> rec : markers.poll(Duration.ofMillis(500))) {

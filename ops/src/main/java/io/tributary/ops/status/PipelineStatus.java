@@ -51,7 +51,7 @@ final class PipelineStatus {
         List<StatusReport.Source> sources = config.sources().stream().map(this::source).toList();
         List<StatusReport.Table> tables = new ArrayList<>();
         List<StatusReport.Service> services = new ArrayList<>();
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        SchemaRegistryClient registry = config.registry().client();
         try (TopicProbe kafka = new TopicProbe(config, new ChangeEventReader(registry))) {
             AvroSerde markerValues = new AvroSerde(registry, false);
             Map<String, Map<String, Long>> generations = new java.util.HashMap<>();

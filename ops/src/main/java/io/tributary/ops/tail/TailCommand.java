@@ -66,7 +66,7 @@ public final class TailCommand implements Callable<Integer> {
         if (pipeline == null) {
             return TributaryCommand.USAGE;
         }
-        SchemaRegistryClient registry = new SchemaRegistryClient(pipeline.registry().url());
+        SchemaRegistryClient registry = pipeline.registry().client();
         Decoder decoder = new Decoder(registry);
         Map<String, Object> props = new HashMap<>(KafkaSetup.base(pipeline.kafka()));
         props.put("isolation.level", "read_committed");

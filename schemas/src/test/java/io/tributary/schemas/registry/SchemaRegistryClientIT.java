@@ -64,6 +64,25 @@ class SchemaRegistryClientIT {
     }
 
     @Test
+    void theConfiguredLevelIsSetOnEachSubjectBeforeItsFirstVersion() {
+        SchemaRegistryClient withLevel = new SchemaRegistryClient(TestServers.registryUrl(),
+                new SchemaRegistryClient.Settings(null, null, null, null, null, "FULL_TRANSITIVE"));
+        String subject = "level-" + UUID.randomUUID() + "-value";
+        withLevel.register(subject, v1("Level"));
+        assertEquals("FULL_TRANSITIVE", client.compatibility(subject), "the subject's own level reads back");
+        Schema addsRequired = SchemaBuilder.record("Level").namespace("test").fields()
+                .requiredLong("id").requiredString("name").requiredString("must").endRecord();
+        RegistryException e = assertThrows(RegistryException.class, () -> withLevel.register(subject, addsRequired));
+        assertEquals(409, e.status());
+        assertTrue(e.getMessage().contains(subject) && e.getMessage().contains("registry.compatibility"), e.getMessage());
+
+        // without a level the registry's own rules: Apicurio's global default takes the same change
+        String unset = "nolevel-" + UUID.randomUUID() + "-value";
+        client.register(unset, v1("Level"));
+        assertNotEquals(client.register(unset, v1("Level")), client.register(unset, addsRequired));
+    }
+
+    @Test
     void unknownIdIsAClearError() {
         RegistryException e = assertThrows(RegistryException.class, () -> client.schemaById(987_654_321));
         assertEquals(404, e.status());

@@ -59,17 +59,34 @@ final class ParkedEvents {
         }
     }
 
-    /** The parked events to retry, oldest first, decoded with their {@link SinkEvent#parkedId()}. */
+    /**
+     * The parked events to retry, oldest first, decoded with their {@link SinkEvent#parkedId()}. One that
+     * cannot be decoded now (its schema id unknown to the registry, say) stays parked as it is and is left out
+     * of this batch, with a warning: it was read once, so the cause is not its bytes, and it must neither stop
+     * every later batch nor be lost.
+     */
     List<SinkEvent> load(Connection db) throws SQLException {
         List<SinkEvent> out = new ArrayList<>();
+        int undecodable = 0;
+        String firstFailure = null;
         try (PreparedStatement ps = db.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, record_value "
                 + "FROM " + Bookkeeping.PARKED + " WHERE topic = ANY (?) ORDER BY id LIMIT " + RETRY_LIMIT)) {
             ps.setArray(1, topics(db));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(decoder.decode(rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5), rs.getBytes(6), rs.getLong(1)));
+                    try {
+                        out.add(decoder.decode(rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5), rs.getBytes(6), rs.getLong(1)));
+                    } catch (RuntimeException e) {
+                        if (undecodable++ == 0) {
+                            firstFailure = "id=" + rs.getLong(1) + " record=" + rs.getString(2) + "/" + rs.getInt(3) + "@" + rs.getLong(4)
+                                    + " error=" + e.getMessage();
+                        }
+                    }
                 }
             }
+        }
+        if (undecodable > 0) {
+            log.warn("parked events left parked, cannot be decoded now service={} count={} first: {}", service.name(), undecodable, firstFailure);
         }
         return out;
     }

@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * the Kafka offsets. A crash anywhere replays the batch, which the position guard makes harmless.
  * Retriable database errors (connection loss, deadlock, serialization failure) keep the batch in memory and
  * retry it with capped backoff while the consumer is paused, so an unreachable target loses nothing; a
- * fatal one (a target table that does not fit) stops the service with the reason.
+ * fatal one (a target table that does not fit) stops the service with the reason. A schema registry that
+ * fails (unreachable, 4xx or 5xx, an unknown schema id included: see {@link RegistryException}) never makes
+ * a record a dead letter: the batch is retried the same way for {@code registry.retry-for}, and then the
+ * service stops with the reason, its offsets not committed past the batch.
  *
  * <p>Database and registry work runs on a worker thread while this thread keeps polling the consumer with
  * every partition paused ({@link PausedPolling}): an apply that takes longer than {@code max.poll.interval.ms}
@@ -65,6 +68,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final HistoryWorker history;
     private volatile boolean running = true;
     private volatile boolean assigned;
+    /** Since when the schema registry has failed without a success in between (0: it answers). */
+    private volatile long registryFailingSince;
     private volatile Throwable fatal;
     private volatile Watcher watcher;
     /** Runs the database and registry work of {@link #retrying} while the sink's thread keeps polling. */
@@ -127,8 +132,9 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 .map(Topics::generations).toList();
     }
 
+    /** Assigned, running, and not waiting for a failing schema registry. */
     public boolean ready() {
-        return assigned && fatal == null;
+        return assigned && fatal == null && registryFailingSince == 0;
     }
 
     /** Sets the {@link Watcher}, before {@link #run()}. */
@@ -304,8 +310,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 }
                 out.add(decoder.decode(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null));
             } catch (RuntimeException e) {
-                if (retriableRegistry(e)) {
-                    throw e;
+                if (RegistryException.in(e).isPresent()) {
+                    throw e; // the registry's failure, not the record's: retried, never a dead letter
                 }
                 undecodable.add(new Undecodable(r, "cannot decode: " + e.getMessage()));
             }
@@ -321,18 +327,10 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return owned ? java.util.Optional.of(m) : java.util.Optional.empty();
     }
 
-    private static boolean retriableRegistry(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RegistryException r && r.retriable()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
-     * Runs {@code attempt} until it succeeds, retrying retriable database errors and an unreachable schema
-     * registry with capped backoff while the consumer is paused; null when stopping.
+     * Runs {@code attempt} until it succeeds, retrying retriable database errors and a failing schema registry
+     * with capped backoff while the consumer is paused; null when stopping. A registry that has failed for
+     * longer than {@code registry.retry-for} stops the service (thrown, nothing committed).
      */
     private <T> T retrying(Attempt<T> attempt, KafkaConsumer<byte[], byte[]> consumer) throws SQLException {
         long backoff = 100;
@@ -340,19 +338,25 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         while (running) {
             try {
                 T result = worker.run(attempt, consumer);
+                registryFailingSince = 0;
                 if (failures > 0) {
                     consumer.resume(consumer.assignment());
                     log.info("recovered service={} after_failures={}", service.name(), failures);
                 }
                 return result;
             } catch (SQLException | RuntimeException e) {
-                boolean retriable = e instanceof SQLException sql ? SqlErrors.classify(sql) == SqlErrors.Kind.RETRIABLE : retriableRegistry(e);
+                boolean registry = RegistryException.in(e).isPresent();
+                boolean retriable = e instanceof SQLException sql ? SqlErrors.classify(sql) == SqlErrors.Kind.RETRIABLE : registry;
                 if (!retriable) {
                     throw e;
                 }
                 failures++;
                 metrics.counter("tributary.errors", "stage", "sink", "service", service.name(), "kind", "retriable").increment();
-                log.warn("target write failed service={} attempt={} retry_in_ms={} error={}", service.name(), failures, backoff, Preflight.rootMessage(e));
+                if (registry) {
+                    noteRegistryFailure(e);
+                }
+                log.warn("{} failed service={} attempt={} retry_in_ms={} error={}", registry ? "schema registry call" : "target write",
+                        service.name(), failures, backoff, registry ? e.getMessage() : Preflight.rootMessage(e));
                 applier.close();
                 consumer.pause(consumer.assignment());
                 long until = System.currentTimeMillis() + backoff;
@@ -365,6 +369,20 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Notes a registry failure; past {@code registry.retry-for} since the first, throws to stop the service. */
+    private void noteRegistryFailure(Exception e) {
+        long now = System.currentTimeMillis();
+        if (registryFailingSince == 0) {
+            registryFailingSince = now;
+        }
+        Duration failing = Duration.ofMillis(now - registryFailingSince);
+        if (failing.compareTo(config.registry().retryFor()) >= 0) {
+            throw new IllegalStateException("the schema registry has failed for " + failing.toSeconds() + " s (registry.retry-for "
+                    + config.registry().retryFor() + "); the service stops without committing past the records it could not read, "
+                    + "which are read again after a restart once the registry answers. Last failure: " + e.getMessage(), e);
+        }
     }
 
     private Future<RecordMetadata> deadLetter(KafkaProducer<byte[], byte[]> dlq, String topic, int partition, long offset, byte[] key, byte[] value,

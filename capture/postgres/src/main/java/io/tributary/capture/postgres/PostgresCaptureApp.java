@@ -104,7 +104,7 @@ public final class PostgresCaptureApp implements Deployable {
 
     @Override
     public void start() {
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        SchemaRegistryClient registry = config.registry().client();
         for (PipelineConfig.Source s : sources) {
             List<String> topics = new ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
             topics.add(Topics.generations(s.name()));

@@ -89,7 +89,7 @@ public final class SqliteCaptureApp implements Deployable {
 
     @Override
     public void start() {
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
+        SchemaRegistryClient registry = config.registry().client();
         for (PipelineConfig.Source s : sources) {
             List<String> topics = new java.util.ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
             topics.add(io.tributary.schemas.kafka.Topics.positions(s.name()));
