@@ -49,7 +49,7 @@ class SqliteTailerIT {
     @TempDir
     Path dir;
 
-    private static final List<String> TABLES = List.of("items", "accounts", "tags");
+    private static final List<String> TABLES = List.of("items", "accounts", "tags", "users", "memberships");
 
     private Process writer(Path db, long seed, int ops, boolean create) throws Exception {
         return writer(db, seed, ops, create, create ? "create" : "checkpoint");

@@ -87,6 +87,52 @@ class WalDecoderTest {
         }
     }
 
+    /**
+     * An ordinary (rowid) table keyed by a declared TEXT PRIMARY KEY: its changes are keyed by that key, a key
+     * change is a delete of the old key and a create of the new one, and a key given up and taken by another
+     * row in the same transaction ends with the row that holds it (never a delete winning over it).
+     */
+    @Test
+    void anOrdinaryTableIsKeyedByItsDeclaredKey() throws Exception {
+        try (SqliteWalFixture db = new SqliteWalFixture(dir)) {
+            db.exec("CREATE TABLE users (email TEXT PRIMARY KEY, name TEXT)",
+                    "INSERT INTO users VALUES ('a', 'Ann'), ('x', 'Xavier'), ('y', 'Yves')");
+            try (WalDecoder d = WalDecoder.open(db.path)) {
+                d.poll();
+                db.update("UPDATE users SET email = 'b' WHERE email = 'a'");
+                TableChanges t = only(d.poll()).get(0);
+                assertEquals(List.of("email"), t.keyColumns());
+                assertEquals(2, t.changes().size(), () -> t.changes().toString());
+                assertEquals(Op.DELETE, t.changes().get(0).op());
+                assertEquals(List.of("a"), t.changes().get(0).key());
+                assertEquals(List.of("a", "Ann"), t.changes().get(0).before());
+                assertEquals(Op.CREATE, t.changes().get(1).op());
+                assertEquals(List.of("b"), t.changes().get(1).key());
+                assertEquals(List.of("b", "Ann"), t.changes().get(1).after());
+
+                // rowid 2 ('x') is deleted while rowid 3 takes 'x': 'x' is updated to Yves's row, 'y' deleted
+                db.c.setAutoCommit(false);
+                db.update("DELETE FROM users WHERE email = 'x'");
+                db.update("UPDATE users SET email = 'x' WHERE email = 'y'");
+                db.c.commit();
+                List<RowChange> ch = only(d.poll()).get(0).changes();
+                assertEquals(2, ch.size(), ch::toString);
+                assertEquals(Op.DELETE, ch.get(0).op());
+                assertEquals(List.of("y"), ch.get(0).key());
+                assertEquals(Op.UPDATE, ch.get(1).op());
+                assertEquals(List.of("x"), ch.get(1).key());
+                assertEquals(List.of("x", "Xavier"), ch.get(1).before());
+                assertEquals(List.of("x", "Yves"), ch.get(1).after());
+
+                // delete and insert the same row again (a new rowid): nothing changed by key
+                db.update("DELETE FROM users WHERE email = 'b'");
+                db.update("INSERT INTO users VALUES ('b', 'Ann')");
+                db.c.commit();
+                assertTrue(only(d.poll()).isEmpty(), "the same row under a new rowid is no change");
+            }
+        }
+    }
+
     @Test
     void updateThatRewritesOnlyAnOverflowPageIsSeen() throws Exception {
         try (SqliteWalFixture db = new SqliteWalFixture(dir)) {
