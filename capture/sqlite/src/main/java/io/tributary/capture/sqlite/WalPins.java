@@ -39,15 +39,20 @@ final class WalPins implements AutoCloseable {
         }
     }
 
-    /** Begins a read transaction on the idle connection and returns it; the previous one is still held. */
+    /**
+     * Begins a read transaction on the other connection and returns it; the one held now is still held. The
+     * other connection's read transaction, if it still has one (a hand-over cut short by a failed poll, so
+     * {@link #releasePrevious} never ran), is ended first: the new one always reads the database as it is
+     * now, never an older state.
+     */
     Connection holdNext() throws SQLException {
         int next = current < 0 ? 0 : 1 - current;
+        conns[next].rollback();
         try (Statement s = conns[next].createStatement()) {
             s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
         }
-        int previous = current;
         current = next;
-        return conns[previous < 0 ? next : next];
+        return conns[next];
     }
 
     /** Ends the older read transaction, keeping the one begun last. */
