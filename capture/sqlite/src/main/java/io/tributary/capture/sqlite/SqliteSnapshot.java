@@ -50,9 +50,12 @@ final class SqliteSnapshot {
     private final PositionContext positions;
     private final SqliteEvents events;
     private final MeterRegistry metrics;
+    private final LockWaits locks;
 
     /** The connection whose BEGIN IMMEDIATE holds writers off at the snapshot's start; also SqliteStreaming's. */
-    SqliteSnapshot(PipelineConfig.Source source, Connection writersLock, WalPins pins, PositionContext positions, MeterRegistry metrics) {
+    SqliteSnapshot(PipelineConfig.Source source, Connection writersLock, WalPins pins, PositionContext positions, MeterRegistry metrics,
+                   LockWaits locks) {
+        this.locks = locks;
         this.source = source;
         this.database = source.sqlite().path();
         this.writersLock = writersLock;
@@ -63,7 +66,7 @@ final class SqliteSnapshot {
     }
 
     /** Takes a snapshot as a new generation and returns the decoder that continues right after it. */
-    WalDecoder take(ChangeEventWriter writer) throws SQLException, IOException {
+    WalDecoder take(ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         long started = System.nanoTime();
         Start start = beginAtWalEnd();
         positions.startGeneration(start.decoder().position());
@@ -93,12 +96,15 @@ final class SqliteSnapshot {
     private record Start(Connection reader, WalDecoder decoder) {
     }
 
-    /** Begins the pin and opens the decoder at the WAL's end while writers are held off. */
-    private Start beginAtWalEnd() throws SQLException, IOException {
+    /**
+     * Begins the pin and opens the decoder at the WAL's end while writers are held off; while the application
+     * holds the write lock, waits for it ({@link LockWaits}), however long.
+     */
+    private Start beginAtWalEnd() throws SQLException, IOException, InterruptedException {
         Connection reader;
         WalDecoder decoder;
         try (Statement s = writersLock.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
+            locks.retry("snapshot", () -> s.execute("BEGIN IMMEDIATE"));
             try {
                 reader = pins.holdNext();
                 decoder = WalDecoder.openAtEnd(database);

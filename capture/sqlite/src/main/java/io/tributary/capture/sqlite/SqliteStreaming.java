@@ -83,7 +83,7 @@ final class SqliteStreaming {
     }
 
     /** Decodes and writes what was committed since the last poll, handing the pin over; false when there was nothing. */
-    boolean poll(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
+    boolean poll(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         List<WalTransaction> txs = new ArrayList<>(decoder.poll());
         if (txs.isEmpty()) {
             if (walInUse() > walLimitBytes()) {
@@ -160,7 +160,7 @@ final class SqliteStreaming {
      * rest checkpointed. The application's next write then restarts the WAL from its start, and the decoder
      * follows into the new WAL epoch. Writers wait only for the Kafka commit and that small checkpoint.
      */
-    private void quietWindow(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
+    private void quietWindow(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         checkpoint();
         long t0;
         try (Statement s = writersLock.createStatement()) {

@@ -129,10 +129,11 @@ final class SqliteTailer implements Runnable, AutoCloseable {
      */
     private void attach() throws SQLException, IOException {
         fileKey = fileKey();
-        pins = new WalPins(database);
+        LockWaits locks = new LockWaits(source.name(), metrics, () -> running);
+        pins = new WalPins(database, locks);
         writersLock = open();
         checkpointer = open();
-        snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics);
+        snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics, locks);
         stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, acknowledged);
         tables = new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream);
     }
@@ -142,7 +143,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
      * connections and the decoder still read the old file. Closes them (their locks belong to the old file),
      * opens everything on the new file and takes a new snapshot, a new generation, announced as a gap.
      */
-    private WalDecoder reattach(WalDecoder old, ChangeEventWriter writer) throws SQLException, IOException {
+    private WalDecoder reattach(WalDecoder old, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         Object now = fileKey();
         gap("the database file was replaced", positions.wal(), "file identity " + fileKey + " is now " + now);
         old.close();
@@ -206,7 +207,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     }
 
     /** A decoder continuing after the stored position, or null (with the reason logged) when a new snapshot is needed. */
-    private WalDecoder resume(TailPosition stored) throws SQLException, IOException {
+    private WalDecoder resume(TailPosition stored) throws SQLException, IOException, InterruptedException {
         if (stored == null) {
             log.info("no stored position source={}; taking a snapshot", source.name());
             return null;

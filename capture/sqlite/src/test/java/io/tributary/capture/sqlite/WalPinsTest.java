@@ -29,7 +29,7 @@ class WalPinsTest {
             s.execute("PRAGMA journal_mode = WAL");
             s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
             s.execute("INSERT INTO t VALUES (1)");
-            try (WalPins pins = new WalPins(db)) {
+            try (WalPins pins = new WalPins(db, new LockWaits("test", new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), () -> true))) {
                 pins.holdNext(); // streaming's pin
                 s.execute("INSERT INTO t VALUES (2)");
                 pins.holdNext(); // the hand-over begins ... and the poll fails: releasePrevious is never called
