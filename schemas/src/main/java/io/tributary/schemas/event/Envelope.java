@@ -19,6 +19,11 @@ import org.apache.avro.generic.GenericRecord;
  * <p>Record names follow Debezium: {@code <namespace>.Value}, {@code .Key}, {@code .Envelope}, with the
  * topic's parts (made valid Avro names) as namespace. The {@code source} block adds {@code pos}, the
  * event's {@link Position}.
+ *
+ * <p>A column whose name Avro refuses (a space, {@code -}, {@code $}, a leading digit, non-ASCII) gets a
+ * valid field name ({@link #avroName}, with {@code _2}, {@code _3}... when two columns would meet) and keeps
+ * its source name in the field property {@value #COLUMN_PROP}; {@link #read} and {@link #tableSchema} give
+ * the source name back, so readers (the transform, the sink) see the columns as the source named them.
  */
 public final class Envelope {
     public static final String TYPE_PROP = "tributary.type";
@@ -26,6 +31,8 @@ public final class Envelope {
     public static final String TABLE_PROP = "tributary.table";
     public static final String DEFAULT_PROP = "tributary.default";
     public static final String NORMALIZED_TYPE_PROP = "tributary.normalized.type";
+    /** On a field whose Avro name is not the column's name: the column's name in the source. */
+    public static final String COLUMN_PROP = "tributary.column";
     public static final String VERSION = "0.1.0";
 
     /** Field names of the envelope record, as in Debezium's {@code Envelope.FieldName}. */
@@ -98,20 +105,22 @@ public final class Envelope {
         String ns = avroName(t.table().source()) + "." + avroName(t.table().schema()) + "." + avroName(t.table().table());
         List<Schema.Field> rowFields = new ArrayList<>();
         List<Schema.Field> keyFields = new ArrayList<>();
+        java.util.Set<String> taken = new java.util.HashSet<>();
         for (Column c : t.columns()) {
             Schema type = c.type().avroSchema();
+            String field = fieldName(c.name(), taken);
             Schema.Field f = c.optional()
-                    ? new Schema.Field(c.name(), Schema.createUnion(Schema.create(Schema.Type.NULL), type), null, Schema.Field.NULL_DEFAULT_VALUE)
-                    : new Schema.Field(c.name(), type);
+                    ? new Schema.Field(field, Schema.createUnion(Schema.create(Schema.Type.NULL), type), null, Schema.Field.NULL_DEFAULT_VALUE)
+                    : new Schema.Field(field, type);
             annotate(f, c);
             rowFields.add(f);
             if (t.primaryKey().contains(c.name())) {
-                Schema.Field k = new Schema.Field(c.name(), c.type().avroSchema());
+                Schema.Field k = new Schema.Field(field, c.type().avroSchema());
                 annotate(k, c);
                 keyFields.add(k);
             }
         }
-        keyFields.sort(java.util.Comparator.comparingInt(f -> t.primaryKey().indexOf(f.name())));
+        keyFields.sort(java.util.Comparator.comparingInt(f -> t.primaryKey().indexOf(columnName(f))));
         Schema key = Schema.createRecord("Key", null, ns, false, keyFields);
         Schema row = Schema.createRecord("Value", null, ns, false, rowFields);
         Schema optionalRow = Schema.createUnion(Schema.create(Schema.Type.NULL), row);
@@ -122,12 +131,33 @@ public final class Envelope {
                 new Schema.Field("op", Schema.create(Schema.Type.STRING)),
                 new Schema.Field("ts_ms", Schema.create(Schema.Type.LONG)),
                 new Schema.Field("unchanged", Schema.createArray(Schema.create(Schema.Type.STRING)), null, List.of())));
-        envelope.addProp(TABLE_PROP, t.table().topic());
-        key.addProp(TABLE_PROP, t.table().topic());
+        // the table as the source names it (its topic name may differ: Topics makes it a valid topic name)
+        String table = t.table().source() + "." + t.table().schema() + "." + t.table().table();
+        envelope.addProp(TABLE_PROP, table);
+        key.addProp(TABLE_PROP, table);
         return new Schemas(key, row, envelope);
     }
 
+    /** A valid, unused Avro field name for column {@code column}: the name itself when Avro accepts it. */
+    private static String fieldName(String column, java.util.Set<String> taken) {
+        String base = column.matches("[A-Za-z_][A-Za-z0-9_]*") ? column : avroName(column);
+        String name = base;
+        for (int n = 2; !taken.add(name); n++) {
+            name = base + "_" + n;
+        }
+        return name;
+    }
+
+    /** The source column a row or key field holds: its {@value #COLUMN_PROP} property, else its name. */
+    public static String columnName(Schema.Field f) {
+        String source = f.getProp(COLUMN_PROP);
+        return source != null ? source : f.name();
+    }
+
     private static void annotate(Schema.Field f, Column c) {
+        if (!f.name().equals(c.name())) {
+            f.addProp(COLUMN_PROP, c.name());
+        }
         f.addProp(TYPE_PROP, c.type().name());
         if (c.sourceType() != null) {
             f.addProp(SOURCE_TYPE_PROP, c.sourceType());
@@ -144,8 +174,8 @@ public final class Envelope {
     public static GenericRecord key(ChangeEvent e) {
         Map<String, Object> row = e.after() != null ? e.after() : e.before();
         GenericData.Record k = new GenericData.Record(keySchema(e.schema()));
-        for (String col : e.schema().primaryKey()) {
-            k.put(col, row.get(col));
+        for (Schema.Field f : k.getSchema().getFields()) {
+            k.put(f.pos(), row.get(columnName(f)));
         }
         return k;
     }
@@ -187,8 +217,8 @@ public final class Envelope {
         }
         GenericData.Record r = new GenericData.Record(schema);
         for (Schema.Field f : schema.getFields()) {
-            Object v = values.get(f.name());
-            if (unchanged.contains(f.name())) {
+            Object v = values.get(columnName(f));
+            if (unchanged.contains(columnName(f))) {
                 v = f.schema().isUnion() ? null : placeholder(f.schema());
             }
             r.put(f.pos(), v);
@@ -246,12 +276,12 @@ public final class Envelope {
             ColumnType type = ColumnType.valueOf(f.getProp(TYPE_PROP));
             String dflt = f.getProp(DEFAULT_PROP);
             String normalized = f.getProp(NORMALIZED_TYPE_PROP);
-            cols.add(new Column(f.name(), type, f.getProp(SOURCE_TYPE_PROP), optional, dflt == null ? null : type.parseDefault(dflt),
+            cols.add(new Column(columnName(f), type, f.getProp(SOURCE_TYPE_PROP), optional, dflt == null ? null : type.parseDefault(dflt),
                     normalized == null ? null : ColumnType.valueOf(normalized)));
         }
         String[] parts = envelope.getProp(TABLE_PROP).split("\\.", 3);
         return new TableSchema(new TableRef(parts[0], parts[1], parts[2]), cols,
-                key.getFields().stream().map(Schema.Field::name).toList());
+                key.getFields().stream().map(Envelope::columnName).toList());
     }
 
     /** The row record schema ({@code <namespace>.Value}) of an envelope schema. */
@@ -286,7 +316,7 @@ public final class Envelope {
         Map<String, Object> m = new LinkedHashMap<>();
         for (Schema.Field f : r.getSchema().getFields()) {
             Object v = r.get(f.pos());
-            m.put(f.name(), v instanceof CharSequence cs ? cs.toString() : v);
+            m.put(columnName(f), v instanceof CharSequence cs ? cs.toString() : v);
         }
         return m;
     }

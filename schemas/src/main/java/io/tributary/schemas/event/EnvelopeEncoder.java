@@ -31,12 +31,12 @@ public final class EnvelopeEncoder {
             List<Schema.Field> row = Envelope.rowSchema(Envelope.valueSchema(t)).getFields();
             Plan p = new Plan(new String[key.size()], new Schema[key.size()], new String[row.size()], new Schema[row.size()], new boolean[row.size()]);
             for (int i = 0; i < key.size(); i++) {
-                p.keyNames[i] = key.get(i).name();
+                p.keyNames[i] = Envelope.columnName(key.get(i));
                 p.keyTypes[i] = key.get(i).schema();
             }
             for (int i = 0; i < row.size(); i++) {
                 Schema s = row.get(i).schema();
-                p.rowNames[i] = row.get(i).name();
+                p.rowNames[i] = Envelope.columnName(row.get(i));
                 p.rowOptional[i] = s.isUnion();
                 p.rowTypes[i] = s.isUnion() ? s.getTypes().get(1) : s;
             }

@@ -25,14 +25,22 @@ public final class Topics {
     private Topics() {
     }
 
-    /** The per-table topic a capture writes a source table's change events to. */
+    /**
+     * The per-table topic a capture writes a source table's change events to; a character Kafka refuses in a
+     * topic name (anything but letters, digits, '.', '_' and '-', e.g. the '$' of {@code order$lines}) becomes
+     * '_'. The envelope keeps the table's own name ({@code tributary.table}).
+     */
     public static String perTable(TableRef table) {
-        return table.source() + "." + table.schema() + "." + table.table();
+        return valid(table.source() + "." + table.schema() + "." + table.table());
     }
 
-    /** The per-service topic the transform writes the owned table's normalised events to. */
+    /** The per-service topic the transform writes the owned table's normalised events to (made valid as {@link #perTable}). */
     public static String perService(String service, String table) {
-        return service + "." + table;
+        return valid(service + "." + table);
+    }
+
+    private static String valid(String topic) {
+        return topic.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     /** Dead letters of one stage ({@code transform} or {@code sink}) for one service. */

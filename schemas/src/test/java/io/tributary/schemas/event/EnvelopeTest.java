@@ -57,6 +57,51 @@ class EnvelopeTest {
         assertThrows(IllegalArgumentException.class, () -> Envelope.read(key, null), "a tombstone is no event");
     }
 
+    /**
+     * Column names Avro refuses (a space, '-', '$', a leading digit, non-ASCII, two that clean to the same
+     * name) get valid field names and keep the source name in the schema; reading back through a parsed
+     * schema, from the encoder's bytes as from Avro's, gives the columns as the source named them.
+     */
+    @Test
+    void columnNamesAvroRefusesKeepTheirSourceNames() throws Exception {
+        TableSchema odd = new TableSchema(new TableRef("app", "main", "odd"), List.of(
+                new Column("e-mail", ColumnType.TEXT, "TEXT", false),
+                new Column("first name", ColumnType.TEXT, "TEXT", true),
+                new Column("first_name", ColumnType.TEXT, "TEXT", true),
+                new Column("$price", ColumnType.FLOAT64, "REAL", true),
+                new Column("2fa", ColumnType.INT64, "BOOLEAN", true),
+                new Column("größe", ColumnType.INT64, "INTEGER", true)), List.of("e-mail"));
+        Map<String, Object> after = new LinkedHashMap<>();
+        after.put("e-mail", "a@b.c");
+        after.put("first name", "Ann");
+        after.put("first_name", "other");
+        after.put("$price", 2.5);
+        after.put("2fa", 1L);
+        after.put("größe", 180L);
+        ChangeEvent e = new ChangeEvent(odd, Op.CREATE, null, after, Position.of(1, 0, 3, 1), 5L, "false", "sqlite", "app.db", null, null);
+        Schema valueSchema = new Schema.Parser().parse(Envelope.valueSchema(odd).toString());
+        Schema keySchema = new Schema.Parser().parse(Envelope.keySchema(odd).toString());
+        assertEquals(List.of("e_mail", "first_name", "first_name_2", "_price", "_2fa", "gr__e"),
+                Envelope.rowSchema(valueSchema).getFields().stream().map(Schema.Field::name).toList());
+        assertEquals("first name", Envelope.rowSchema(valueSchema).getField("first_name").getProp(Envelope.COLUMN_PROP));
+
+        EnvelopeEncoder encoder = new EnvelopeEncoder();
+        for (byte[][] bytes : List.of(new byte[][] {avroBytes(Envelope.key(e)), avroBytes(Envelope.value(e))},
+                new byte[][] {strip(encoder.key(e, 7)), strip(encoder.value(e, 7))})) {
+            GenericRecord key = new GenericDatumReader<GenericRecord>(keySchema).read(null, DecoderFactory.get().binaryDecoder(bytes[0], null));
+            GenericRecord value = new GenericDatumReader<GenericRecord>(valueSchema).read(null, DecoderFactory.get().binaryDecoder(bytes[1], null));
+            ChangeEvent read = Envelope.read(key, value);
+            assertEquals(odd, read.schema());
+            assertEquals(after, read.after());
+            assertEquals(List.of("a@b.c"), read.keyValues());
+        }
+    }
+
+    /** The Avro body of a Confluent wire-format record (magic byte and schema id dropped). */
+    private static byte[] strip(byte[] wire) {
+        return java.util.Arrays.copyOfRange(wire, 5, wire.length);
+    }
+
     private static byte[] avroBytes(GenericRecord r) throws java.io.IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         var enc = EncoderFactory.get().binaryEncoder(out, null);

@@ -95,6 +95,8 @@ public final class SqliteCaptureApp implements Deployable {
             topics.add(io.tributary.schemas.kafka.Topics.positions(s.name()));
             topics.add(io.tributary.schemas.kafka.Topics.generations(s.name()));
             KafkaSetup.ensureTopics(config.kafka(), topics);
+            KafkaSetup.ensureTopics(config.kafka(), List.of(CaptureDeadLetters.topic(s.name())), KafkaSetup.DEAD_LETTER_TOPIC);
+            metrics.counter("tributary.errors", "stage", "capture-sqlite", "service", s.name(), "kind", "dead_letter");
             KafkaSetup.ensureTopics(config.kafka(), List.of(io.tributary.schemas.kafka.Topics.signals(s.name())),
                     io.tributary.common.signal.ResnapshotRequest.TOPIC);
             SqliteTailer tailer = new SqliteTailer(config.kafka(), s, registry, metrics);

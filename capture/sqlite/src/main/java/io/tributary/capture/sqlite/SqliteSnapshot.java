@@ -1,6 +1,7 @@
 package io.tributary.capture.sqlite;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.capture.sqlite.wal.TableDef;
 import io.tributary.capture.sqlite.wal.WalDecoder;
 import io.tributary.common.config.PipelineConfig;
@@ -50,9 +51,14 @@ final class SqliteSnapshot {
     private final PositionContext positions;
     private final SqliteEvents events;
     private final MeterRegistry metrics;
+    private final LockWaits locks;
+    private final CaptureDeadLetters deadLetters;
 
     /** The connection whose BEGIN IMMEDIATE holds writers off at the snapshot's start; also SqliteStreaming's. */
-    SqliteSnapshot(PipelineConfig.Source source, Connection writersLock, WalPins pins, PositionContext positions, MeterRegistry metrics) {
+    SqliteSnapshot(PipelineConfig.Source source, Connection writersLock, WalPins pins, PositionContext positions, MeterRegistry metrics,
+                   LockWaits locks) {
+        this.locks = locks;
+        this.deadLetters = new CaptureDeadLetters(source.name(), metrics);
         this.source = source;
         this.database = source.sqlite().path();
         this.writersLock = writersLock;
@@ -63,7 +69,7 @@ final class SqliteSnapshot {
     }
 
     /** Takes a snapshot as a new generation and returns the decoder that continues right after it. */
-    WalDecoder take(ChangeEventWriter writer) throws SQLException, IOException {
+    WalDecoder take(ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         long started = System.nanoTime();
         Start start = beginAtWalEnd();
         positions.startGeneration(start.decoder().position());
@@ -93,12 +99,15 @@ final class SqliteSnapshot {
     private record Start(Connection reader, WalDecoder decoder) {
     }
 
-    /** Begins the pin and opens the decoder at the WAL's end while writers are held off. */
-    private Start beginAtWalEnd() throws SQLException, IOException {
+    /**
+     * Begins the pin and opens the decoder at the WAL's end while writers are held off; while the application
+     * holds the write lock, waits for it ({@link LockWaits}), however long.
+     */
+    private Start beginAtWalEnd() throws SQLException, IOException, InterruptedException {
         Connection reader;
         WalDecoder decoder;
         try (Statement s = writersLock.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
+            locks.retry("snapshot", () -> s.execute("BEGIN IMMEDIATE"));
             try {
                 reader = pins.holdNext();
                 decoder = WalDecoder.openAtEnd(database);
@@ -112,7 +121,8 @@ final class SqliteSnapshot {
 
     /**
      * Writes every row of the table of {@code schema} as read by {@code reader}, numbered after
-     * {@code rowsBefore}; returns the number of snapshot rows written so far. Commits the Kafka transaction
+     * {@code rowsBefore}; returns the number of snapshot rows written so far. A row with a value its column
+     * cannot carry goes to the dead-letter topic ({@link CaptureDeadLetters}) and the snapshot goes on. Commits the Kafka transaction
      * every {@value #CHUNK} rows, storing the position as "snapshot not done" (a crash then takes a new
      * snapshot of every table on restart).
      */
@@ -121,14 +131,33 @@ final class SqliteSnapshot {
         String table = schema.table().table();
         try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(SqliteTables.selectAll(schema))) {
             while (rs.next()) {
-                writer.write(events.event(schema, Op.READ, null, SqliteEvents.row(schema, rs), positions.snapshotRow(table, ++n), true));
-                if (n % CHUNK == 0) {
+                // a dead-lettered row takes no number: the generation marker names the last row on the topic
+                Position pos = positions.snapshotRow(table, n + 1);
+                try {
+                    writer.write(events.event(schema, Op.READ, null, SqliteEvents.row(schema, rs), pos, true));
+                } catch (SqliteTypes.ValueMismatch odd) {
+                    deadLetters.send(writer, schema.table(), Op.READ, stored(rs, schema, schema.primaryKey()), pos, odd.getMessage(),
+                            stored(rs, schema, null));
+                    continue;
+                }
+                if (++n % CHUNK == 0) {
                     positions.commit(writer, false);
                     writer.begin();
                 }
             }
         }
         return n;
+    }
+
+    /** The values of {@code columns} (all when null) of the current row as SQLite stores them. */
+    private static java.util.List<Object> stored(ResultSet rs, TableSchema schema, java.util.List<String> columns) throws SQLException {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        for (int i = 0; i < schema.columns().size(); i++) {
+            if (columns == null || columns.contains(schema.columns().get(i).name())) {
+                out.add(rs.getObject(i + 1));
+            }
+        }
+        return out;
     }
 
     /** The shape of {@code t} as the decoder knows it, with the types read through {@code reader}. */

@@ -2,6 +2,8 @@ package io.tributary.capture.sqlite;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.capture.sqlite.wal.RowChange;
+import io.tributary.capture.sqlite.wal.SqliteTypes;
+import io.tributary.schemas.event.Position;
 import io.tributary.capture.sqlite.wal.TableChanges;
 import io.tributary.capture.sqlite.wal.TableDef;
 import io.tributary.capture.sqlite.wal.WalDecoder;
@@ -54,6 +56,7 @@ final class SqliteStreaming {
     private final PositionContext positions;
     private final SqliteEvents events;
     private final MeterRegistry metrics;
+    private final CaptureDeadLetters deadLetters;
     private final Consumer<List<WalTransaction>> acknowledged;
     private volatile long committedTransactions;
     private int pageSize;
@@ -74,6 +77,7 @@ final class SqliteStreaming {
         this.positions = positions;
         this.events = new SqliteEvents(database);
         this.metrics = metrics;
+        this.deadLetters = new CaptureDeadLetters(source.name(), metrics);
         this.acknowledged = acknowledged;
     }
 
@@ -83,7 +87,7 @@ final class SqliteStreaming {
     }
 
     /** Decodes and writes what was committed since the last poll, handing the pin over; false when there was nothing. */
-    boolean poll(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
+    boolean poll(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         List<WalTransaction> txs = new ArrayList<>(decoder.poll());
         if (txs.isEmpty()) {
             if (walInUse() > walLimitBytes()) {
@@ -133,8 +137,13 @@ final class SqliteStreaming {
                 }
                 TableSchema schema = shape(ref, tc.definition());
                 for (RowChange rc : tc.changes()) {
-                    writer.write(events.event(schema, rc.op(), SqliteEvents.row(schema, tc.columns(), rc.key(), rc.before()),
-                            SqliteEvents.row(schema, tc.columns(), rc.key(), rc.after()), positions.streamedRow(ref.table(), ++ordinal), false));
+                    Position pos = positions.streamedRow(ref.table(), ++ordinal);
+                    try {
+                        writer.write(events.event(schema, rc.op(), SqliteEvents.row(schema, tc.columns(), rc.key(), rc.before()),
+                                SqliteEvents.row(schema, tc.columns(), rc.key(), rc.after()), pos, false));
+                    } catch (SqliteTypes.ValueMismatch odd) {
+                        deadLetters.send(writer, ref, rc.op(), rc.key(), pos, odd.getMessage(), rc.after() != null ? rc.after() : rc.before());
+                    }
                 }
             }
         }
@@ -160,7 +169,7 @@ final class SqliteStreaming {
      * rest checkpointed. The application's next write then restarts the WAL from its start, and the decoder
      * follows into the new WAL epoch. Writers wait only for the Kafka commit and that small checkpoint.
      */
-    private void quietWindow(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
+    private void quietWindow(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         checkpoint();
         long t0;
         try (Statement s = writersLock.createStatement()) {

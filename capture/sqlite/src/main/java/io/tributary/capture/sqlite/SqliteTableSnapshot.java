@@ -52,7 +52,7 @@ final class SqliteTableSnapshot {
     }
 
     /** Snapshots {@code t} at the WAL's end as a new generation of it; false when writers could not be held off now. */
-    boolean take(TableRef t, WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
+    boolean take(TableRef t, WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         long started = System.nanoTime();
         Connection reader;
         try (Statement s = writersLock.createStatement()) {

@@ -58,9 +58,14 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private volatile Throwable failure;
     private volatile Consumer<List<WalTransaction>> acknowledged = txs -> { };
     private volatile SqliteStreaming stream;
+    private volatile long committedBefore;
     private Connection writersLock;
     private Connection checkpointer;
     private WalPins pins;
+    private SqliteSnapshot snapshot;
+    private SqliteTableSnapshot tables;
+    /** The identity (device and inode) of the database file the connections are open on. */
+    private Object fileKey;
     private final BlockingQueue<Requested> requested = new LinkedBlockingQueue<>();
     private ResnapshotRequests requests;
 
@@ -84,7 +89,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     /** How many source transactions this tailer has committed to Kafka. */
     long committedTransactions() {
         SqliteStreaming s = stream;
-        return s == null ? 0 : s.committedTransactions();
+        return committedBefore + (s == null ? 0 : s.committedTransactions());
     }
 
     Throwable failure() {
@@ -99,11 +104,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     @Override
     public void run() {
         try (ChangeEventWriter writer = new ChangeEventWriter(kafka, registry, metrics, "tributary-capture-sqlite-" + source.name())) {
-            pins = new WalPins(database);
-            writersLock = open();
-            checkpointer = open();
-            SqliteSnapshot snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics);
-            stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, acknowledged);
+            attach();
             WalDecoder decoder = resume(TailPosition.latest(kafka, registry, source.name()));
             if (decoder == null) {
                 decoder = snapshot.take(writer);
@@ -111,7 +112,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
             streaming = true;
             requests = new ResnapshotRequests(kafka, source.name(), "tributary-capture-" + source.name(), this::request);
             requests.start();
-            stream(decoder, snapshot, new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream), writer);
+            stream(decoder, writer);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception | Error e) {
@@ -122,13 +123,68 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Opens the tailer's connections (pins, the writers' lock, the checkpointer) on the database file now at
+     * the configured path, and the snapshot and streaming parts that use them.
+     */
+    private void attach() throws SQLException, IOException {
+        fileKey = fileKey();
+        LockWaits locks = new LockWaits(source.name(), metrics, () -> running);
+        pins = new WalPins(database, locks);
+        writersLock = open();
+        checkpointer = open();
+        snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics, locks);
+        stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, acknowledged);
+        tables = new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream);
+    }
+
+    /**
+     * The database file was replaced (a restore from a backup, a database the application re-created): the
+     * connections and the decoder still read the old file. Closes them (their locks belong to the old file),
+     * opens everything on the new file and takes a new snapshot, a new generation, announced as a gap.
+     */
+    private WalDecoder reattach(WalDecoder old, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
+        Object now = fileKey();
+        gap("the database file was replaced", positions.wal(), "file identity " + fileKey + " is now " + now);
+        old.close();
+        closeConnections();
+        committedBefore += stream.committedTransactions();
+        attach();
+        return snapshot.take(writer);
+    }
+
+    /** The identity of the file now at the database path (device and inode where the file system has them); null when there is none. */
+    private Object fileKey() throws IOException {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(database, java.nio.file.attribute.BasicFileAttributes.class);
+            return a.fileKey() != null ? a.fileKey() : a.creationTime();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
     /** Streams until closed; a WAL that can no longer be followed is a gap, and a new snapshot. Requested table snapshots go between polls. */
-    private void stream(WalDecoder first, SqliteSnapshot snapshot, SqliteTableSnapshot tables, ChangeEventWriter writer)
-            throws SQLException, IOException, InterruptedException {
+    private void stream(WalDecoder first, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
         WalDecoder decoder = first;
         int failedInARow = 0;
+        boolean missingLogged = false;
         while (running) {
             try {
+                Object now = fileKey();
+                if (now == null) {
+                    // replaced by delete and create, or moved away: wait for the file to be back, read nothing meanwhile
+                    if (!missingLogged) {
+                        log.warn("database file missing source={} path={}; waiting for it", source.name(), database);
+                        missingLogged = true;
+                    }
+                    Thread.sleep(source.sqlite().pollInterval().toMillis());
+                    continue;
+                }
+                missingLogged = false;
+                if (!now.equals(fileKey)) {
+                    decoder = reattach(decoder, writer);
+                    continue;
+                }
                 Requested r = requested.peek();
                 if (r != null && (positions.generation(r.table().table()) > r.request().requestedAtMs() || tables.take(r.table(), decoder, writer))) {
                     requested.remove().done().complete(null);
@@ -151,7 +207,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     }
 
     /** A decoder continuing after the stored position, or null (with the reason logged) when a new snapshot is needed. */
-    private WalDecoder resume(TailPosition stored) throws SQLException, IOException {
+    private WalDecoder resume(TailPosition stored) throws SQLException, IOException, InterruptedException {
         if (stored == null) {
             log.info("no stored position source={}; taking a snapshot", source.name());
             return null;
@@ -217,6 +273,10 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         if (requests != null) {
             requests.close();
         }
+        closeConnections();
+    }
+
+    private void closeConnections() {
         try {
             if (pins != null) {
                 pins.close();

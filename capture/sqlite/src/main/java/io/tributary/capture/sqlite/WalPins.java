@@ -26,9 +26,12 @@ import java.sql.Statement;
  */
 final class WalPins implements AutoCloseable {
     private final Connection[] conns = new Connection[2];
+    private final LockWaits locks;
     private int current = -1;
 
-    WalPins(Path database) throws SQLException {
+    /** {@code locks} waits out a database locked by the application when a read transaction is begun. */
+    WalPins(Path database, LockWaits locks) throws SQLException {
+        this.locks = locks;
         for (int i = 0; i < 2; i++) {
             conns[i] = DriverManager.getConnection("jdbc:sqlite:file:" + database);
             try (Statement s = conns[i].createStatement()) {
@@ -39,15 +42,23 @@ final class WalPins implements AutoCloseable {
         }
     }
 
-    /** Begins a read transaction on the idle connection and returns it; the previous one is still held. */
-    Connection holdNext() throws SQLException {
+    /**
+     * Begins a read transaction on the other connection and returns it; the one held now is still held. The
+     * other connection's read transaction, if it still has one (a hand-over cut short by a failed poll, so
+     * {@link #releasePrevious} never ran), is ended first: the new one always reads the database as it is
+     * now, never an older state.
+     */
+    Connection holdNext() throws SQLException, InterruptedException {
         int next = current < 0 ? 0 : 1 - current;
-        try (Statement s = conns[next].createStatement()) {
-            s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
-        }
-        int previous = current;
+        conns[next].rollback();
+        locks.retry("pin", () -> {
+            try (Statement s = conns[next].createStatement()) {
+                s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+            }
+            return null;
+        });
         current = next;
-        return conns[previous < 0 ? next : next];
+        return conns[next];
     }
 
     /** Ends the older read transaction, keeping the one begun last. */

@@ -49,7 +49,7 @@ class SqliteTailerIT {
     @TempDir
     Path dir;
 
-    private static final List<String> TABLES = List.of("items", "accounts", "tags");
+    private static final List<String> TABLES = List.of("items", "accounts", "tags", "users", "memberships");
 
     private Process writer(Path db, long seed, int ops, boolean create) throws Exception {
         return writer(db, seed, ops, create, create ? "create" : "checkpoint");
@@ -164,12 +164,12 @@ class SqliteTailerIT {
                 sources:
                   - name: %s
                     sqlite: { path: "%s", poll-interval: 20ms }
-                    tables: [items, accounts, tags]
+                    tables: [items, accounts, tags, users, memberships]
                 services:
                   - name: unused
                     target: { url: "jdbc:postgresql://127.0.0.1:1/unused", user: nobody }
-                    tables: [%s.main.items, %s.main.accounts, %s.main.tags]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), name, db, name, name, name));
+                    tables: [%s.main.items, %s.main.accounts, %s.main.tags, %s.main.users, %s.main.memberships]
+                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), name, db, name, name, name, name, name));
         List<String> topics = new ArrayList<>(refs.stream().map(TableRef::topic).toList());
         topics.add(io.tributary.schemas.kafka.Topics.positions(name));
         topics.add(io.tributary.schemas.kafka.Topics.generations(name));

@@ -10,8 +10,9 @@ import java.util.Random;
 /**
  * The application for tailer tests, run in its own process: random transactions of random size (some
  * rolled back) of inserts, updates and deletes over a rowid table with every storage class (64-bit
- * extremes, whole-number REALs, BLOBs, TEXT large enough to overflow), an INTEGER PRIMARY KEY table and a
- * WITHOUT ROWID table, checkpointing now and then in all four modes, with SQLite's default auto-checkpoint.
+ * extremes, whole-number REALs, BLOBs, TEXT large enough to overflow), an INTEGER PRIMARY KEY table, a
+ * WITHOUT ROWID table, and two ordinary tables keyed by a declared key (TEXT, composite) whose keys are
+ * changed, swapped and deleted and reused within transactions, checkpointing now and then in all four modes, with SQLite's default auto-checkpoint.
  *
  * <p>Usage: {@code WorkloadWriter DB SEED OPERATIONS create|checkpoint|auto|nocheckpoint}: {@code checkpoint}
  * also checkpoints explicitly in random modes, {@code auto} leaves it to SQLite's auto-checkpoint, and
@@ -21,7 +22,9 @@ public final class WorkloadWriter {
     static final String[] SCHEMA = {
         "CREATE TABLE items (name TEXT, qty INTEGER, price REAL, data BLOB, note TEXT)",
         "CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, balance REAL)",
-        "CREATE TABLE tags (k TEXT NOT NULL, v INTEGER NOT NULL, label TEXT, PRIMARY KEY (k, v)) WITHOUT ROWID"};
+        "CREATE TABLE tags (k TEXT NOT NULL, v INTEGER NOT NULL, label TEXT, PRIMARY KEY (k, v)) WITHOUT ROWID",
+        "CREATE TABLE users (email TEXT PRIMARY KEY, name TEXT, logins INTEGER)",
+        "CREATE TABLE memberships (user_id INTEGER NOT NULL, team TEXT NOT NULL, role TEXT, PRIMARY KEY (user_id, team))"};
 
     private WorkloadWriter() {
     }
@@ -73,7 +76,7 @@ public final class WorkloadWriter {
     }
 
     private static void operation(Connection c, Random r) throws SQLException {
-        switch (r.nextInt(9)) {
+        switch (r.nextInt(14)) {
             case 0, 1 -> exec(c, "INSERT INTO items VALUES (?, ?, ?, ?, ?)", text(r), integer(r), real(r), blob(r), note(r));
             case 2 -> exec(c, "UPDATE items SET qty = ?, price = ?, note = ? WHERE rowid = (SELECT rowid FROM items ORDER BY random() LIMIT 1)",
                     integer(r), real(r), note(r));
@@ -82,7 +85,35 @@ public final class WorkloadWriter {
             case 5 -> exec(c, "DELETE FROM accounts WHERE id = ?", (long) r.nextInt(500));
             case 6 -> exec(c, "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", "k" + r.nextInt(30), (long) r.nextInt(20), note(r));
             case 7 -> exec(c, "DELETE FROM tags WHERE k = ?", "k" + r.nextInt(30));
-            default -> exec(c, "UPDATE accounts SET balance = balance + 1.5 WHERE id % 7 = ?", (long) r.nextInt(7));
+            case 8 -> exec(c, "UPDATE accounts SET balance = balance + 1.5 WHERE id % 7 = ?", (long) r.nextInt(7));
+            default -> declaredKey(c, r);
+        }
+    }
+
+    /** Key changes on the ordinary tables with a declared key: a key moved, two swapped, one deleted and reused. */
+    private static void declaredKey(Connection c, Random r) throws SQLException {
+        String x = "u" + r.nextInt(40) + "@example.org";
+        String y = "u" + r.nextInt(40) + "@example.org";
+        long user = r.nextInt(8);
+        String team = "t" + r.nextInt(5);
+        switch (r.nextInt(7)) {
+            case 0 -> exec(c, "INSERT OR REPLACE INTO users VALUES (?, ?, ?)", x, text(r), integer(r));
+            case 1 -> exec(c, "UPDATE OR IGNORE users SET email = ? WHERE email = ?", x, y);
+            case 2 -> {
+                exec(c, "UPDATE OR IGNORE users SET email = '~' WHERE email = ?", x);
+                exec(c, "UPDATE OR IGNORE users SET email = ? WHERE email = ?", x, y);
+                exec(c, "UPDATE OR IGNORE users SET email = ? WHERE email = '~'", y);
+            }
+            case 3 -> {
+                exec(c, "DELETE FROM users WHERE email = ?", x);
+                exec(c, "UPDATE OR IGNORE users SET email = ?, logins = 1 WHERE email = ?", x, y);
+            }
+            case 4 -> exec(c, "INSERT OR REPLACE INTO memberships VALUES (?, ?, ?)", user, team, note(r));
+            case 5 -> exec(c, "UPDATE OR IGNORE memberships SET team = ? WHERE user_id = ?", team, user);
+            default -> {
+                exec(c, "DELETE FROM memberships WHERE user_id = ? AND team = ?", user, team);
+                exec(c, "UPDATE OR IGNORE memberships SET user_id = ?, team = ? WHERE user_id = ?", user, team, (long) r.nextInt(8));
+            }
         }
     }
 

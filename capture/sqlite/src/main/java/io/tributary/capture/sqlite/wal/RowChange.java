@@ -10,7 +10,8 @@ import java.util.List;
  *
  * <p>{@code op} is in the change-event contract's vocabulary: {@link Op#CREATE}, {@link Op#UPDATE} or
  * {@link Op#DELETE}; never {@link Op#READ}, which only a snapshot produces. {@code key} is {@code [rowid]}
- * for rowid tables, or the PRIMARY KEY values (in key order) for WITHOUT ROWID tables. {@code before} is
+ * for rowid tables without a declared key (or with an INTEGER PRIMARY KEY), else the declared PRIMARY KEY
+ * values in key order; a change of a declared key is a delete of the old key and a create of the new one. {@code before} is
  * null for a create, {@code after} null for a delete; both are in the order of
  * {@link TableChanges#columns()}. Values are {@link Long}, {@link Double}, {@link String}, {@code byte[]} or
  * null. Lists are unmodifiable but the byte arrays in them are not copied again: do not modify them.

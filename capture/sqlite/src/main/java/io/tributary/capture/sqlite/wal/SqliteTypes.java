@@ -124,8 +124,21 @@ public final class SqliteTypes {
         };
     }
 
-    private static IllegalStateException mismatch(Object stored, Column c, TableSchema t) {
-        return new IllegalStateException("column " + t.table().topic() + "." + c.name() + " is declared '" + c.sourceType()
+    /**
+     * A stored value that its column's contract type cannot carry exactly (text in a BOOLEAN or INTEGER
+     * column, 2.5 in an INTEGER column, a BLOB in a TEXT column): SQLite allows it, so it is data of one
+     * row, not a reason to stop a source; the capture dead-letters that row.
+     */
+    public static final class ValueMismatch extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ValueMismatch(String message) {
+            super(message);
+        }
+    }
+
+    private static ValueMismatch mismatch(Object stored, Column c, TableSchema t) {
+        return new ValueMismatch("column " + t.table().topic() + "." + c.name() + " is declared '" + c.sourceType()
                 + "' but holds a " + stored.getClass().getSimpleName() + " value; Tributary will not convert it silently "
                 + "(fix the row, or declare the column with a type that matches what the application stores)");
     }

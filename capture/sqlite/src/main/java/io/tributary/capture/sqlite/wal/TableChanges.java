@@ -3,8 +3,10 @@ package io.tributary.capture.sqlite.wal;
 import java.util.List;
 
 /**
- * The row changes of one table in one transaction, in key order (rowid order, or for WITHOUT ROWID tables
- * the PRIMARY KEY order under BINARY, NOCASE or RTRIM collation and ASC/DESC as declared).
+ * The row changes of one table in one transaction, each key at most once, in key order (rowid order, or for
+ * WITHOUT ROWID tables the PRIMARY KEY order under BINARY, NOCASE or RTRIM collation and ASC/DESC as
+ * declared); for a rowid table keyed by a declared key other than the rowid (a TEXT or composite PRIMARY KEY)
+ * deletes first, then updates, then creates, so that a key moved to another row is never lost to a delete.
  *
  * <p>{@code definition} is the table as declared after the transaction (before it, for a table the
  * transaction dropped): the definition the rows were decoded with, and the one their shape in the contract
@@ -25,7 +27,10 @@ public record TableChanges(TableDef definition, List<RowChange> changes) {
         return definition.columnNames();
     }
 
-    /** {@code ["rowid"]} for rowid tables, else the PRIMARY KEY columns: what {@link RowChange#key()} holds. */
+    /**
+     * {@code ["rowid"]} for rowid tables without a declared key or with an INTEGER PRIMARY KEY, else the
+     * PRIMARY KEY columns: what {@link RowChange#key()} holds.
+     */
     public List<String> keyColumns() {
         return definition.keyNames();
     }

@@ -10,8 +10,10 @@ import java.util.List;
  * declared types, NOT NULL, primary key, constant defaults), so the capture reads the schema once, from
  * the WAL, at the position of the rows it describes.
  *
- * <p>Rowid tables are keyed by the rowid; their INTEGER PRIMARY KEY column, if any, is stored as NULL in the
- * record and takes the rowid. WITHOUT ROWID tables are keyed by their PRIMARY KEY columns; their records
+ * <p>Rowid tables are stored by the rowid; their INTEGER PRIMARY KEY column, if any, is stored as NULL in the
+ * record and takes the rowid. A rowid table with another declared PRIMARY KEY (a TEXT key, a composite key)
+ * is stored by rowid but keyed by its declared key in the change output, since that is the key of its events
+ * ({@link #keyedByDeclaredKey()}). WITHOUT ROWID tables are keyed by their PRIMARY KEY columns; their records
  * hold the key columns first (in key order), then the other stored columns in declaration order.
  */
 public final class TableDef {
@@ -92,9 +94,21 @@ public final class TableDef {
         return columnNames;
     }
 
-    /** The key's column names: the PRIMARY KEY of a WITHOUT ROWID table, else the single name "rowid". */
+    /**
+     * The key's column names, what {@link RowChange#key()} holds: the declared PRIMARY KEY of a WITHOUT ROWID
+     * table or of a rowid table whose key is not the rowid, else the single name "rowid".
+     */
     List<String> keyNames() {
-        return withoutRowid ? primaryKey() : List.of("rowid");
+        return withoutRowid || keyedByDeclaredKey() ? primaryKey() : List.of("rowid");
+    }
+
+    /**
+     * A rowid table with a declared PRIMARY KEY other than an INTEGER PRIMARY KEY: its rows are stored (and
+     * found in the b-tree) by rowid, but a change of its key columns changes the row's identity, so changes
+     * are matched and keyed by the declared key, not the rowid.
+     */
+    boolean keyedByDeclaredKey() {
+        return !withoutRowid && rowidColumn < 0 && primaryKey.length > 0;
     }
 
     int columnIndex(String column) {

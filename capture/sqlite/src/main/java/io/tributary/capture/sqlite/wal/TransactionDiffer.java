@@ -185,10 +185,62 @@ final class TransactionDiffer {
             keys.add(gone.getKey());
             changes.add(new RowChange(Op.DELETE, keyList(gone.getKey()), list(project(gone.getValue(), projection, def)), null));
         }
+        if (def.keyedByDeclaredKey()) {
+            changes = byDeclaredKey(def, changes);
+        }
         if (changes.isEmpty()) {
             return null;
         }
-        return new TableChanges(def, sorted(keys, changes, new KeyOrder(def)));
+        return new TableChanges(def, def.keyedByDeclaredKey() ? List.copyOf(changes) : sorted(keys, changes, new KeyOrder(def)));
+    }
+
+    /**
+     * The changes of a rowid table with a declared key, matched by that key instead of the rowid: the rows
+     * the transaction touched, before and after, each set unique by the declared key (untouched rows keep
+     * theirs, so a key in only one set was free in the other state). A key in both with other values is an
+     * update, in the before set only a delete, in the after set only a create; the same values under another
+     * rowid are no change. Deletes come first, then updates, then creates; every key appears at most once,
+     * so applying them in order turns the before state into the after state by key.
+     *
+     * <p>Not guaranteed: SQLite lets a non-INTEGER PRIMARY KEY hold NULL (several rows even); such rows cannot
+     * be told apart by key and the contract refuses a null key anyway.
+     */
+    private static List<RowChange> byDeclaredKey(TableDef def, List<RowChange> byRowid) {
+        Map<RowKey, List<Object>> before = new java.util.LinkedHashMap<>();
+        Map<RowKey, List<Object>> after = new java.util.LinkedHashMap<>();
+        for (RowChange rc : byRowid) {
+            if (rc.before() != null) {
+                before.put(declaredKey(def, rc.before()), rc.before());
+            }
+            if (rc.after() != null) {
+                after.put(declaredKey(def, rc.after()), rc.after());
+            }
+        }
+        List<RowChange> deletes = new ArrayList<>();
+        List<RowChange> updates = new ArrayList<>();
+        List<RowChange> creates = new ArrayList<>();
+        for (Map.Entry<RowKey, List<Object>> b : before.entrySet()) {
+            List<Object> now = after.remove(b.getKey());
+            if (now == null) {
+                deletes.add(new RowChange(Op.DELETE, list(b.getKey().values), b.getValue(), null));
+            } else if (!Arrays.deepEquals(b.getValue().toArray(), now.toArray())) {
+                updates.add(new RowChange(Op.UPDATE, list(b.getKey().values), b.getValue(), now));
+            }
+        }
+        for (Map.Entry<RowKey, List<Object>> a : after.entrySet()) {
+            creates.add(new RowChange(Op.CREATE, list(a.getKey().values), null, a.getValue()));
+        }
+        deletes.addAll(updates);
+        deletes.addAll(creates);
+        return deletes;
+    }
+
+    private static RowKey declaredKey(TableDef def, List<Object> row) {
+        Object[] key = new Object[def.primaryKey.length];
+        for (int i = 0; i < key.length; i++) {
+            key[i] = row.get(def.primaryKey[i]);
+        }
+        return new RowKey(key);
     }
 
     private static List<RowChange> sorted(List<Object> keys, List<RowChange> changes, KeyOrder order) {

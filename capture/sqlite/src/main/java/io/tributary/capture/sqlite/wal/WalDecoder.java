@@ -140,6 +140,11 @@ public final class WalDecoder implements Closeable {
                     throw new WalGapException("the WAL went from salt-1 " + Integer.toUnsignedString(epoch.salt1) + " to "
                             + Integer.toUnsignedString(now.salt1) + ": a whole WAL epoch (or a deleted WAL) went by undecoded");
                 }
+                // the epoch left behind must have been decoded to its end: the frames the wal-index named as committed
+                if (epoch != null && Integer.compareUnsigned(decodedThrough, epoch.mxFrameSeen()) < 0) {
+                    throw new WalGapException("the WAL was restarted or deleted while frames " + (decodedThrough + 1) + ".."
+                            + Integer.toUnsignedString(epoch.mxFrameSeen()) + " of its previous epoch, committed, were not decoded");
+                }
                 epoch = now;
                 decodedThrough = 0;
                 minLimit = 0;

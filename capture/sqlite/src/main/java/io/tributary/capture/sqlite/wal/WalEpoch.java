@@ -26,6 +26,7 @@ final class WalEpoch {
     private int commitCount;
     private int cks0;
     private int cks1;
+    private int mxFrameSeen;
 
     WalEpoch(int pageSize, ByteOrder order, int checkpointSeq, int salt1, int salt2, int cks0, int cks1) {
         this.pageSize = pageSize;
@@ -44,6 +45,18 @@ final class WalEpoch {
             i--;
         }
         return Arrays.copyOfRange(commits, i, commitCount);
+    }
+
+    /** Notes a wal-index {@code mxFrame} read for this epoch: every frame up to it was committed. */
+    void sawMxFrame(int mxFrame) {
+        if (Integer.compareUnsigned(mxFrame, mxFrameSeen) > 0) {
+            mxFrameSeen = mxFrame;
+        }
+    }
+
+    /** The largest {@code mxFrame} the wal-index named for this epoch: its frames up to there were committed. */
+    int mxFrameSeen() {
+        return mxFrameSeen;
     }
 
     int lastCommit() {

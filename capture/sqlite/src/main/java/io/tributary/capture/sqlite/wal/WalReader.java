@@ -16,10 +16,14 @@ import java.util.Arrays;
  * <p>Guarantees: a frame is indexed only if (1) it is at or below {@code mxFrame} of a stable wal-index
  * header, so its transaction was committed when the header was read, (2) its salts equal the WAL header's
  * and those equal the wal-index header's, (3) the cumulative checksum from the WAL header up to it holds,
- * and (4) it belongs to a transaction whose commit frame passes (1)-(3). A frame failing any test ends the
- * readable data for this poll, silently: a half-written, rolled-back or overwritten tail is not an error,
- * and the committed transactions before it are read (the cases are files under
- * {@code src/test/resources/wal/}, see {@code WalFixturesTest}). Checksums are verified in the byte order
+ * and (4) it belongs to a transaction whose commit frame passes (1)-(3). Frames after {@code mxFrame} (a
+ * half-written, rolled-back or overwritten tail) are never read. A frame at or below {@code mxFrame} that
+ * fails (2) or (3), or is cut off by the end of the file, is one of two things: the WAL was restarted or
+ * truncated between reading the wal-index header and the frame (the header read again shows other salts or
+ * a smaller {@code mxFrame}), which ends the readable data for this poll and the next poll follows the new
+ * WAL epoch; or, with the header unchanged, a committed frame is corrupt, a {@link WalGapException} naming
+ * the frame: the transactions from it on cannot be decoded, and that is never silent (the cases are files
+ * under {@code src/test/resources/wal/}, see {@code WalFixturesTest}). Checksums are verified in the byte order
  * the WAL's magic declares (0x377f0682 little-endian, 0x377f0683 big-endian).
  * A change of salts in the wal-index header means the WAL was restarted (a new {@link WalEpoch}); the reader
  * then starts over at frame 1 of the new epoch.
@@ -64,6 +68,7 @@ final class WalReader implements Closeable {
                 return null;
             }
         }
+        epoch.sawMxFrame(h.mxFrame());
         readFrames(epoch, h.mxFrame());
         return epoch;
     }
@@ -134,11 +139,13 @@ final class WalReader implements Closeable {
                 int o = i * frameSize;
                 int pgno = buf.getInt(o);
                 if (pgno == 0 || buf.getInt(o + 8) != ep.salt1 || buf.getInt(o + 12) != ep.salt2) {
+                    unreadable(ep, f, "its salts are not the WAL header's");
                     return;
                 }
                 ck.add(buf, o, 8, ep.checksumOrder);
                 ck.add(buf, o + FRAME_HEADER_SIZE, ep.pageSize, ep.checksumOrder);
                 if (ck.s0() != buf.getInt(o + 16) || ck.s1() != buf.getInt(o + 20)) {
+                    unreadable(ep, f, "its checksum does not hold");
                     return;
                 }
                 if (count == pending.length) {
@@ -151,8 +158,31 @@ final class WalReader implements Closeable {
                 }
             }
             if (whole < n) {
-                return; // the file ends inside this chunk: a half-written or cut tail ends the data, frames before it count
+                unreadable(ep, f, "the WAL file ends before it");
+                return;
             }
+        }
+    }
+
+    /**
+     * Frame {@code frame}, at or below the {@code mxFrame} just read, cannot be read. Returns (the data ends
+     * here for this poll) when the wal-index header now names another WAL epoch or fewer frames: the WAL was
+     * restarted or truncated under this read. Throws {@link WalGapException} when it still counts the frame
+     * as committed in this epoch: the frame is corrupt.
+     */
+    private void unreadable(WalEpoch ep, int frame, String why) throws IOException {
+        ShmHeader again;
+        try {
+            again = shmHeader();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the wal-index");
+        }
+        if (again != null && again.salt1() == ep.salt1 && again.salt2() == ep.salt2
+                && Integer.compareUnsigned(again.mxFrame(), frame) >= 0) {
+            throw new WalGapException("committed WAL frame " + frame + " of " + walPath.getFileName() + " is corrupt (" + why
+                    + ", yet the wal-index counts it as committed, mxFrame=" + Integer.toUnsignedString(again.mxFrame())
+                    + "): the transactions from frame " + frame + " on cannot be decoded; check the disk and the file's writers");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.tributary.capture.sqlite.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,33 +62,84 @@ class WalFixturesTest {
         }
     }
 
-    /** Frame 5's header is cut in half at the end of the file, while the wal-index still counts it. */
+    /**
+     * Frame 5's header is cut in half at the end of the file while it is being appended: the wal-index does
+     * not count it yet (mxFrame 4), so the data ends before it, not an error.
+     */
     @Test
     void aTornTailIsTheEndOfTheDataNotAnError() throws Exception {
         Path db = copy("torn-tail");
         assertEquals(WalReader.HEADER_SIZE + 4 * WalFixtureGenerator.FRAME_SIZE + WalReader.FRAME_HEADER_SIZE / 2,
                 Files.size(Path.of(db + "-wal")));
+        setMxFrame(db, 4);
         Map<List<Object>, List<Object>> rows = Map.of(List.of(1L), List.of(1L, "one"), List.of(2L), List.of(2L, "two"));
         assertDecodes(db, 3, 4, rows);
         assertEquals(rows, recoveredBySqlite("torn-tail"));
     }
 
-    /** Frame 5 carries the salt-1 of an earlier WAL epoch (its checksum is intact): it is not this epoch's. */
+    /** The same file while the wal-index counts frame 5 as committed: a committed frame is missing, a gap. */
+    @Test
+    void aCommittedFrameCutOffIsAGap() throws Exception {
+        assertGap(copy("torn-tail"), 5);
+    }
+
+    /** Frame 5 carries the salt-1 of an earlier WAL epoch (its checksum is intact) and is not counted: not this epoch's. */
     @Test
     void aFrameWithAnotherSaltIsNotAccepted() throws Exception {
         Path db = copy("salt-mismatch");
+        setMxFrame(db, 4);
         Map<List<Object>, List<Object>> rows = Map.of(List.of(1L), List.of(1L, "one"), List.of(2L), List.of(2L, "two"));
         assertDecodes(db, 3, 4, rows);
         assertEquals(rows, recoveredBySqlite("salt-mismatch"));
     }
 
-    /** Frame 4's page was changed: its checksum fails, and frame 5 after it cannot be verified either (the sums are cumulative). */
+    /** The same frame while the wal-index counts it as committed in this epoch: corrupt, a gap. */
+    @Test
+    void aCommittedFrameWithAnotherSaltIsAGap() throws Exception {
+        assertGap(copy("salt-mismatch"), 5);
+    }
+
+    /**
+     * Frame 4's page was changed, and the wal-index counts only frames 1-3 (as after a crash while frame 4 was
+     * written): its checksum fails, the data ends before it.
+     */
     @Test
     void aFrameWhoseChecksumFailsEndsTheData() throws Exception {
         Path db = copy("checksum-mismatch");
+        setMxFrame(db, 3);
         Map<List<Object>, List<Object>> rows = Map.of(List.of(1L), List.of(1L, "one"));
         assertDecodes(db, 2, 3, rows);
         assertEquals(rows, recoveredBySqlite("checksum-mismatch"));
+    }
+
+    /**
+     * Frame 4's page was changed while the wal-index counts frames 1-5 as committed: a corrupt committed frame.
+     * It once ended the data silently and transactions 3 and 4 vanished; now it is a gap naming the frame.
+     */
+    @Test
+    void aCorruptCommittedFrameIsAGap() throws Exception {
+        assertGap(copy("checksum-mismatch"), 4);
+    }
+
+    private static void assertGap(Path db, int frame) {
+        WalGapException gap = assertThrows(WalGapException.class, () -> {
+            try (WalDecoder d = WalDecoder.open(db)) {
+                d.poll();
+            }
+        });
+        assertTrue(gap.getMessage().contains("committed WAL frame " + frame + " "), gap::getMessage);
+    }
+
+    /** Rewrites the case's wal-index header (both copies, with its checksum) to count {@code mxFrame} frames. */
+    private static void setMxFrame(Path db, int mxFrame) throws IOException {
+        Path shm = Path.of(db + "-shm");
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(shm)).order(java.nio.ByteOrder.nativeOrder());
+        b.putInt(16, mxFrame);
+        WalChecksum ck = new WalChecksum(0, 0);
+        ck.add(b, 0, 40, java.nio.ByteOrder.nativeOrder());
+        b.putInt(40, ck.s0()).putInt(44, ck.s1());
+        System.arraycopy(b.array(), 0, b.array(), 48, 48);
+        Files.write(shm, b.array());
     }
 
     /**

@@ -16,14 +16,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Random transactions (inserts, updates, deletes, range deletes, overflowing values, rollbacks) over a rowid
- * table with an INTEGER PRIMARY KEY, a rowid table without one, and a WITHOUT ROWID table. After every
+ * table with an INTEGER PRIMARY KEY, a rowid table without one, a WITHOUT ROWID table, and two ordinary
+ * (rowid) tables keyed by a declared PRIMARY KEY, one TEXT and one composite, whose keys are updated, swapped
+ * within a transaction, and deleted and reused (the decoder must key their changes by the declared key, not
+ * by the rowid: a key change is a delete of the old key and a create of the new one). After every
  * commit the decoded transaction, replayed onto a model whose before images must match, has to equal
  * {@code SELECT *} of every table; the incrementally kept page owners must equal a fresh walk; and at the
  * end a decoder reading the whole WAL from the start must replay to the same final state.
  */
 class WalRandomizedTest {
     private static final Map<String, List<String>> KEYS = Map.of("r", List.of("rowid"), "p", List.of("rowid"),
-            "w", List.of("k", "n"));
+            "w", List.of("k", "n"), "e", List.of("email"), "l", List.of("a", "b"));
     private static final long[] INTS = {0, 1, -1, 127, -128, 32767, -32768, 8388607, -8388608, Integer.MAX_VALUE,
         Integer.MIN_VALUE, 140737488355327L, -140737488355328L, Long.MAX_VALUE, Long.MIN_VALUE};
     private static final double[] REALS = {3.0, -0.0, 0.0, 1e300, -1e-300, Double.POSITIVE_INFINITY,
@@ -46,7 +49,9 @@ class WalRandomizedTest {
                     db.select("pragma_auto_vacuum", List.of("auto_vacuum")).keySet().iterator().next().get(0));
             db.exec("CREATE TABLE r (id INTEGER PRIMARY KEY, t TEXT, i INTEGER, x REAL, b BLOB, u)",
                     "CREATE TABLE p (name TEXT, qty INTEGER, price REAL)",
-                    "CREATE TABLE w (k TEXT, n INTEGER, v, big TEXT, PRIMARY KEY (k, n)) WITHOUT ROWID");
+                    "CREATE TABLE w (k TEXT, n INTEGER, v, big TEXT, PRIMARY KEY (k, n)) WITHOUT ROWID",
+                    "CREATE TABLE e (email TEXT PRIMARY KEY, name TEXT, n INTEGER)",
+                    "CREATE TABLE l (a INTEGER NOT NULL, b TEXT NOT NULL, v, PRIMARY KEY (a, b))");
             SqliteWalFixture.Replay replay = new SqliteWalFixture.Replay();
             try (WalDecoder d = WalDecoder.open(db.path)) {
                 d.poll().forEach(replay::apply);
@@ -74,7 +79,7 @@ class WalRandomizedTest {
                 SqliteWalFixture.Replay all = new SqliteWalFixture.Replay();
                 List<WalTransaction> txs = fresh.poll();
                 txs.forEach(all::apply);
-                assertEquals(decoded + 3, txs.size());
+                assertEquals(decoded + 5, txs.size(), "the five CREATE TABLEs and every transaction decoded");
                 assertSameAsDatabase(db, all);
             }
         }
@@ -87,7 +92,7 @@ class WalRandomizedTest {
     }
 
     private static void operation(SqliteWalFixture db, Random rnd) throws SQLException {
-        switch (rnd.nextInt(12)) {
+        switch (rnd.nextInt(20)) {
             case 0, 1, 2 -> db.update("INSERT INTO r (t, i, x, b, u) VALUES (?, ?, ?, ?, ?)", text(rnd), integer(rnd),
                     real(rnd), blob(rnd), any(rnd));
             case 3 -> db.update("UPDATE r SET " + List.of("t", "i", "x", "b", "u").get(rnd.nextInt(5)) + " = ? WHERE id = ?",
@@ -103,9 +108,51 @@ class WalRandomizedTest {
                     existing(db, "p", "rowid", rnd));
             case 9, 10 -> db.update("INSERT OR REPLACE INTO w VALUES (?, ?, ?, ?)", "k" + rnd.nextInt(60), (long) rnd.nextInt(5),
                     any(rnd), rnd.nextInt(8) == 0 ? large(rnd) : text(rnd));
-            default -> db.update(rnd.nextBoolean() ? "DELETE FROM w WHERE k = ?" : "UPDATE w SET v = n WHERE k = ?",
+            case 11 -> db.update(rnd.nextBoolean() ? "DELETE FROM w WHERE k = ?" : "UPDATE w SET v = n WHERE k = ?",
                     "k" + rnd.nextInt(60));
+            default -> declaredKeyOperation(db, rnd);
         }
+    }
+
+    /** Changes of the ordinary tables keyed by a declared PRIMARY KEY: key updates, swaps, delete and reuse. */
+    private static void declaredKeyOperation(SqliteWalFixture db, Random rnd) throws SQLException {
+        String x = email(rnd);
+        String y = email(rnd);
+        long a = rnd.nextInt(6);
+        String b = "b" + rnd.nextInt(6);
+        switch (rnd.nextInt(8)) {
+            case 0 -> db.update("INSERT OR IGNORE INTO e VALUES (?, ?, ?)", x, text(rnd), integer(rnd));
+            case 1 -> db.update("UPDATE OR IGNORE e SET email = ? WHERE email = ?", x, y);
+            case 2 -> { // swap two keys
+                db.update("UPDATE OR IGNORE e SET email = '~swap' WHERE email = ?", x);
+                db.update("UPDATE OR IGNORE e SET email = ? WHERE email = ?", x, y);
+                db.update("UPDATE OR IGNORE e SET email = ? WHERE email = '~swap'", y);
+            }
+            case 3 -> { // delete a key and give it to another row (the lost 'x')
+                db.update("DELETE FROM e WHERE email = ?", x);
+                db.update("UPDATE OR IGNORE e SET email = ?, n = n + 1 WHERE email = ?", x, y);
+            }
+            case 4 -> { // delete and insert the same key again: a new rowid
+                db.update("DELETE FROM e WHERE email = ?", x);
+                db.update("INSERT INTO e VALUES (?, ?, ?)", x, rnd.nextBoolean() ? "same" : text(rnd), 1L);
+            }
+            case 5 -> db.update("INSERT OR REPLACE INTO l VALUES (?, ?, ?)", a, b, any(rnd));
+            case 6 -> {
+                if (rnd.nextBoolean()) {
+                    db.update("UPDATE OR IGNORE l SET b = ? WHERE a = ?", b, a);
+                } else {
+                    db.update("UPDATE OR IGNORE l SET a = a + 1 WHERE b = ?", b);
+                }
+            }
+            default -> {
+                db.update("DELETE FROM l WHERE a = ? AND b = ?", a, b);
+                db.update("UPDATE OR IGNORE l SET a = ?, b = ? WHERE a = ?", a, b, (long) rnd.nextInt(6));
+            }
+        }
+    }
+
+    private static String email(Random rnd) {
+        return rnd.nextInt(10) == 0 ? "ü" + rnd.nextInt(5) + "@☃" : "u" + rnd.nextInt(30) + "@x";
     }
 
     /** A key of a random existing row, or an absent one when the table is empty. */
