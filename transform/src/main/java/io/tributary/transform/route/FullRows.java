@@ -130,8 +130,8 @@ final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, 
             full.put(f.pos(), after.get(f.pos()));
         }
         for (Object column : unchanged) {
-            Schema.Field to = after.getSchema().getField(column.toString());
-            Schema.Field from = source.getSchema().getField(column.toString());
+            Schema.Field to = field(after.getSchema(), column.toString());
+            Schema.Field from = field(source.getSchema(), column.toString());
             if (to == null || from == null || !to.schema().equals(from.schema())) {
                 return null;
             }
@@ -141,6 +141,15 @@ final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, 
         out.put(Envelope.Fields.AFTER, full);
         out.put(Envelope.Fields.UNCHANGED, List.of());
         return out;
+    }
+
+    /** The field holding source column {@code column} (its Avro name differs when Avro refuses the column's). */
+    private static Schema.Field field(Schema row, String column) {
+        Schema.Field f = row.getField(column);
+        if (f != null && Envelope.columnName(f).equals(column)) {
+            return f;
+        }
+        return row.getFields().stream().filter(x -> Envelope.columnName(x).equals(column)).findFirst().orElse(null);
     }
 
     private static GenericRecord withoutBefore(GenericRecord envelope) {

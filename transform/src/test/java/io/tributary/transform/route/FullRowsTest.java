@@ -175,6 +175,35 @@ class FullRowsTest {
     }
 
     @Test
+    void aColumnWhoseNameAvroRefusesIsFilledToo() {
+        TableRef notes = new TableRef("monolith", "public", "notes");
+        TableSchema schema = new TableSchema(notes, List.of(new Column("id", ColumnType.INT64, "int8", false),
+                new Column("title", ColumnType.TEXT, "text", false), new Column("long text", ColumnType.TEXT, "text", false)), List.of("id"));
+        PipelineConfig.Service service = new PipelineConfig.Service("notes-svc", "g", SERVICE.target(), List.of(notes), Map.of(),
+                java.time.Duration.ofMinutes(10));
+        StreamsBuilder b = new StreamsBuilder();
+        ServiceTopology.build(b, service, serde, serde, ServiceTopology.Observer.NONE);
+        try (TopologyTestDriver d = new TopologyTestDriver(b.build(), TransformAppAccess.streamsConfig(service))) {
+            TestInputTopic<GenericRecord, GenericRecord> input = d.createInputTopic(notes.topic(), serde.serializer(), serde.serializer());
+            TestOutputTopic<GenericRecord, GenericRecord> output = d.createOutputTopic("notes-svc.notes", serde.deserializer(), serde.deserializer());
+            Map<String, Object> full = new HashMap<>(Map.of("id", 1L, "title", "t0", "long text", BODY));
+            ChangeEvent insert = new ChangeEvent(schema, Op.CREATE, null, full, Position.of(1, 10, 10, 0), 1L, "false", "postgresql", "db", 1L, 1L);
+            Map<String, Object> partial = new HashMap<>(Map.of("id", 1L, "title", "t1"));
+            partial.put("long text", null);
+            ChangeEvent update = new ChangeEvent(schema, Op.UPDATE, null, partial, Position.of(1, 11, 11, 0), 1L, "false", "postgresql", "db",
+                    1L, 1L, List.of("long text"));
+            for (ChangeEvent e : List.of(insert, update)) {
+                input.pipeInput(Envelope.key(e), Envelope.value(e));
+            }
+            output.readKeyValue();
+            var kv = output.readKeyValue();
+            ChangeEvent out = Envelope.read(kv.key, kv.value);
+            assertEquals(List.of(), out.unchanged());
+            assertEquals(BODY, out.after().get("long text"));
+        }
+    }
+
+    @Test
     void aTableWhoseCaptureSendsEveryColumnGetsNoStore() {
         StreamsBuilder b = new StreamsBuilder();
         ServiceTopology.build(b, SERVICE, serde, serde, ServiceTopology.Observer.NONE, t -> false);
