@@ -48,7 +48,7 @@ final class PipelineStatus {
     StatusReport collect() throws Exception {
         long now = System.currentTimeMillis();
         List<StatusReport.Deployable> deployables = deployables();
-        List<StatusReport.Source> sources = config.sources().stream().map(this::source).toList();
+        List<StatusReport.Source> sources = new ArrayList<>();
         List<StatusReport.Table> tables = new ArrayList<>();
         List<StatusReport.Service> services = new ArrayList<>();
         SchemaRegistryClient registry = config.registry().client();
@@ -57,6 +57,7 @@ final class PipelineStatus {
             Map<String, Map<String, Long>> generations = new java.util.HashMap<>();
             for (PipelineConfig.Source src : config.sources()) {
                 generations.put(src.name(), kafka.generations(Topics.generations(src.name()), markerValues));
+                sources.add(source(src, records(kafka, Topics.deadLetters("capture", src.name()))));
             }
             for (PipelineConfig.Service s : config.services()) {
                 for (TableRef t : s.tables()) {
@@ -185,13 +186,14 @@ final class PipelineStatus {
         return tps.stream().mapToLong(tp -> ends.get(tp) - begins.get(tp)).sum();
     }
 
-    private StatusReport.Source source(PipelineConfig.Source s) {
+    /** A source's state: WAL held (slot or WAL file) and the rows its capture dead-lettered ({@code deadLetters}). */
+    private StatusReport.Source source(PipelineConfig.Source s, long deadLetters) {
         if (s.isSqlite()) {
             Path wal = Path.of(s.sqlite().path() + "-wal");
             try {
-                return new StatusReport.Source(s.name(), "sqlite", null, Files.exists(wal) ? Files.size(wal) : 0L, null);
+                return new StatusReport.Source(s.name(), "sqlite", null, Files.exists(wal) ? Files.size(wal) : 0L, null, deadLetters);
             } catch (java.io.IOException e) {
-                return new StatusReport.Source(s.name(), "sqlite", null, null, "cannot read " + wal + ": " + e.getMessage());
+                return new StatusReport.Source(s.name(), "sqlite", null, null, "cannot read " + wal + ": " + e.getMessage(), deadLetters);
             }
         }
         PipelineConfig.Postgres pg = s.postgres();
@@ -200,10 +202,10 @@ final class PipelineStatus {
                      + "FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, pg.slot());
             try (ResultSet rs = ps.executeQuery()) {
-                return new StatusReport.Source(s.name(), "postgresql", rs.next() ? rs.getLong(1) : null, null, null);
+                return new StatusReport.Source(s.name(), "postgresql", rs.next() ? rs.getLong(1) : null, null, null, deadLetters);
             }
         } catch (SQLException e) {
-            return new StatusReport.Source(s.name(), "postgresql", null, null, "cannot read the replication slot: " + e.getMessage());
+            return new StatusReport.Source(s.name(), "postgresql", null, null, "cannot read the replication slot: " + e.getMessage(), deadLetters);
         }
     }
 

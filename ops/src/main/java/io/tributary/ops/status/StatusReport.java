@@ -21,7 +21,7 @@ record StatusReport(long atMs, boolean healthy, List<Deployable> deployables, Li
      * One source: its kind, and what it holds back on the source's disk: the replication slot's retained WAL
      * (PostgreSQL) or the WAL file's size (SQLite); null where unknown.
      */
-    record Source(String name, String kind, Long slotRetainedWalBytes, Long sqliteWalBytes, String problem) {
+    record Source(String name, String kind, Long slotRetainedWalBytes, Long sqliteWalBytes, String problem, long captureDeadLetters) {
     }
 
     /**

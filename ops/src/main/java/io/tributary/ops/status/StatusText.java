@@ -24,7 +24,8 @@ final class StatusText {
         for (StatusReport.Source s : r.sources()) {
             String held = s.slotRetainedWalBytes() != null ? "slot retains " + s.slotRetainedWalBytes() + " bytes of WAL"
                     : s.sqliteWalBytes() != null ? "WAL file " + s.sqliteWalBytes() + " bytes" : "-";
-            sb.append(String.format(Locale.ROOT, "  source %-20s %-10s %s%s%n", s.name(), s.kind(), held, s.problem() == null ? "" : " (" + s.problem() + ")"));
+            sb.append(String.format(Locale.ROOT, "  source %-20s %-10s %s, dead letters: capture %d%s%n", s.name(), s.kind(), held,
+                    s.captureDeadLetters(), s.problem() == null ? "" : " (" + s.problem() + ")"));
         }
         for (StatusReport.Service s : r.services()) {
             sb.append(String.format(Locale.ROOT, "  service %-19s dead letters: transform %d, sink %d%n", s.name(), s.transformDeadLetters(), s.sinkDeadLetters()));

@@ -43,7 +43,7 @@ public final class Topics {
         return topic.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
-    /** Dead letters of one stage ({@code transform} or {@code sink}) for one service. */
+    /** Dead letters of one stage for one service ({@code transform}, {@code sink}) or source ({@code capture}). */
     public static String deadLetters(String stage, String service) {
         return PREFIX + "dlq." + stage + "." + service;
     }

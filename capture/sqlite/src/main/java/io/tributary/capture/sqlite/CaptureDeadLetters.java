@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Rows capture-sqlite cannot carry as change events (a value its column's contract type cannot hold
  * exactly, {@link io.tributary.capture.sqlite.wal.SqliteTypes.ValueMismatch}): written to the source's
- * dead-letter topic {@code tributary.dlq.capture-sqlite.<source>} in the same Kafka transaction as the
+ * dead-letter topic {@code tributary.dlq.capture.<source>} in the same Kafka transaction as the
  * events around them, with the reason, the table, the op, the key, the position and the row as stored
  * (values as text, BLOBs in hex), so that an operator can fix the row in the application's database;
  * the next change of the fixed row is captured as usual. Counted in
@@ -46,7 +46,7 @@ final class CaptureDeadLetters {
     }
 
     static String topic(String source) {
-        return Topics.deadLetters("capture-sqlite", source);
+        return Topics.deadLetters("capture", source);
     }
 
     /** Writes one dead letter in the writer's open transaction. */
