@@ -26,6 +26,11 @@ final class ConnectRecords {
     private static final String LENGTH = "__debezium.source.column.length";
     private static final String SCALE = "__debezium.source.column.scale";
     private static final Set<String> SIZED = Set.of("NUMERIC", "DECIMAL", "VARCHAR", "BPCHAR", "CHAR");
+    /**
+     * The serial pseudo-types JDBC metadata names in a snapshot, as the integer types pgoutput names in the
+     * stream: a serial column is an integer with a sequence default, and one declared type keeps one schema.
+     */
+    private static final Map<String, String> SERIALS = Map.of("BIGSERIAL", "INT8", "SERIAL", "INT4", "SMALLSERIAL", "INT2");
 
     private ConnectRecords() {
     }
@@ -44,6 +49,7 @@ final class ConnectRecords {
         if (t == null) {
             return null;
         }
+        t = SERIALS.getOrDefault(t, t);
         String len = p.get(LENGTH);
         // unbounded numeric and varchar arrive with length 0 from a snapshot (JDBC metadata) and with
         // 131089 / 2147483647 from the stream (pgoutput typmod -1): both mean "no declared size"
