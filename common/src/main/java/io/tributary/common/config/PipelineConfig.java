@@ -45,9 +45,17 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     /**
      * @param signalTable {@code schema.table} of the signal table capture-postgres writes its requests to
      *                    Debezium into (re-snapshots, tables added later); read back from the WAL in order
+     * @param heartbeat   how often capture-postgres writes a heartbeat into the source's WAL and confirms what it
+     *                    read, so that the slot releases WAL while the captured tables are idle; zero: never
      */
-    public record Postgres(String url, String user, Secret password, String slot, String publication, String signalTable) {
+    public record Postgres(String url, String user, Secret password, String slot, String publication, String signalTable,
+                           Duration heartbeat) {
         public static final String DEFAULT_SIGNAL_TABLE = "public.tributary_signals";
+        public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+
+        public Postgres(String url, String user, Secret password, String slot, String publication, String signalTable) {
+            this(url, user, password, slot, publication, signalTable, DEFAULT_HEARTBEAT);
+        }
 
         public Postgres(String url, String user, Secret password, String slot, String publication) {
             this(url, user, password, slot, publication, DEFAULT_SIGNAL_TABLE);

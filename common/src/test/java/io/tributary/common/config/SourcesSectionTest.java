@@ -55,6 +55,24 @@ class SourcesSectionTest {
     }
 
     @Test
+    void postgresHeartbeatIsOnByDefaultAndZeroTurnsItOff() {
+        List<PipelineConfig.Source> s = sources.read(yaml("""
+                - name: a
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc }
+                  tables: [t]
+                - name: b
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, heartbeat-interval: 0s }
+                  tables: [t]
+                - name: c
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, heartbeat-interval: often }
+                  tables: [t]
+                """));
+        assertEquals(Duration.ofSeconds(10), s.get(0).postgres().heartbeat());
+        assertEquals(Duration.ZERO, s.get(1).postgres().heartbeat());
+        assertEquals(List.of("sources[c].postgres.heartbeat-interval: 'often' is not a duration"), problems());
+    }
+
+    @Test
     void sqliteDefaultsAndItsOnlySchemaIsMain() {
         List<PipelineConfig.Source> s = sources.read(yaml("""
                 - name: experiments

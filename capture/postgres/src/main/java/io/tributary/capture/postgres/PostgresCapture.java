@@ -104,6 +104,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("tombstones.on.delete", "false");
+        heartbeat(p, pg);
         p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
         // later snapshots of single tables: Debezium's incremental snapshots with read-only watermarks
         // (pg_current_snapshot(), PostgreSQL 13+), asked for through the signal table so that Debezium acts on
@@ -123,6 +124,25 @@ final class PostgresCapture implements AutoCloseable {
         config.kafka().properties().forEach(p::setProperty);
         p.setProperty("max.batch.size", String.valueOf(MAX_BATCH)); // after kafka.properties: PostgresPositions relies on it
         return p;
+    }
+
+    /** The logical-decoding message prefix of the capture's heartbeats; nothing reads their content. */
+    static final String HEARTBEAT_PREFIX = "tributary-heartbeat";
+
+    /**
+     * Heartbeats, so that the slot releases WAL while the captured tables are idle and others are busy: every
+     * interval Debezium writes a logical-decoding message into the WAL (non-transactional, no table, so it
+     * works on a source where the capture may not write tables) and reads it back through the slot. Its offset
+     * is committed like any event's, and Debezium then confirms that LSN to the server. Without it PostgreSQL
+     * 15 sends the capture nothing for transactions that touch no published table, and the slot holds all
+     * their WAL. pg_logical_emit_message needs PostgreSQL 9.6 and, with pgoutput, 14 for the capture to read it.
+     */
+    private static void heartbeat(Properties p, PipelineConfig.Postgres pg) {
+        if (pg.heartbeat().isZero()) {
+            return;
+        }
+        p.setProperty("heartbeat.interval.ms", String.valueOf(pg.heartbeat().toMillis()));
+        p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', now()::text)");
     }
 
     void start() {

@@ -17,12 +17,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code bin/tributary capture-postgres --config FILE [--source NAME]}: captures the PostgreSQL sources of
  * the pipeline file (all, or the one named) into their per-table topics ({@link PostgresCapture}).
  */
 public final class PostgresCaptureApp implements Deployable {
+    private static final Logger log = LoggerFactory.getLogger(PostgresCaptureApp.class);
     private final PipelineConfig config;
     private final List<PipelineConfig.Source> sources;
     private final MeterRegistry metrics;
@@ -61,6 +65,7 @@ public final class PostgresCaptureApp implements Deployable {
                             "set wal_level = logical in postgresql.conf and restart PostgreSQL");
                 }
             }
+            unlimitedSlotWal(c).ifPresent(w -> log.warn("source={} {}", s.name(), w));
             SignalTable.ensure(c, s.postgres()).ifPresent(problem -> preflight.problem(key + ".signal-table", problem,
                     "create it: CREATE TABLE " + s.postgres().signalTable() + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, "
                             + "data varchar(2048)); GRANT INSERT ON it to the user; or name another with signal-table"));
@@ -88,6 +93,24 @@ public final class PostgresCaptureApp implements Deployable {
         } catch (SQLException e) {
             preflight.problem(key + ".url", "cannot connect to PostgreSQL at '" + s.postgres().url() + "' as '" + s.postgres().user()
                     + "' (" + Preflight.rootMessage(e) + ")", "check the URL, the user and the password, and that the server is running");
+        }
+    }
+
+    /**
+     * A warning when the server lets a replication slot keep WAL without limit ({@code max_slot_wal_keep_size
+     * = -1}, PostgreSQL's default): a capture that is down or stuck then fills the source's disk. Only a
+     * warning: with a limit the server invalidates a slot that falls too far behind, and the capture must
+     * then take a new snapshot; which one is worse is the operator's call.
+     */
+    static Optional<String> unlimitedSlotWal(Connection c) throws SQLException {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")) {
+            if (rs.next() && "-1".equals(rs.getString(1))) {
+                return Optional.of("the server runs with max_slot_wal_keep_size = -1: the replication slot keeps WAL without limit "
+                        + "while the capture is down or behind, up to filling the source's disk; set a limit in postgresql.conf "
+                        + "(e.g. max_slot_wal_keep_size = 50GB) and watch tributary_capture_slot_retained_wal_bytes "
+                        + "(docs/operations.md, \"The replication slot\")");
+            }
+            return Optional.empty();
         }
     }
 

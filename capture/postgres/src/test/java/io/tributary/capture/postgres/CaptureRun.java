@@ -40,10 +40,15 @@ final class CaptureRun implements AutoCloseable {
 
     CaptureRun(Path dir, String prefix) throws Exception {
         this.source = prefix + Long.toHexString(System.nanoTime());
+        this.url = freshDatabase(prefix);
+        this.file = dir.resolve("pipeline.yaml");
+    }
+
+    /** A new, empty database {@code it_<prefix>} on the test server, the slots a previous run left on it dropped first. */
+    static String freshDatabase(String prefix) throws Exception {
         String db = "it_" + prefix;
         sql(TestServers.postgresUrl(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db + "' AND NOT active");
-        this.url = TestServers.newDatabase(db);
-        this.file = dir.resolve("pipeline.yaml");
+        return TestServers.newDatabase(db);
     }
 
     /** Writes the pipeline file: the source captures {@code public.<table>} of each table; {@code extra} goes into the source's postgres block. */
