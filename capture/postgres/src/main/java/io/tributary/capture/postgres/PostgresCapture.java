@@ -91,6 +91,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("database.dbname", url.getProperty("PGDBNAME"));
         p.setProperty("database.user", pg.user());
         p.setProperty("database.password", pg.password().value());
+        tls(p, url);
         p.setProperty("topic.prefix", source.name());
         p.setProperty("slot.name", pg.slot());
         p.setProperty("publication.name", pg.publication());
@@ -124,6 +125,27 @@ final class PostgresCapture implements AutoCloseable {
         config.kafka().properties().forEach(p::setProperty);
         p.setProperty("max.batch.size", String.valueOf(MAX_BATCH)); // after kafka.properties: PostgresPositions relies on it
         return p;
+    }
+
+    /** The URL's TLS parameters Debezium takes as {@code database.<name>}: its own connections use them. */
+    private static final List<String> TLS = List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory");
+
+    /**
+     * TLS as the JDBC URL asks for it, for Debezium's connections too (the replication one included), not
+     * only for the JDBC ones of the preflight and statistics. pgjdbc reads {@code ssl=true} without an
+     * {@code sslmode} as {@code verify-full}; Debezium's own default would be {@code prefer} (TLS without
+     * checking the certificate, or no TLS at all), so that is said explicitly.
+     */
+    private static void tls(Properties p, Properties url) {
+        for (String name : TLS) {
+            if (url.getProperty(name) != null) {
+                p.setProperty("database." + name, url.getProperty(name));
+            }
+        }
+        String ssl = url.getProperty("ssl");
+        if (url.getProperty("sslmode") == null && ssl != null && !ssl.equalsIgnoreCase("false")) {
+            p.setProperty("database.sslmode", "verify-full");
+        }
     }
 
     /** The logical-decoding message prefix of the capture's heartbeats; nothing reads their content. */

@@ -44,6 +44,13 @@ final class CaptureRun implements AutoCloseable {
         this.file = dir.resolve("pipeline.yaml");
     }
 
+    /** A capture of an existing database of another server ({@code url}, a superuser's). */
+    CaptureRun(Path dir, String prefix, String url) {
+        this.source = prefix + Long.toHexString(System.nanoTime());
+        this.url = url;
+        this.file = dir.resolve("pipeline.yaml");
+    }
+
     /** A new, empty database {@code it_<prefix>} on the test server, the slots a previous run left on it dropped first. */
     static String freshDatabase(String prefix) throws Exception {
         String db = "it_" + prefix;
@@ -51,8 +58,8 @@ final class CaptureRun implements AutoCloseable {
         return TestServers.newDatabase(db);
     }
 
-    /** Writes the pipeline file: the source captures {@code public.<table>} of each table; {@code extra} goes into the source's postgres block. */
-    CaptureRun pipeline(String sourceUrl, String extra, String... tables) throws Exception {
+    /** Writes the pipeline file: the source captures {@code public.<table>} of each table; {@code extra} goes into the source's {@code postgres:} mapping. */
+    CaptureRun pipelineWith(String extra, String... tables) throws Exception {
         String captured = Arrays.stream(tables).map(t -> "public." + t).collect(Collectors.joining(", "));
         String owned = Arrays.stream(tables).map(t -> source + ".public." + t).collect(Collectors.joining(", "));
         Files.writeString(file, """
@@ -66,13 +73,13 @@ final class CaptureRun implements AutoCloseable {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, sourceUrl, source, source,
+                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, url, source, source,
                 extra.isEmpty() ? "" : ", " + extra, captured, source, url, owned));
         return this;
     }
 
     CaptureRun pipeline(String... tables) throws Exception {
-        return pipeline(url, "", tables);
+        return pipelineWith("", tables);
     }
 
     /** Starts the deployable on a thread of its own. */
