@@ -103,6 +103,12 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("binary.handling.mode", "bytes");
+        // exact text of what has no exact Connect form (ConnectRecords, PgText): intervals in ISO 8601 (not
+        // microseconds with a month of 30.4 days), hstore as a map, and types Debezium does not know (extension
+        // types) as the bytes of their text instead of leaving the column out
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("hstore.handling.mode", "map");
+        p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("tombstones.on.delete", "false");
         heartbeat(p, pg);
