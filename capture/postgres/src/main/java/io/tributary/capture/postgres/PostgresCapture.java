@@ -54,9 +54,13 @@ final class PostgresCapture implements AutoCloseable {
     private final String notifications;
     private volatile Throwable failure;
 
-    PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer, TableGenerations generations) {
+    private final CaptureDeadLetters deadLetters;
+
+    PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer, TableGenerations generations,
+                    CaptureDeadLetters deadLetters) {
         this.source = source;
         this.writer = writer;
+        this.deadLetters = deadLetters;
         this.notifications = notificationTopic(source);
         source.tables().forEach(t -> tablesByTopic.put(Topics.perTable(t), t));
         this.requests = new ResnapshotRequests(config.kafka(), source.name(), "tributary-capture-" + source.name(), this::request);
@@ -209,6 +213,7 @@ final class PostgresCapture implements AutoCloseable {
                 }
             }
             writer.flush();
+            deadLetters.flush();
             snapshots.afterBatch();
             for (RecordChangeEvent<SourceRecord> e : batch) {
                 if (e.record().sourceOffset() != null && !e.record().sourceOffset().isEmpty()) {
@@ -242,9 +247,15 @@ final class PostgresCapture implements AutoCloseable {
         if (op == Op.READ) {
             snapshots.onSnapshotRow(table, position);
         }
-        writer.write(new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
+        ChangeEvent event = new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
                 position, src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
-                src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after)));
+                src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after));
+        try {
+            writer.write(event);
+        } catch (ChangeEventWriter.TooLarge tooLarge) {
+            // a row over the limit is data, not a fault: stopping would meet it again on every restart while the slot grows
+            deadLetters.send(event, tooLarge.topic(), tooLarge.getMessage());
+        }
     }
 
     /** The row operation of Debezium's {@code op} code; null for truncate ("t") and messages ("m"), which change no row. */

@@ -34,6 +34,7 @@ public final class PostgresCaptureApp implements Deployable {
     private final List<ChangeEventWriter> writers = new ArrayList<>();
     private final List<SourceStats> stats = new ArrayList<>();
     private final List<TableGenerations> generations = new ArrayList<>();
+    private final List<CaptureDeadLetters> deadLetters = new ArrayList<>();
 
     PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
         this.config = config;
@@ -114,6 +115,21 @@ public final class PostgresCaptureApp implements Deployable {
         }
     }
 
+    /**
+     * The settings of new change topics: {@link KafkaSetup#CHANGE_TOPIC}, and where {@code kafka.properties}
+     * raises {@code max.request.size} above Kafka's default, a {@code max.message.bytes} that takes such records
+     * (the broker's default would refuse them). Topics that exist already keep their settings.
+     */
+    static java.util.Map<String, String> changeTopicSettings(PipelineConfig.Kafka kafka) {
+        String max = kafka.properties().get("max.request.size");
+        if (max == null || Integer.parseInt(max) <= ChangeEventWriter.DEFAULT_MAX_REQUEST_SIZE) {
+            return KafkaSetup.CHANGE_TOPIC;
+        }
+        java.util.Map<String, String> m = new java.util.HashMap<>(KafkaSetup.CHANGE_TOPIC);
+        m.put("max.message.bytes", max);
+        return m;
+    }
+
     @Override
     public void start() {
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry().url());
@@ -121,11 +137,14 @@ public final class PostgresCaptureApp implements Deployable {
             List<String> topics = new ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
             topics.add(Topics.generations(s.name()));
             topics.add(Topics.snapshots(s.name()));
-            KafkaSetup.ensureTopics(config.kafka(), topics);
+            KafkaSetup.ensureTopics(config.kafka(), topics, changeTopicSettings(config.kafka()));
             KafkaSetup.ensureTopics(config.kafka(), List.of(Topics.signals(s.name())), ResnapshotRequest.TOPIC);
+            KafkaSetup.ensureTopics(config.kafka(), List.of(CaptureDeadLetters.topic(s)), KafkaSetup.DEAD_LETTER_TOPIC);
             ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics);
+            CaptureDeadLetters dead = new CaptureDeadLetters(config, s, metrics);
             TableGenerations generations = TableGenerations.load(config.kafka(), s.name());
-            PostgresCapture capture = new PostgresCapture(config, s, writer, generations);
+            PostgresCapture capture = new PostgresCapture(config, s, writer, generations, dead);
+            deadLetters.add(dead);
             writers.add(writer);
             this.generations.add(generations);
             captures.add(capture);
@@ -149,6 +168,7 @@ public final class PostgresCaptureApp implements Deployable {
         stats.forEach(SourceStats::close);
         captures.forEach(PostgresCapture::close);
         writers.forEach(ChangeEventWriter::close);
+        deadLetters.forEach(CaptureDeadLetters::close);
         generations.forEach(TableGenerations::close);
     }
 }

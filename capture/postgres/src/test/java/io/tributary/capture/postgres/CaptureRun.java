@@ -63,7 +63,7 @@ final class CaptureRun implements AutoCloseable {
         String captured = Arrays.stream(tables).map(t -> "public." + t).collect(Collectors.joining(", "));
         String owned = Arrays.stream(tables).map(t -> source + ".public." + t).collect(Collectors.joining(", "));
         Files.writeString(file, """
-                kafka: { bootstrap: "%s" }
+                kafka: { bootstrap: "%s"%s }
                 registry: { url: "%s" }
                 sources:
                   - name: %s
@@ -73,13 +73,21 @@ final class CaptureRun implements AutoCloseable {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, url, source, source,
+                """.formatted(TestServers.kafkaBootstrap(), kafkaProperties.isEmpty() ? "" : ", properties: { " + kafkaProperties + " }", TestServers.registryUrl(), source, url, source, source,
                 extra.isEmpty() ? "" : ", " + extra, captured, source, url, owned));
         return this;
     }
 
     CaptureRun pipeline(String... tables) throws Exception {
         return pipelineWith("", tables);
+    }
+
+    private String kafkaProperties = "";
+
+    /** {@code kafka.properties} of the pipeline file (YAML mapping entries), for the next {@link #pipeline}. */
+    CaptureRun kafkaProperties(String entries) {
+        this.kafkaProperties = entries;
+        return this;
     }
 
     /** Starts the deployable on a thread of its own. */
