@@ -115,6 +115,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("skipped.operations", "none"); // Debezium skips truncates by default; they empty the targets (PostgresSnapshots.onTruncate)
         heartbeat(p, pg);
         p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
         // later snapshots of single tables: Debezium's incremental snapshots with read-only watermarks
@@ -231,6 +232,11 @@ final class PostgresCapture implements AutoCloseable {
     private void emit(TableRef table, SourceRecord r, Struct value) {
         Struct src = value.getStruct("source");
         String snapshot = src.get("snapshot") == null ? "false" : src.get("snapshot").toString();
+        if ("t".equals(value.getString("op"))) {
+            writer.flush(); // every change before the truncate is in Kafka before the marker that makes readers drop them
+            snapshots.onTruncate(table, src.getInt64("lsn"));
+            return;
+        }
         Op op = op(value.getString("op"));
         if (op == null) {
             log.warn("skipping non-row event source={} table={} op={}", source.name(), table, value.getString("op"));
@@ -258,7 +264,7 @@ final class PostgresCapture implements AutoCloseable {
         }
     }
 
-    /** The row operation of Debezium's {@code op} code; null for truncate ("t") and messages ("m"), which change no row. */
+    /** The row operation of Debezium's {@code op} code; null for messages ("m"), which change no row (truncates are handled before). */
     private static Op op(String code) {
         return switch (code) {
             case "c" -> Op.CREATE;
