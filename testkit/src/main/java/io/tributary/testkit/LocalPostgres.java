@@ -61,6 +61,7 @@ public final class LocalPostgres implements AutoCloseable {
                 .setServerConfig("synchronous_commit", "off")
                 .setServerConfig("full_page_writes", "off")
                 .setServerConfig("shared_buffers", "256MB")
+                .setServerConfig("track_commit_timestamp", "on") // bench pipeline stream measures lag from commit times
                 .start();
     }
 

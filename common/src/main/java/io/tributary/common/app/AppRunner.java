@@ -131,12 +131,26 @@ public final class AppRunner {
                 }
             }, "tributary-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
+            if (!awaitLease(name, deployable.lease(), stop, status)) {
+                log.info("stopped deployable={} while standby", name);
+                return 0;
+            }
             deployable.start();
+            long nextLeaseCheck = System.nanoTime();
             while (!stop.await(500, java.util.concurrent.TimeUnit.MILLISECONDS) && !deployable.finished()) {
                 if (!deployable.alive()) {
                     log.error("deployable={} stopped after a fatal error; see the log above", name);
                     deployable.close();
                     return 1;
+                }
+                if (System.nanoTime() >= nextLeaseCheck) {
+                    nextLeaseCheck = System.nanoTime() + LEASE_CHECK_NANOS;
+                    if (!deployable.lease().held()) {
+                        log.error("deployable={} lost its lease ({}): stopping, so that a standby can take over and never two run at once",
+                                name, deployable.lease().describe());
+                        deployable.close();
+                        return 1;
+                    }
                 }
             }
             log.info("stopping deployable={}", name);
@@ -148,7 +162,49 @@ public final class AppRunner {
             deployable.close();
             return 1;
         } finally {
+            deployable.lease().close();
             closed.countDown();
+        }
+    }
+
+    private static final long LEASE_CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private static final long LEASE_RETRY_MILLIS = 1000;
+
+    /**
+     * Takes the deployable's lease, waiting as a standby (tried every second) while another instance holds it.
+     * False when stopped first.
+     */
+    private static boolean awaitLease(String name, io.tributary.common.lease.Lease lease, CountDownLatch stop, DeployableStatus status)
+            throws Exception {
+        long since = System.nanoTime();
+        boolean said = false;
+        while (true) {
+            boolean acquired;
+            try {
+                acquired = lease.tryAcquire();
+            } catch (Exception e) {
+                acquired = false;
+                if (!said) {
+                    log.warn("deployable={} cannot try its lease ({}) yet: {}; retrying", name, lease.describe(), e.toString());
+                }
+            }
+            if (acquired) {
+                status.standby(false);
+                if (said) {
+                    log.info("deployable={} took the lease ({}) after {} s as a standby: now the active instance", name, lease.describe(),
+                            (System.nanoTime() - since) / 1_000_000_000);
+                }
+                return true;
+            }
+            if (!said) {
+                log.info("deployable={} is a standby: another instance holds the lease ({}); it takes over when that one is gone",
+                        name, lease.describe());
+                said = true;
+            }
+            status.standby(true);
+            if (stop.await(LEASE_RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return false;
+            }
         }
     }
 }

@@ -16,6 +16,15 @@ public interface Deployable extends AutoCloseable {
         return true;
     }
 
+    /**
+     * What makes this instance the only active one (a capture's lease on its sources); {@link AppRunner} holds it
+     * before {@link #start()}, waiting as a standby while another instance has it. None by default: the
+     * transform and the sink share their work through Kafka consumer groups instead.
+     */
+    default io.tributary.common.lease.Lease lease() {
+        return io.tributary.common.lease.Lease.NONE;
+    }
+
     /** True once a stage with a finite job (a one-off snapshot) has completed it; the process then exits 0. */
     default boolean finished() {
         return false;

@@ -19,11 +19,19 @@ final class DeployableStatus {
     private final Deployable deployable;
     private final MeterRegistry metrics;
     private final long startedMs = System.currentTimeMillis();
+    private volatile boolean standby;
 
     DeployableStatus(String name, Deployable deployable, MeterRegistry metrics) {
         this.name = name;
         this.deployable = deployable;
         this.metrics = metrics;
+        io.micrometer.core.instrument.Gauge.builder("tributary.standby", this, st -> st.standby ? 1 : 0)
+                .description("1 while this instance waits as a standby for another instance's lease").strongReference(true).register(metrics);
+    }
+
+    /** Whether the deployable waits as a standby (see {@link io.tributary.common.lease.Lease}). */
+    void standby(boolean standby) {
+        this.standby = standby;
     }
 
     String json() {
@@ -31,6 +39,7 @@ final class DeployableStatus {
         root.put("deployable", name);
         root.put("alive", deployable.alive());
         root.put("ready", deployable.ready());
+        root.put("standby", standby);
         root.put("uptime_seconds", (System.currentTimeMillis() - startedMs) / 1000);
         ObjectNode tables = root.putObject("tables");
         for (Meter m : metrics.getMeters()) {

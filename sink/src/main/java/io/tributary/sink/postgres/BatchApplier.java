@@ -83,11 +83,13 @@ final class BatchApplier implements AutoCloseable {
         connect();
         try {
             Outcome o = applyInTransaction(fresh);
-            GenerationFloor.read(db, newestSnapshotRows(fresh));
+            List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, newestSnapshotRows(fresh)));
             for (GenerationMarker m : markers) {
-                GenerationFloor.receive(db, m);
+                if (GenerationFloor.receive(db, m)) {
+                    newGenerations.add(m.table());
+                }
             }
-            timescale.owe(db, writers.values(), markers);
+            timescale.owe(db, writers.values(), newGenerations);
             db.commit();
             return o;
         } catch (SQLException | RuntimeException e) {

@@ -53,8 +53,10 @@ final class GenerationFloor {
     /**
      * Records, per table, the newest snapshot row of a batch (in the batch's transaction), then applies the
      * waiting markers whose last row is now read.
+     *
+     * @return the tables whose new generation came into force
      */
-    static void read(Connection c, Map<String, Position> newestSnapshotRows) throws SQLException {
+    static List<String> read(Connection c, Map<String, Position> newestSnapshotRows) throws SQLException {
         for (Map.Entry<String, Position> e : newestSnapshotRows.entrySet()) {
             try (PreparedStatement ps = c.prepareStatement(UPSERT + ", snapshot_read) VALUES (?, -9223372036854775808, ?) "
                     + "ON CONFLICT (table_name) DO UPDATE SET snapshot_read = EXCLUDED.snapshot_read "
@@ -64,22 +66,29 @@ final class GenerationFloor {
                 ps.executeUpdate();
             }
         }
+        List<String> applied = new ArrayList<>();
         for (Waiting w : waiting(c)) {
             if (w.read != null && w.read.compareTo(w.through) >= 0) {
                 apply(c, w.table, w.generation);
+                applied.add(w.table);
             }
         }
+        return applied;
     }
 
-    /** Takes a marker of a table this service owns: applied now if its snapshot's last row was read, else kept waiting. */
-    static void receive(Connection c, GenerationMarker m) throws SQLException {
+    /**
+     * Takes a marker of a table this service owns: applied now if its snapshot's last row was read, else kept waiting.
+     *
+     * @return whether the marker's generation came into force now
+     */
+    static boolean receive(Connection c, GenerationMarker m) throws SQLException {
         Position read = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT generation, snapshot_read FROM " + Bookkeeping.FLOOR + " WHERE table_name = ?")) {
             ps.setString(1, m.table());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     if (m.generation() <= rs.getLong(1)) {
-                        return;
+                        return false;
                     }
                     read = position(rs.getArray(2));
                 }
@@ -87,7 +96,7 @@ final class GenerationFloor {
         }
         if (m.through() == null || read != null && read.compareTo(m.through()) >= 0) {
             apply(c, m.table(), m.generation());
-            return;
+            return true;
         }
         try (PreparedStatement ps = c.prepareStatement(UPSERT + ", pending_generation, pending_through) VALUES (?, -9223372036854775808, ?, ?) "
                 + "ON CONFLICT (table_name) DO UPDATE SET pending_generation = EXCLUDED.pending_generation, pending_through = EXCLUDED.pending_through "
@@ -98,6 +107,7 @@ final class GenerationFloor {
             ps.executeUpdate();
         }
         log.info("generation marker waits for its snapshot rows table={} generation={} through={}", m.table(), m.generation(), m.through());
+        return false;
     }
 
     /**

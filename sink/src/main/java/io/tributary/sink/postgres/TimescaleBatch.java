@@ -1,7 +1,6 @@
 package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
-import io.tributary.schemas.event.GenerationMarker;
 import io.tributary.sink.timescale.HistoryLedger;
 import io.tributary.sink.timescale.Hypertables;
 import java.sql.Connection;
@@ -56,18 +55,20 @@ final class TimescaleBatch {
         return priors.computeIfAbsent(table, t -> rows.prior(batch.stream().filter(e -> e.schema().table().table().equals(t)).toList()));
     }
 
-    /** Records what the batch owes, before its transaction commits. */
-    void owe(Connection db, Collection<TableWriter> writers, List<GenerationMarker> markers) throws SQLException {
+    /**
+     * Records what the batch owes, before its transaction commits.
+     *
+     * @param newGenerations the tables whose new generation came into force in this batch (a marker received but
+     *                       still waiting for its snapshot's last row ends nothing yet)
+     */
+    void owe(Connection db, Collection<TableWriter> writers, Collection<String> newGenerations) throws SQLException {
         for (TableWriter w : writers) {
             Instant[] span = w.hypertable() == null ? null : w.hypertable().takeHistorySpan();
             if (span != null) {
                 HistoryLedger.refresh(db, w.table(), span[0], span[1]);
             }
         }
-        Set<String> ended = new LinkedHashSet<>();
-        for (GenerationMarker m : markers) {
-            ended.add(m.table());
-        }
+        Set<String> ended = new LinkedHashSet<>(newGenerations);
         for (SinkEvent e : batch) {
             String table = e.schema().table().table();
             if ("last".equals(e.event().snapshot())) {

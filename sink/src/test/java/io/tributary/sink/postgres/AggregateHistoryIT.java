@@ -113,6 +113,32 @@ class AggregateHistoryIT {
     }
 
     @Test
+    void aMarkerWaitingForItsSnapshotRowsOwesNoCompressionUntilTheyArrive() throws Exception {
+        String url = TimescaleTargets.database("ts_history_waiting_marker");
+        Instant end = end();
+        PipelineConfig.Service service = TimescaleTargets.service(url, DECLARED);
+        try (BatchApplier applier = new BatchApplier(service, (t, p, o, k, v, id) -> null)) {
+            applier.apply(TimescaleTargets.snapshot(end, 12));
+            try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM " + io.tributary.common.sql.Bookkeeping.HISTORY); // the first generation's work, done
+            }
+            List<SinkEvent> second = new ArrayList<>();
+            for (int i = 0; i < 10 * 144; i++) { // no event marked last: the marker says where the snapshot ends
+                second.add(event(2, Op.READ, null, row(i + 1, end.minus((10 * 144 - i) * 10L, ChronoUnit.MINUTES), i * 0.25), i + 1, "true"));
+            }
+            GenerationMarker marker = new GenerationMarker("experiments", "experiment_metrics", 2, second.get(second.size() - 1).position());
+            applier.apply(second.subList(0, 700), List.of(marker));
+            assertEquals(List.of(), rows(url, "SELECT table_name FROM " + io.tributary.common.sql.Bookkeeping.HISTORY + " WHERE compress_due"),
+                    "a marker still waiting for its snapshot's last row ends no snapshot: no compression is owed yet");
+            applier.apply(second.subList(700, second.size()));
+            assertEquals(List.of(List.of("experiment_metrics")),
+                    rows(url, "SELECT table_name FROM " + io.tributary.common.sql.Bookkeeping.HISTORY + " WHERE compress_due"),
+                    "once the snapshot's last row is read the generation applies and its history is owed compression");
+            assertEquals(String.valueOf(second.size()), one(url, "SELECT count(*) FROM experiment_metrics"), "only the new generation's rows");
+        }
+    }
+
+    @Test
     void theApplyPathDoesNotWaitForARefreshInProgress() throws Exception {
         String url = TimescaleTargets.database("ts_history_busy");
         Instant end = end();

@@ -2,6 +2,8 @@ package io.tributary.capture.postgres;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.common.app.AppRunner;
+import io.tributary.common.lease.Lease;
+import io.tributary.common.lease.PostgresLease;
 import io.tributary.common.app.Deployable;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
@@ -35,11 +37,20 @@ public final class PostgresCaptureApp implements Deployable {
     private final List<SourceStats> stats = new ArrayList<>();
     private final List<TableGenerations> generations = new ArrayList<>();
     private final List<CaptureDeadLetters> deadLetters = new ArrayList<>();
+    private final Lease lease;
 
     PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
         this.config = config;
         this.sources = sources;
         this.metrics = metrics;
+        // one active instance per source; a second one waits as a standby (docs/operations.md)
+        this.lease = Lease.allOf(sources.stream().<Lease>map(src ->
+                new PostgresLease(src.name(), src.postgres().url(), src.postgres().user(), src.postgres().password())).toList());
+    }
+
+    @Override
+    public Lease lease() {
+        return lease;
     }
 
     public static void main(String[] args) {

@@ -2,6 +2,8 @@ package io.tributary.capture.sqlite;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.common.app.AppRunner;
+import io.tributary.common.lease.FileLease;
+import io.tributary.common.lease.Lease;
 import io.tributary.common.app.Deployable;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
@@ -27,11 +29,15 @@ public final class SqliteCaptureApp implements Deployable {
     private final MeterRegistry metrics;
     private final List<SqliteTailer> tailers = new java.util.ArrayList<>();
     private final List<Thread> threads = new java.util.ArrayList<>();
+    private final Lease lease;
 
     SqliteCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
         this.config = config;
         this.sources = sources;
         this.metrics = metrics;
+        // one active instance per database file on its host; a second one waits as a standby (docs/operations.md)
+        this.lease = Lease.allOf(sources.stream()
+                .<Lease>map(src -> new FileLease(src.sqlite().path())).toList());
     }
 
     public static void main(String[] args) {
@@ -74,6 +80,11 @@ public final class SqliteCaptureApp implements Deployable {
         } catch (SQLException e) {
             preflight.problem(key, "cannot open '" + s.sqlite().path() + "' as SQLite: " + e.getMessage(), "is it a SQLite database file?");
         }
+    }
+
+    @Override
+    public Lease lease() {
+        return lease;
     }
 
     @Override

@@ -79,7 +79,7 @@ final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (OpsBench.run(args)) {
+        if (OpsBench.run(args) || io.tributary.ops.local.bench.PipelineBench.run(args)) {
             return;
         }
         if (args.length > 0 && args[0].equals("sqlite")) {
@@ -95,7 +95,8 @@ final class Bench {
                     + "       tributary bench sqlite [--rows N] [--rate COMMITS_PER_S] [--seconds N]\n"
                     + "       tributary bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]\n"
                     + "       tributary bench replay [--rows N]\n"
-                    + "       tributary bench timescale [--rows N] [--live N] [--pg-url JDBC_URL]");
+                    + "       tributary bench timescale [--rows N] [--live N] [--pg-url JDBC_URL]\n"
+                    + "       tributary bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--seconds N] [--clients N] [--rate TPS]");
             System.exit(2);
         }
         long rows = 1_000_000;

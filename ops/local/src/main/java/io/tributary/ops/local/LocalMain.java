@@ -57,7 +57,10 @@ public final class LocalMain {
                     "  bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]",
                     "                                                           reconcile against count(*) + a hash query",
                     "  bench replay [--rows N]                                  replay against raw COPY",
-                    "  bench timescale [--rows N] [--live N] [--pg-url URL]     hypertable, aggregates and compression against a plain table"})
+                    "  bench timescale [--rows N] [--live N] [--pg-url URL]     hypertable, aggregates and compression against a plain table",
+                    "  bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--seconds N] [--clients N] [--rate TPS]",
+                    "                                                           the whole pipeline, a process per deployable, against",
+                    "                                                           raw COPY, the COPY pipe, pgloader (where installed)"})
     static final class BenchCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ARGS", arity = "1..*", description = "the benchmark and its options")
         List<String> args = new ArrayList<>();

@@ -1,0 +1,333 @@
+package io.tributary.ops.local.bench;
+
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.PipelineConfigLoader;
+import io.tributary.ops.local.bench.Deployables.Stage;
+import io.tributary.ops.reconcile.ReconcileBench;
+import io.tributary.ops.reconcile.Reconciler;
+import io.tributary.ops.reconcile.TableReport;
+import io.tributary.testkit.LocalPostgres;
+import io.tributary.testkit.LocalStack;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bin/tributary bench pipeline sqlite|postgres|stream}: the whole pipeline as a user runs it, each
+ * deployable a process of its own on local servers, against the alternatives in the same run.
+ * <ul>
+ *   <li>{@code sqlite}: N experiment_metrics rows (the ML-experiments workload) from a SQLite file into
+ *       PostgreSQL, against raw COPY of the same rows and pgloader where installed;</li>
+ *   <li>{@code postgres}: N trades rows (bigint, text, numeric(20,6), float8, text, timestamptz, jsonb, bool)
+ *       from one PostgreSQL database into another, against the COPY pipe;</li>
+ *   <li>{@code stream}: after an initial N trades, pgbench clients run 10 inserts, 1 update and 1 delete per
+ *       transaction for S seconds; lag is measured per row at the target, from the source commit to the target
+ *       commit (track_commit_timestamp), and the time to equal after the load stops.</li>
+ * </ul>
+ * Every run prints a timeline of the events each stage has handled (from its own /metrics), the end-to-end time,
+ * the peak resident memory of each deployable, and ends by reconciling source and target: a fast wrong run is
+ * not a figure.
+ */
+public final class PipelineBench {
+    private static final PrintStream out = System.out;
+
+    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap) {
+    }
+
+    private PipelineBench() {
+    }
+
+    /** Runs {@code args} ({@code pipeline KIND [options]}); false when {@code args[0]} is not {@code pipeline}. */
+    public static boolean run(String[] args) throws Exception {
+        if (args.length == 0 || !args[0].equals("pipeline")) {
+            return false;
+        }
+        String kind = args.length > 1 && !args[1].startsWith("--") ? args[1] : "sqlite";
+        if (!List.of("sqlite", "postgres", "stream").contains(kind)) {
+            throw new IllegalArgumentException("bench pipeline takes sqlite, postgres or stream, not " + kind);
+        }
+        long rows = kind.equals("stream") ? 100_000 : 1_000_000;
+        int seconds = 30;
+        int clients = 8;
+        int rate = 0;
+        String heap = "2g"; // bin/tributary's default for every deployable
+        for (int i = args.length > 1 && !args[1].startsWith("--") ? 2 : 1; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--rows" -> rows = Long.parseLong(args[i + 1].replace("_", ""));
+                case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+                case "--clients" -> clients = Integer.parseInt(args[i + 1]);
+                case "--rate" -> rate = Integer.parseInt(args[i + 1]);
+                case "--heap" -> heap = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE; stream also --seconds N, --clients N, --rate TPS)");
+            }
+        }
+        Options o = new Options(kind, rows, seconds, clients, rate, heap);
+        if (kind.equals("stream") && !Workloads.onPath("pgbench")) {
+            out.println("bench pipeline stream: skipped, pgbench is not on the PATH (Debian: apt-get install postgresql-client)");
+            return true;
+        }
+        Path dir = Files.createTempDirectory("tributary-bench-pipeline-");
+        try (LocalStack stack = LocalStack.start(dir.resolve("servers"))) {
+            switch (kind) {
+                case "sqlite" -> sqlite(o, dir, stack);
+                case "postgres" -> postgres(o, dir, stack);
+                default -> stream(o, dir, stack);
+            }
+        }
+        return true;
+    }
+
+    private static void sqlite(Options o, Path dir, LocalStack stack) throws Exception {
+        out.printf("pipeline benchmark: SQLite -> PostgreSQL, %,d experiment_metrics rows, deployables with -Xmx%s%n", o.rows, o.heap);
+        Path file = dir.resolve("experiments.db");
+        ReconcileBench.sqliteSource(file, o.rows);
+        String target = database(stack, "target");
+        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_SQLITE, Stage.TRANSFORM, Stage.SINK));
+        Path pipeline = pipeline(dir, stack, d, "  - name: bench\n    sqlite: { path: \"" + file + "\" }\n    tables: [" + ReconcileBench.TABLE + "]\n",
+                target, "bench.main." + ReconcileBench.TABLE);
+        double pipelineSeconds = untilRows(d, pipeline, target, ReconcileBench.TABLE, o.rows);
+        double copy = Workloads.sqliteCopy(file, database(stack, "floor_copy"));
+        double pgloader = Workloads.pgloader(file, port(stack), createdDatabase(stack, "floor_pgloader"), dir.resolve("pgloader.log"));
+        out.printf("%n  Tributary end to end: %.1f s (%,.0f rows/s)%n", pipelineSeconds, o.rows / pipelineSeconds);
+        out.printf("  raw COPY (read SQLite, COPY into PostgreSQL): %.1f s   Tributary / COPY = %.1fx%n", copy, pipelineSeconds / copy);
+        if (!Double.isNaN(pgloader)) {
+            out.printf("  pgloader: %.1f s   Tributary / pgloader = %.2fx (goal <= 0.7x)%n", pgloader, pipelineSeconds / pgloader);
+        }
+        verdict(pipeline);
+    }
+
+    private static void postgres(Options o, Path dir, LocalStack stack) throws Exception {
+        out.printf("pipeline benchmark: PostgreSQL -> PostgreSQL, %,d trades rows, deployables with -Xmx%s%n", o.rows, o.heap);
+        String source = database(stack, "monolith");
+        Workloads.trades(source, o.rows);
+        String target = database(stack, "target");
+        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
+        Path pipeline = pipeline(dir, stack, d, postgresSource(source), target, "bench.public.trades");
+        double pipelineSeconds = untilRows(d, pipeline, target, "trades", o.rows);
+        double copy = Workloads.copyPipe(source, database(stack, "floor_copy"));
+        out.printf("%n  Tributary end to end: %.1f s (%,.0f rows/s)%n", pipelineSeconds, o.rows / pipelineSeconds);
+        out.printf("  COPY pipe (COPY TO STDOUT into COPY FROM STDIN): %.1f s   Tributary / COPY pipe = %.1fx (goal <= 5x)%n",
+                copy, pipelineSeconds / copy);
+        verdict(pipeline);
+    }
+
+    private static void stream(Options o, Path dir, LocalStack stack) throws Exception {
+        out.printf("pipeline benchmark: streaming PostgreSQL -> PostgreSQL, %,d trades first, then pgbench with %d clients for %d s "
+                + "(10 inserts, 1 update, 1 delete per transaction%s), deployables with -Xmx%s%n", o.rows, o.clients, o.seconds,
+                o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.heap);
+        String source = database(stack, "monolith");
+        Workloads.trades(source, o.rows);
+        String target = database(stack, "target");
+        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
+        Path pipeline = pipeline(dir, stack, d, postgresSource(source), target, "bench.public.trades");
+        try (d) {
+            d.start(pipeline);
+            double snapshot = until(d, () -> count(target, "trades") == o.rows, 1800, null);
+            out.printf("  initial %,d rows in the target after %.1f s; pgbench starts%n", o.rows, snapshot);
+            Instant loadStart = Instant.now();
+            long loadStartNanos = System.nanoTime();
+            Process bench = new ProcessBuilder(Workloads.pgbench(dir.resolve("bench.sql"), port(stack), "monolith", o.clients, o.seconds, o.rate, o.rows))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("pgbench.log").toFile()).start();
+            Timeline timeline = new Timeline(d);
+            while (!bench.waitFor(1, TimeUnit.SECONDS)) {
+                timeline.sample();
+                failIfStopped(d);
+            }
+            if (bench.exitValue() != 0) {
+                throw new IllegalStateException("pgbench failed; see " + dir.resolve("pgbench.log"));
+            }
+            long loadEnd = System.nanoTime();
+            String tps = Files.readAllLines(dir.resolve("pgbench.log")).stream().filter(l -> l.startsWith("tps")).findFirst().orElse("tps = ?");
+            PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
+            double drained = until(d, () -> Reconciler.reconcile(config).stream().allMatch(TableReport::matches), 900, timeline);
+            timeline.sample();
+            timeline.print();
+            double[] lags = Workloads.commitLags(source, target, loadStart);
+            long changes = d.count(Stage.CAPTURE_POSTGRES) - o.rows;
+            double loadSeconds = (loadEnd - loadStartNanos) / 1e9;
+            out.printf("%n  pgbench: %s; %,d row changes captured in %.0f s of load (%,.0f changes/s)%n", tps.trim(), changes, loadSeconds,
+                    changes / loadSeconds);
+            out.printf("  lag per row, source commit -> target commit (%,d rows changed during the load and still there): p50 %.2f s, p95 %.2f s, "
+                    + "p99 %.2f s, max %.2f s (goal p99 < 1 s)%n", lags.length, pct(lags, 50), pct(lags, 95), pct(lags, 99), pct(lags, 100));
+            out.printf("  target equal to the source %.1f s after the load stopped%n", drained);
+            printRss(d);
+        }
+        verdict(pipeline);
+    }
+
+    /** Runs the deployables until the target table holds {@code rows} rows; prints the timeline and memory; returns the seconds from their start. */
+    private static double untilRows(Deployables d, Path pipeline, String target, String table, long rows) throws Exception {
+        try (d) {
+            long t0 = System.nanoTime();
+            d.start(pipeline);
+            Timeline timeline = new Timeline(d);
+            while (count(target, table) < rows) {
+                if ((System.nanoTime() - t0) / 1e9 > 3600) {
+                    throw new IllegalStateException("the target did not reach " + rows + " rows within an hour");
+                }
+                failIfStopped(d);
+                timeline.sampleEvery(1_000);
+                Thread.sleep(250);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            timeline.sample();
+            timeline.print();
+            printRss(d);
+            return seconds;
+        }
+    }
+
+    /** Waits (bounded) for {@code done}, failing as soon as a deployable stops, sampling {@code timeline} if given; returns the seconds it took. */
+    private static double until(Deployables d, Check done, int maxSeconds, Timeline timeline) throws Exception {
+        long t0 = System.nanoTime();
+        while (!done.holds()) {
+            if ((System.nanoTime() - t0) / 1e9 > maxSeconds) {
+                throw new IllegalStateException("not reached within " + maxSeconds + " s");
+            }
+            failIfStopped(d);
+            if (timeline != null) {
+                timeline.sampleEvery(1_000);
+            }
+            Thread.sleep(250);
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void failIfStopped(Deployables d) throws java.io.IOException {
+        String failure = d.failure();
+        if (failure != null) {
+            throw new IllegalStateException(failure);
+        }
+    }
+
+    private static void printRss(Deployables d) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder("  peak RSS:");
+        d.peakRssMb().forEach((k, v) -> sb.append(String.format(" %s %,d MiB;", k, v)));
+        out.println(sb.substring(0, sb.length() - 1) + " (goal <= 512 MiB each)");
+    }
+
+    private static void verdict(Path pipeline) throws Exception {
+        List<TableReport> reports = Reconciler.reconcile(PipelineConfigLoader.load(pipeline, Map.of()));
+        for (TableReport r : reports) {
+            out.printf("  reconcile %s: source %,d rows, target %,d rows, missing %d, extra %d, changed %d: %s%n", r.table(), r.sourceRows(),
+                    r.targetRows(), r.missing(), r.extra(), r.changed(), r.matches() ? "EQUAL" : "DIFFERENT");
+            if (!r.matches()) {
+                throw new IllegalStateException("the target is not equal to the source: this run's figures do not count");
+            }
+        }
+    }
+
+    /** Per second of the run, the events each stage had handled: printed as one line every 5 s. */
+    private static final class Timeline {
+        private final Deployables d;
+        private final long t0 = System.nanoTime();
+        private final Map<Long, long[]> samples = new LinkedHashMap<>();
+        private long lastSample = -1;
+
+        Timeline(Deployables d) {
+            this.d = d;
+        }
+
+        void sampleEvery(long millis) {
+            long now = (System.nanoTime() - t0) / 1_000_000;
+            if (lastSample < 0 || now - lastSample >= millis) {
+                sample();
+            }
+        }
+
+        void sample() {
+            long now = (System.nanoTime() - t0) / 1_000_000;
+            lastSample = now;
+            List<Stage> stages = d.stages();
+            long[] counts = new long[stages.size()];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = d.count(stages.get(i));
+            }
+            samples.put(now, counts);
+        }
+
+        void print() {
+            List<Stage> stages = d.stages();
+            StringBuilder head = new StringBuilder(String.format("%n  %8s", "seconds"));
+            stages.forEach(s -> head.append(String.format(" %16s", s.deployable)));
+            out.println(head);
+            long nextPrint = 0;
+            List<Map.Entry<Long, long[]>> all = new ArrayList<>(samples.entrySet());
+            for (int i = 0; i < all.size(); i++) {
+                Map.Entry<Long, long[]> e = all.get(i);
+                if (e.getKey() >= nextPrint || i == all.size() - 1) {
+                    StringBuilder line = new StringBuilder(String.format("  %8.1f", e.getKey() / 1000.0));
+                    for (long c : e.getValue()) {
+                        line.append(String.format(" %,16d", Math.max(0, c)));
+                    }
+                    out.println(line);
+                    nextPrint = e.getKey() + 5_000;
+                }
+            }
+        }
+    }
+
+    private static Path pipeline(Path dir, LocalStack stack, Deployables d, String source, String target, String table) throws Exception {
+        Path file = dir.resolve("pipeline.yaml");
+        Files.writeString(file, "kafka: { bootstrap: \"" + stack.kafkaBootstrap() + "\" }\nregistry: { url: \"" + stack.registryUrl() + "\" }\n"
+                + "sources:\n" + source + "services:\n  - name: bench-svc\n    target: { url: \"" + target + "\", user: postgres }\n    tables: ["
+                + table + "]\n" + d.httpYaml());
+        return file;
+    }
+
+    private static String postgresSource(String url) {
+        return "  - name: bench\n    postgres: { url: \"" + url + "\", user: postgres }\n    tables: [public.trades]\n";
+    }
+
+    private static String database(LocalStack stack, String name) throws SQLException {
+        return LocalPostgres.withDatabase(stack.postgresUrl(), createdDatabase(stack, name));
+    }
+
+    private static String createdDatabase(LocalStack stack, String name) throws SQLException {
+        LocalPostgres.createDatabase(stack.postgresUrl(), name);
+        return name;
+    }
+
+    private static int port(LocalStack stack) {
+        return java.net.URI.create(stack.postgresUrl().substring("jdbc:".length())).getPort();
+    }
+
+    /** Rows in {@code table} of the target; 0 while the sink has not created it. */
+    private static long count(String url, String table) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            if ("42P01".equals(e.getSQLState())) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    private static double pct(double[] sorted, int p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+}
