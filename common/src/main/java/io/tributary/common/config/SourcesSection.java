@@ -66,7 +66,7 @@ final class SourcesSection {
 
     /** Slot and publication default to {@code tributary_<source>} ('-' made '_', which slot names cannot hold). */
     private PipelineConfig.Postgres postgres(JsonNode n, String at, String sourceName) {
-        r.known(n, at, "url", "user", "password", "slot", "publication", "signal-table", "heartbeat-interval");
+        r.known(n, at, "url", "user", "password", "slot", "publication", "signal-table", "heartbeat-interval", "refuse-truncate");
         String url = r.required(n, at, "url", "jdbc:postgresql://host:5432/database");
         if (url != null && !url.startsWith("jdbc:postgresql://")) {
             r.problem(at + ".url", "'" + url + "' is not a PostgreSQL JDBC URL", "write jdbc:postgresql://host:5432/database");
@@ -87,7 +87,19 @@ final class SourcesSection {
         if (heartbeat.isNegative()) {
             r.problem(at + ".heartbeat-interval", "'" + heartbeat + "' is negative", "write e.g. 10s, or 0s to turn heartbeats off");
         }
-        return new PipelineConfig.Postgres(url, user, new Secret(password), slot, r.optional(n, at, "publication", base), signals, heartbeat);
+        List<String> refuseTruncate = new ArrayList<>();
+        JsonNode refused = n.path("refuse-truncate");
+        if (!refused.isMissingNode() && !refused.isArray()) {
+            r.problem(at + ".refuse-truncate", "is not a list", "list schema.table names, e.g. [public.audit_log]");
+        }
+        for (JsonNode t : refused.isArray() ? refused : List.<JsonNode>of()) {
+            String text = r.scalar(t, at + ".refuse-truncate");
+            if (text != null) {
+                refuseTruncate.add(text.contains(".") ? text : "public." + text);
+            }
+        }
+        return new PipelineConfig.Postgres(url, user, new Secret(password), slot, r.optional(n, at, "publication", base), signals, heartbeat,
+                refuseTruncate);
     }
 
     /** {@code schema.table} or a bare table name: {@code public} for PostgreSQL, and always {@code main} for SQLite. */

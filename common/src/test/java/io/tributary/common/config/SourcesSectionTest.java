@@ -73,6 +73,21 @@ class SourcesSectionTest {
     }
 
     @Test
+    void postgresRefuseTruncateNamesTables() {
+        List<PipelineConfig.Source> s = sources.read(yaml("""
+                - name: a
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, refuse-truncate: [audit, ledger.entries] }
+                  tables: [audit, ledger.entries]
+                - name: b
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc }
+                  tables: [t]
+                """));
+        assertEquals(List.of("public.audit", "ledger.entries"), s.get(0).postgres().refuseTruncate());
+        assertEquals(List.of(), s.get(1).postgres().refuseTruncate());
+        assertEquals(List.of(), problems());
+    }
+
+    @Test
     void sqliteDefaultsAndItsOnlySchemaIsMain() {
         List<PipelineConfig.Source> s = sources.read(yaml("""
                 - name: experiments

@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Change events capture-postgres cannot carry (today: larger than Kafka takes), written to
+ * Change events capture-postgres cannot carry (larger than Kafka takes) or must not (a TRUNCATE of a table
+ * under {@code refuse-truncate}: key the table's name, headers error, topic, op {@code t} and lsn), written to
  * {@code tributary.dlq.capture.<source>} instead of stopping the capture: the row's key values as the record
  * key (text), no value (the event is what did not fit), and headers {@code tributary.error} (the reason),
  * {@code tributary.topic} (the per-table topic it was for), {@code tributary.key}, {@code tributary.op},
@@ -54,6 +55,21 @@ final class CaptureDeadLetters implements AutoCloseable {
         header(r, "tributary.op", e.op().code());
         header(r, "tributary.lsn", String.valueOf(e.lsn()));
         header(r, "tributary.position", e.position().toString());
+        send(r);
+    }
+
+    /** A TRUNCATE the capture did not carry ({@code refuse-truncate}): logged at ERROR, key the table's name. */
+    void sendTruncate(io.tributary.schemas.event.TableRef table, String perTableTopic, long lsn, String reason) {
+        log.error("refused truncate source={} table={} lsn={}: {}", source, table.qualifiedName(), lsn, reason);
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, table.qualifiedName().getBytes(StandardCharsets.UTF_8), null);
+        header(r, "tributary.error", reason);
+        header(r, "tributary.topic", perTableTopic);
+        header(r, "tributary.op", "t");
+        header(r, "tributary.lsn", String.valueOf(lsn));
+        send(r);
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> r) {
         producer.send(r, (md, ex) -> {
             if (ex != null) {
                 failure.compareAndSet(null, ex);

@@ -233,8 +233,16 @@ final class PostgresCapture implements AutoCloseable {
         Struct src = value.getStruct("source");
         String snapshot = src.get("snapshot") == null ? "false" : src.get("snapshot").toString();
         if ("t".equals(value.getString("op"))) {
+            long lsn = src.getInt64("lsn");
+            if (source.postgres().refuseTruncate().contains(table.qualifiedName())) {
+                // the operator asked the targets to keep their rows: said loudly, and the stream goes on
+                deadLetters.sendTruncate(table, r.topic(), lsn, "TRUNCATE of " + table.qualifiedName() + " at LSN " + lsn
+                        + " not carried: the table is listed under refuse-truncate, so the targets keep every row it had; "
+                        + "remove it from refuse-truncate and run tributary resnapshot to make them equal to the source");
+                return;
+            }
             writer.flush(); // every change before the truncate is in Kafka before the marker that makes readers drop them
-            snapshots.onTruncate(table, src.getInt64("lsn"));
+            snapshots.onTruncate(table, lsn);
             return;
         }
         Op op = op(value.getString("op"));
