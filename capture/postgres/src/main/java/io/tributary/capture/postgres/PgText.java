@@ -34,20 +34,40 @@ final class PgText {
         };
     }
 
-    /** {@code {"a","b c",NULL}}: every element quoted (a quoted number reads back the same), NULL bare. */
+    /**
+     * {@code {a,"b c",NULL}}: as PostgreSQL prints an array, an element quoted only where it must be (empty,
+     * the word NULL, white space or one of {@code {}",\}), so a text column holding it reads the same as the
+     * source's {@code ::text}.
+     */
     static String array(List<?> values) {
         StringJoiner out = new StringJoiner(",", "{", "}");
         for (Object v : values) {
-            out.add(v == null ? "NULL" : quote(v.toString()));
+            out.add(v == null ? "NULL" : element(v.toString()));
         }
         return out.toString();
     }
 
-    /** {@code "k"=>"v", "n"=>NULL}: hstore's input form. */
+    private static String element(String s) {
+        boolean plain = !s.isEmpty() && !s.equalsIgnoreCase("NULL") && s.chars().noneMatch(ch -> "{}\",\\".indexOf(ch) >= 0 || Character.isWhitespace(ch));
+        return plain ? s : quote(s);
+    }
+
+    /**
+     * {@code "k"=>"v", "n"=>NULL}, keys in hstore's own order (shorter first, then by their bytes), so a text
+     * column holding it reads the same as the source's {@code ::text}.
+     */
     static String hstore(Map<?, ?> map) {
         List<String> pairs = new ArrayList<>();
-        map.forEach((k, v) -> pairs.add(quote(k.toString()) + "=>" + (v == null ? "NULL" : quote(v.toString()))));
+        map.entrySet().stream()
+                .sorted((a, b) -> compareKeys(a.getKey().toString(), b.getKey().toString()))
+                .forEach(e -> pairs.add(quote(e.getKey().toString()) + "=>" + (e.getValue() == null ? "NULL" : quote(e.getValue().toString()))));
         return String.join(", ", pairs);
+    }
+
+    private static int compareKeys(String a, String b) {
+        byte[] x = a.getBytes(StandardCharsets.UTF_8);
+        byte[] y = b.getBytes(StandardCharsets.UTF_8);
+        return x.length != y.length ? Integer.compare(x.length, y.length) : java.util.Arrays.compareUnsigned(x, y);
     }
 
     /**

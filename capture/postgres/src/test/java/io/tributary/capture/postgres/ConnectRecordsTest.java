@@ -167,8 +167,8 @@ class ConnectRecordsTest {
 
     @Test
     void arraysHstoreAndBitStringsAsPostgresText() {
-        assertEquals("{\"a\",\"b c\",NULL,\"d\\\"e\",\"back\\\\slash\"}",
-                PgText.array(java.util.Arrays.asList("a", "b c", null, "d\"e", "back\\slash")));
+        assertEquals("{a,\"b c\",NULL,\"d\\\"e\",\"back\\\\slash\",\"\",\"null\",\"x,y\",7}",
+                PgText.array(java.util.Arrays.asList("a", "b c", null, "d\"e", "back\\slash", "", "null", "x,y", 7)));
         assertEquals("{}", PgText.array(List.of()));
         java.util.Map<String, String> hstore = new java.util.LinkedHashMap<>();
         hstore.put("k", "v");
