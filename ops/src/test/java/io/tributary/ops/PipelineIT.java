@@ -81,8 +81,8 @@ class PipelineIT {
                 ps.execute();
             }
         }
-        int capturePort = freePort();
-        int sinkPort = freePort();
+        int capturePort = ChildDeployable.freePort();
+        int sinkPort = ChildDeployable.freePort();
         Path pipeline = dir.resolve("pipeline.yaml");
         Files.writeString(pipeline, """
                 kafka: { bootstrap: "%s" }
@@ -167,12 +167,6 @@ class PipelineIT {
         assertEquals(3, ckpt.size(), "the deleted checkpoint is gone");
         assertEquals(List.of(List.of("2", "loss", "0.5"), List.of("3", "acc", "1e-300"), List.of("4", "late", "3.25")),
                 rows(ml, "SELECT " + TableSchema.ROWID_COLUMN + ", metric_name, metric_value FROM metrics ORDER BY 1"), "a table without a primary key is keyed by rowid");
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static java.net.http.HttpResponse<String> get(int port, String path) throws Exception {

@@ -6,6 +6,7 @@ import io.tributary.common.app.Deployable;
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.common.sql.Identifiers;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.sink.postgres.ServiceSink;
 import io.tributary.sink.timescale.Hypertables;
@@ -41,11 +42,28 @@ public final class SinkApp implements Deployable {
             List<PipelineConfig.Service> services = preflight.services(config, options);
             preflight.kafkaAndRegistry(config);
             for (PipelineConfig.Service s : services) {
+                checkTableNames(s, preflight);
                 preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password());
                 checkTimescale(s, preflight);
             }
             return new SinkApp(config, services, metrics);
         }, stop);
+    }
+
+    /**
+     * Every target table name must fit PostgreSQL's identifiers: a longer one would be cut to
+     * {@value Identifiers#POSTGRES_MAX_BYTES} bytes when the table is created and never found again by its name.
+     */
+    static void checkTableNames(PipelineConfig.Service s, Preflight preflight) {
+        for (int i = 0; i < s.tables().size(); i++) {
+            String table = s.tables().get(i).table();
+            if (!Identifiers.fitsPostgres(table)) {
+                preflight.problem("services[" + s.name() + "].tables[" + i + "]", "target table name " + table + " is "
+                        + table.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes; PostgreSQL keeps "
+                        + Identifiers.POSTGRES_MAX_BYTES + " and would cut it, so the sink could never find the table again",
+                        "rename the source table to at most " + Identifiers.POSTGRES_MAX_BYTES + " bytes, or leave it out of the service");
+            }
+        }
     }
 
     /**

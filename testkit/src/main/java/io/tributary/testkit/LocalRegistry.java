@@ -23,19 +23,43 @@ import java.util.Optional;
  */
 public final class LocalRegistry implements AutoCloseable {
     private static final String RUNNER = "apicurio-registry-app-3.0.9-runner.jar";
-    private final Process process;
+    private final Path workDir;
     private final int port;
+    private final List<String> storage;
+    private Process process;
 
-    private LocalRegistry(Process process, int port) {
-        this.process = process;
+    private LocalRegistry(Path workDir, int port, List<String> storage) {
+        this.workDir = workDir;
         this.port = port;
+        this.storage = storage;
     }
 
+    /** A registry with in-memory storage: its schemas are gone when it stops. */
     public static LocalRegistry start(Path workDir) throws IOException, InterruptedException {
+        return start(workDir, List.of());
+    }
+
+    /**
+     * A registry that keeps its schemas in the PostgreSQL database {@code jdbcUrl} (superuser {@code postgres},
+     * trust authentication), so that {@link #stop()} and {@link #startAgain()} bring back the same ids on the
+     * same port, as a production registry's restart does.
+     */
+    public static LocalRegistry startPersistent(Path workDir, String jdbcUrl) throws IOException, InterruptedException {
+        return start(workDir, List.of("-Dapicurio.storage.kind=sql", "-Dapicurio.storage.sql.kind=postgresql",
+                "-Dapicurio.datasource.url=" + jdbcUrl, "-Dapicurio.datasource.username=postgres", "-Dapicurio.datasource.password=postgres"));
+    }
+
+    private static LocalRegistry start(Path workDir, List<String> storage) throws IOException, InterruptedException {
+        LocalRegistry registry = new LocalRegistry(workDir, freePort(), storage);
+        registry.startAgain();
+        return registry;
+    }
+
+    /** Starts the registry (again, after {@link #stop()}) on its port and waits until it answers. */
+    public void startAgain() throws IOException, InterruptedException {
         Path app = appDir().orElseThrow(() -> new IllegalStateException(
                 "Apicurio Registry app not found (looked for " + RUNNER + " in -Dtributary.apicurio.dir and "
                         + "testkit/target/apicurio); run `mvn -pl testkit generate-resources` to unpack it"));
-        int port = freePort();
         Files.createDirectories(workDir);
         Path log = workDir.resolve("registry.log");
         List<String> cmd = new ArrayList<>(List.of(
@@ -44,21 +68,25 @@ public final class LocalRegistry implements AutoCloseable {
                 "-Dquarkus.http.port=" + port,
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.management.enabled=false",
-                "-Dquarkus.log.level=WARN",
-                "-jar", app.resolve(RUNNER).toString()));
-        Process p = new ProcessBuilder(cmd)
+                "-Dquarkus.log.level=WARN"));
+        cmd.addAll(storage);
+        cmd.addAll(List.of("-jar", app.resolve(RUNNER).toString()));
+        process = new ProcessBuilder(cmd)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        LocalRegistry registry = new LocalRegistry(p, port);
         try {
-            registry.awaitReady(Duration.ofSeconds(120), log);
+            awaitReady(Duration.ofSeconds(120), log);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            registry.close();
+            close();
             throw e;
         }
-        return registry;
+    }
+
+    /** Stops the registry as an operator's restart does (SIGTERM, then SIGKILL after 10 s). */
+    public void stop() {
+        close();
     }
 
     /** Base URL of the Confluent-compatible API. */
@@ -117,7 +145,7 @@ public final class LocalRegistry implements AutoCloseable {
         process.destroy();
         try {
             if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+                process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             process.destroyForcibly();

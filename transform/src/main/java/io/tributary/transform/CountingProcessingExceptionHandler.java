@@ -8,7 +8,9 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Kafka Streams' log-and-continue for a record that cannot be normalised (it goes to the dead-letter topic and
- * the partition keeps flowing), counted in {@link DeadLetterCount}.
+ * the partition keeps flowing), counted in {@link DeadLetterCount}. An unreachable schema registry (reading
+ * or writing the store of full rows needs it) is no fault of the record: the stream thread fails and is
+ * replaced, resuming from the last committed offset, as for a record that cannot be decoded.
  */
 public final class CountingProcessingExceptionHandler extends LogAndContinueProcessingExceptionHandler {
     private Counter deadLetters;
@@ -21,6 +23,9 @@ public final class CountingProcessingExceptionHandler extends LogAndContinueProc
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        if (RegistryAwareDeserializationHandler.unreachableRegistry(exception)) {
+            return Response.fail();
+        }
         Response r = super.handleError(context, record, exception);
         DeadLetterCount.increment(deadLetters);
         return r;

@@ -98,7 +98,7 @@ public final class TransformApp implements Deployable {
             KafkaSetup.ensureTopics(config.kafka(), topics);
             StreamsBuilder builder = new StreamsBuilder();
             ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false),
-                    (table, envelope) -> observe(service, table, envelope));
+                    (table, envelope) -> observe(service, table, envelope), this::mayLeaveColumnsOut);
             service.tables().forEach(t -> idle.clock(t.source(), t.table())); // idle counts from the start, not the first event
             Properties props = streamsConfig(config, service);
             props.put(DeadLetterCount.CONFIG, DeadLetterCount.counter(metrics, service.name()));
@@ -117,6 +117,11 @@ public final class TransformApp implements Deployable {
             running.add(streams);
             log.info("transform started service={} tables={}", service.name(), service.tables().size());
         }
+    }
+
+    /** Whether the capture of {@code table} may send an update without some columns: PostgreSQL's unchanged TOAST values. */
+    private boolean mayLeaveColumnsOut(TableRef table) {
+        return config.sources().stream().filter(s -> s.name().equals(table.source())).noneMatch(PipelineConfig.Source::isSqlite);
     }
 
     private void observe(PipelineConfig.Service service, TableRef table, GenericRecord envelope) {

@@ -16,6 +16,11 @@ public final class Identifiers {
     private Identifiers() {
     }
 
+    /** True when PostgreSQL keeps {@code identifier} whole (at most {@value #POSTGRES_MAX_BYTES} bytes in UTF-8). */
+    public static boolean fitsPostgres(String identifier) {
+        return identifier.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= POSTGRES_MAX_BYTES;
+    }
+
     /** {@code identifier} as a delimited identifier: in double quotes, an embedded double quote doubled. */
     public static String quote(String identifier) {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";

@@ -16,7 +16,6 @@ import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -119,12 +118,16 @@ public final class Replay implements AutoCloseable {
     }
 
     private long parked() throws SQLException {
+        // the service's own parked events: other services may share the target database
         try (Connection c = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT CASE WHEN to_regclass('" + Bookkeeping.PARKED + "') IS NULL THEN 0 ELSE "
-                     + "(SELECT count(*) FROM " + Bookkeeping.PARKED + ") END")) {
-            rs.next();
-            return rs.getLong(1);
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT CASE WHEN to_regclass('" + Bookkeeping.PARKED + "') IS NULL THEN 0 ELSE "
+                     + "(SELECT count(*) FROM " + Bookkeeping.PARKED + " WHERE topic = ANY (?)) END")) {
+            s.setArray(1, c.createArrayOf("text", service.tables().stream()
+                    .map(t -> io.tributary.schemas.kafka.Topics.perService(service.name(), t.table())).toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 

@@ -83,9 +83,9 @@ final class BatchApplier implements AutoCloseable {
         connect();
         try {
             Outcome o = applyInTransaction(fresh);
-            List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, newestSnapshotRows(fresh)));
+            List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, service.name(), newestSnapshotRows(fresh)));
             for (GenerationMarker m : markers) {
-                if (GenerationFloor.receive(db, m)) {
+                if (GenerationFloor.receive(db, service.name(), m)) {
                     newGenerations.add(m.table());
                 }
             }
@@ -114,121 +114,138 @@ final class BatchApplier implements AutoCloseable {
         List<SinkEvent> all = new ArrayList<>(fresh);
         all.addAll(parked.load(db)); // after the fresh events: their parents may be among them
         timescale.start(all);
-        Map<List<Object>, SinkEvent> newest = new LinkedHashMap<>();
-        for (SinkEvent e : all) {
-            List<Object> key = List.of(e.schema().table().topic(), e.keyValues());
-            newest.merge(key, e, this::newer);
+        List<KeyChanges> keys = KeyChanges.of(all, service);
+        Set<Long> done = new HashSet<>();
+        for (KeyChanges k : keys) {
+            k.inOrder.stream().filter(e -> e.parkedId() != null && !k.writes(e)).forEach(e -> done.add(e.parkedId())); // superseded
         }
-        List<Long> done = new ArrayList<>();
-        Set<SinkEvent> winners = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        winners.addAll(newest.values());
-        for (SinkEvent e : all) {
-            if (e.parkedId() != null && !winners.contains(e)) {
-                done.add(e.parkedId()); // superseded by a newer event for the same key
+        Tally tally = new Tally(done);
+        List<SinkEvent> waiting = new ArrayList<>();
+        writeGroups(keys.stream().map(k -> k.deleteFirst).filter(java.util.Objects::nonNull).toList(), tally, waiting);
+        writeGroups(keys.stream().map(k -> k.last).toList(), tally, waiting);
+        List<SinkEvent> blocked = inSourceOrder(waiting, keys, tally);
+        int parkedCount = 0;
+        int quarantined = 0;
+        for (SinkEvent e : blocked) {
+            if (e.parkedId() != null) {
+                done.remove(e.parkedId());
+            }
+            if (parked.park(db, e, tally.reasons.get(e))) {
+                parkedCount++;
+            } else {
+                quarantined++;
             }
         }
-        Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
-        newest.values().forEach(e -> groups.computeIfAbsent(e.schema(), t -> new ArrayList<>()).add(e));
-        List<DeadLetter> dead = new ArrayList<>();
-        List<SinkEvent> missingParent = new ArrayList<>();
-        Set<String> tables = new HashSet<>();
-        for (Map.Entry<TableSchema, List<SinkEvent>> g : groups.entrySet()) {
-            TableWriter writer = writer(g.getKey());
-            tables.add(g.getKey().table().table());
-            Savepoint sp = db.setSavepoint();
-            try {
-                write(writer, g.getValue());
-                g.getValue().stream().filter(e -> e.parkedId() != null).forEach(e -> done.add(e.parkedId()));
-            } catch (SQLException e) {
-                if (SqlErrors.classify(e) == SqlErrors.Kind.RETRIABLE || SqlErrors.classify(e) == SqlErrors.Kind.FATAL) {
-                    throw e;
-                }
-                db.rollback(sp);
-                isolate(g.getValue(), dead, done, missingParent);
+        parked.remove(db, new ArrayList<>(done));
+        return new Outcome(all.size() - tally.dead.size() - parkedCount - quarantined, tally.dead, parkedCount, quarantined, tally.tables);
+    }
+
+    /** What a batch's writes came to so far: dead letters, parked events done with, why events wait, tables written. */
+    private record Tally(Set<Long> done, List<DeadLetter> dead, Map<SinkEvent, String> reasons, Set<String> tables) {
+        Tally(Set<Long> done) {
+            this(done, new ArrayList<>(), new java.util.IdentityHashMap<>(), new HashSet<>());
+        }
+
+        void applied(SinkEvent e) {
+            if (e.parkedId() != null) {
+                done.add(e.parkedId());
             }
         }
-        // one more pass: a parent may have come in a later table group of this batch
-        List<SinkEvent> stillMissing = new ArrayList<>();
-        isolate(missingParent, dead, done, stillMissing);
-        int[] parkedQuarantined = new int[2];
-        for (SinkEvent e : stillMissing) {
-            parkedQuarantined[parked.park(db, e, missingReason.get(e)) ? 0 : 1]++;
-        }
-        parked.remove(db, done);
-        missingReason.clear();
-        return new Outcome(all.size() - dead.size() - parkedQuarantined[0] - parkedQuarantined[1], dead,
-                parkedQuarantined[0], parkedQuarantined[1], tables);
     }
 
     /**
-     * Of two events for one key, the one the target must end with: by position, or by the table's
-     * last-write-wins column first. A winner that leaves columns unchanged (TOAST values the source did not
-     * send) takes those values from the event it replaces, so collapsing never loses them.
+     * Writes the events set-based, one group per table version; a group that fails on a record's data is
+     * written again one record at a time ({@link #isolate}): bad records become dead letters, records that a
+     * later event may make possible (a parent, a unique value another row still holds) go to {@code waiting}.
      */
-    private SinkEvent newer(SinkEvent a, SinkEvent b) {
-        String ts = service.options(a.schema().table().table()).lastWriteWinsColumn();
-        boolean bWins = ts != null && a.op() != Op.DELETE && b.op() != Op.DELETE
-                ? compareLww(a.after().get(ts), b.after().get(ts), a, b) <= 0
-                : b.position().compareTo(a.position()) >= 0;
-        SinkEvent winner = bWins ? b : a;
-        SinkEvent loser = bWins ? a : b;
-        if (winner.unchanged().isEmpty() || winner.op() == Op.DELETE || loser.op() == Op.DELETE) {
-            return winner;
-        }
-        Map<String, Object> after = new java.util.HashMap<>(winner.after());
-        List<String> stillUnchanged = new ArrayList<>();
-        for (String col : winner.unchanged()) {
-            if (loser.unchanged().contains(col)) {
-                stillUnchanged.add(col);
-            } else {
-                after.put(col, loser.after().get(col));
-            }
-        }
-        ChangeEvent w = winner.event();
-        ChangeEvent merged = new ChangeEvent(w.schema(), w.op(), w.before(), after, w.position(), w.commitTsMs(), w.snapshot(),
-                w.connector(), w.database(), w.txId(), w.lsn(), stillUnchanged, w.tsMs());
-        return new SinkEvent(merged, winner.topic(), winner.partition(), winner.offset(), winner.rawKey(), winner.rawValue(), winner.parkedId());
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static int compareLww(Object tsA, Object tsB, SinkEvent a, SinkEvent b) {
-        if (tsA == null || tsB == null) {
-            return tsA == null && tsB == null ? a.position().compareTo(b.position()) : tsA == null ? -1 : 1;
-        }
-        int c = ((Comparable) tsA).compareTo(tsB);
-        return c != 0 ? c : a.position().compareTo(b.position());
-    }
-
-    /** Why each event of the current batch lacks a parent, for parking it. */
-    private final Map<SinkEvent, String> missingReason = new java.util.IdentityHashMap<>();
-
-    /** Writes events one by one in savepoints; bad ones become dead letters, those lacking a parent go to {@code missingParent}. */
-    private void isolate(List<SinkEvent> events, List<DeadLetter> dead, List<Long> done, List<SinkEvent> missingParent)
-            throws SQLException {
-        for (SinkEvent e : events) {
+    private void writeGroups(List<SinkEvent> events, Tally tally, List<SinkEvent> waiting) throws SQLException {
+        Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
+        events.forEach(e -> groups.computeIfAbsent(e.schema(), t -> new ArrayList<>()).add(e));
+        for (Map.Entry<TableSchema, List<SinkEvent>> g : groups.entrySet()) {
+            TableWriter writer = writer(g.getKey());
+            tally.tables.add(g.getKey().table().table());
             Savepoint sp = db.setSavepoint();
             try {
-                write(writer(e.schema()), List.of(e));
-                if (e.parkedId() != null) {
-                    done.add(e.parkedId());
-                }
-            } catch (SQLException ex) {
-                SqlErrors.Kind kind = SqlErrors.classify(ex);
-                if (kind == SqlErrors.Kind.RETRIABLE || kind == SqlErrors.Kind.FATAL) {
-                    throw ex;
+                write(writer, g.getValue());
+                g.getValue().forEach(tally::applied);
+            } catch (SQLException e) {
+                if (!SqlErrors.classify(e).perRecord()) {
+                    throw e;
                 }
                 db.rollback(sp);
-                String reason = SqlErrors.describe(ex);
-                if (kind == SqlErrors.Kind.MISSING_PARENT) {
-                    missingParent.add(e);
-                    missingReason.put(e, reason);
-                } else {
-                    dead.add(new DeadLetter(e, reason));
-                    if (e.parkedId() != null) {
-                        done.add(e.parkedId());
+                for (SinkEvent one : g.getValue()) {
+                    if (!isolate(one, tally)) {
+                        waiting.add(one);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Writes one event in a savepoint. True when it is done with (applied, or a dead letter); false when it
+     * waits for another event (its reason noted in the tally).
+     */
+    private boolean isolate(SinkEvent e, Tally tally) throws SQLException {
+        Savepoint sp = db.setSavepoint();
+        try {
+            write(writer(e.schema()), List.of(e));
+            tally.applied(e);
+            return true;
+        } catch (SQLException ex) {
+            SqlErrors.Kind kind = SqlErrors.classify(ex);
+            if (!kind.perRecord()) {
+                throw ex;
+            }
+            db.rollback(sp);
+            String reason = SqlErrors.describe(ex);
+            if (kind.waits()) {
+                tally.reasons.put(e, reason);
+                return false;
+            }
+            tally.dead.add(new DeadLetter(e, reason));
+            tally.applied(e); // a parked event that became a dead letter leaves the parked table
+            return true;
+        }
+    }
+
+    /**
+     * The keys whose net change could not be written yet, written again event by event in source order, as the
+     * source made them: a user's email moving to another user through a temporary one needs the temporary step
+     * the batch collapsed away, a child needs its parent from a later group of the batch. Once an event of a
+     * key waits, the key's later events wait behind it. Passes repeat while one makes progress; what still
+     * waits is returned, to be parked.
+     */
+    private List<SinkEvent> inSourceOrder(List<SinkEvent> waiting, List<KeyChanges> keys, Tally tally) throws SQLException {
+        if (waiting.isEmpty()) {
+            return List.of();
+        }
+        Set<List<Object>> waitingKeys = new HashSet<>();
+        waiting.forEach(e -> waitingKeys.add(KeyChanges.key(e)));
+        List<SinkEvent> pending = new ArrayList<>();
+        for (KeyChanges k : keys) {
+            if (waitingKeys.contains(KeyChanges.key(k.last))) {
+                pending.addAll(k.inOrder);
+            }
+        }
+        pending.sort(java.util.Comparator.comparing(SinkEvent::position));
+        while (true) {
+            List<SinkEvent> blocked = new ArrayList<>();
+            Map<List<Object>, String> blockedKeys = new HashMap<>();
+            for (SinkEvent e : pending) {
+                String behind = blockedKeys.get(KeyChanges.key(e));
+                if (behind != null) {
+                    tally.reasons.put(e, "waits behind an earlier event of its key: " + behind);
+                } else if (isolate(e, tally)) {
+                    continue;
+                }
+                blocked.add(e);
+                blockedKeys.putIfAbsent(KeyChanges.key(e), tally.reasons.get(e));
+            }
+            if (blocked.isEmpty() || blocked.size() == pending.size()) {
+                return blocked;
+            }
+            pending = blocked;
         }
     }
 
@@ -280,7 +297,7 @@ final class BatchApplier implements AutoCloseable {
             PipelineConfig.TableOptions options = service.options(t.table().table());
             TargetTables.ensure(db, t, options);
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
-            w = new TableWriter(t, options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null);
+            w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null);
             writers.put(t, w);
         }
         return w;
@@ -317,7 +334,7 @@ final class BatchApplier implements AutoCloseable {
                     s.execute("SET plan_cache_mode = force_custom_plan");
                 }
             }
-            TargetTables.ensureShared(db);
+            TargetTables.ensureShared(db, service.name(), service.tables().stream().map(io.tributary.schemas.event.TableRef::table).toList());
         }
     }
 

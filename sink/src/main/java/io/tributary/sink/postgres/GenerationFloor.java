@@ -31,6 +31,15 @@ import org.slf4j.LoggerFactory;
  * order; waiting keeps every row the source still has in the target throughout. A newer marker replaces one
  * still waiting; one not newer than the floor changes nothing.
  *
+ * <p>Rows of older generations are deleted when the marker applies, in a savepoint: where a foreign key still
+ * holds some of them (a child table whose own new generation or deletes have not arrived yet), the rows no
+ * child references go at once, and the rest stay until a later batch finds them free ({@code sweep_pending});
+ * the sink never stops over it.
+ *
+ * <p>Rows are scoped by service ({@code service}, {@code table_name}), so services sharing a target database
+ * keep their own floors. A floor stored before the column existed (service {@code ''}) is taken over by the
+ * first service that owns the table.
+ *
  * <p>Not guaranteed: with several partitions per topic, the last row read does not prove the other
  * partitions' rows were; a reader may then briefly miss rows of those partitions. A snapshot's last row that
  * never reaches the sink (dead-lettered by the transform) leaves the marker waiting: the target then keeps
@@ -38,39 +47,62 @@ import org.slf4j.LoggerFactory;
  */
 final class GenerationFloor {
     private static final Logger log = LoggerFactory.getLogger(GenerationFloor.class);
-    private static final String UPSERT = "INSERT INTO " + Bookkeeping.FLOOR + " AS f (table_name, generation";
+    private static final String UPSERT = "INSERT INTO " + Bookkeeping.FLOOR + " AS f (service, table_name, generation";
 
     private GenerationFloor() {
     }
 
-    /** Creates the floor table, or adds the columns of waiting markers to one made before they existed. */
-    static void ensure(Statement s) throws SQLException {
-        s.execute("CREATE TABLE IF NOT EXISTS " + Bookkeeping.FLOOR + " (table_name text PRIMARY KEY, generation bigint NOT NULL)");
-        s.execute("ALTER TABLE " + Bookkeeping.FLOOR + " ADD COLUMN IF NOT EXISTS snapshot_read bigint[], "
-                + "ADD COLUMN IF NOT EXISTS pending_generation bigint, ADD COLUMN IF NOT EXISTS pending_through bigint[]");
+    /**
+     * Creates the floor table, or brings one made by an older version up to date (the columns of waiting
+     * markers and sweeps, the service in its key), and takes over unscoped rows of {@code tables}.
+     */
+    static void ensure(Connection c, String service, List<String> tables) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + Bookkeeping.FLOOR + " (service text NOT NULL DEFAULT '', table_name text NOT NULL, "
+                    + "generation bigint NOT NULL, PRIMARY KEY (service, table_name))");
+            s.execute("ALTER TABLE " + Bookkeeping.FLOOR + " ADD COLUMN IF NOT EXISTS snapshot_read bigint[], "
+                    + "ADD COLUMN IF NOT EXISTS pending_generation bigint, ADD COLUMN IF NOT EXISTS pending_through bigint[], "
+                    + "ADD COLUMN IF NOT EXISTS sweep_pending boolean NOT NULL DEFAULT false, "
+                    + "ADD COLUMN IF NOT EXISTS service text NOT NULL DEFAULT ''");
+            try (ResultSet rs = s.executeQuery("SELECT conname FROM pg_constraint WHERE conrelid = '" + Bookkeeping.FLOOR + "'::regclass "
+                    + "AND contype = 'p' AND array_length(conkey, 1) = 1")) {
+                if (rs.next()) { // keyed by table_name alone: made before services were told apart
+                    String pk = Identifiers.quote(rs.getString(1));
+                    s.execute("ALTER TABLE " + Bookkeeping.FLOOR + " DROP CONSTRAINT " + pk + ", ADD PRIMARY KEY (service, table_name)");
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Bookkeeping.FLOOR + " SET service = ? WHERE service = '' AND table_name = ANY (?)")) {
+            ps.setString(1, service);
+            ps.setArray(2, c.createArrayOf("text", tables.toArray()));
+            ps.executeUpdate();
+        }
     }
 
     /**
      * Records, per table, the newest snapshot row of a batch (in the batch's transaction), then applies the
-     * waiting markers whose last row is now read.
+     * waiting markers whose last row is now read, and sweeps rows of older generations still held by a foreign key.
      *
      * @return the tables whose new generation came into force
      */
-    static List<String> read(Connection c, Map<String, Position> newestSnapshotRows) throws SQLException {
+    static List<String> read(Connection c, String service, Map<String, Position> newestSnapshotRows) throws SQLException {
         for (Map.Entry<String, Position> e : newestSnapshotRows.entrySet()) {
-            try (PreparedStatement ps = c.prepareStatement(UPSERT + ", snapshot_read) VALUES (?, -9223372036854775808, ?) "
-                    + "ON CONFLICT (table_name) DO UPDATE SET snapshot_read = EXCLUDED.snapshot_read "
+            try (PreparedStatement ps = c.prepareStatement(UPSERT + ", snapshot_read) VALUES (?, ?, -9223372036854775808, ?) "
+                    + "ON CONFLICT (service, table_name) DO UPDATE SET snapshot_read = EXCLUDED.snapshot_read "
                     + "WHERE f.snapshot_read IS NULL OR f.snapshot_read < EXCLUDED.snapshot_read")) {
-                ps.setString(1, e.getKey());
-                ps.setArray(2, array(c, e.getValue()));
+                ps.setString(1, service);
+                ps.setString(2, e.getKey());
+                ps.setArray(3, array(c, e.getValue()));
                 ps.executeUpdate();
             }
         }
         List<String> applied = new ArrayList<>();
-        for (Waiting w : waiting(c)) {
-            if (w.read != null && w.read.compareTo(w.through) >= 0) {
-                apply(c, w.table, w.generation);
+        for (Waiting w : waiting(c, service)) {
+            if (w.generation != null && w.read != null && w.read.compareTo(w.through) >= 0) {
+                apply(c, service, w.table, w.generation);
                 applied.add(w.table);
+            } else if (w.sweep) {
+                sweep(c, service, w.table, w.floor);
             }
         }
         return applied;
@@ -81,10 +113,11 @@ final class GenerationFloor {
      *
      * @return whether the marker's generation came into force now
      */
-    static boolean receive(Connection c, GenerationMarker m) throws SQLException {
+    static boolean receive(Connection c, String service, GenerationMarker m) throws SQLException {
         Position read = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT generation, snapshot_read FROM " + Bookkeeping.FLOOR + " WHERE table_name = ?")) {
-            ps.setString(1, m.table());
+        try (PreparedStatement ps = c.prepareStatement("SELECT generation, snapshot_read FROM " + Bookkeeping.FLOOR + " WHERE service = ? AND table_name = ?")) {
+            ps.setString(1, service);
+            ps.setString(2, m.table());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     if (m.generation() <= rs.getLong(1)) {
@@ -95,18 +128,19 @@ final class GenerationFloor {
             }
         }
         if (m.through() == null || read != null && read.compareTo(m.through()) >= 0) {
-            apply(c, m.table(), m.generation());
+            apply(c, service, m.table(), m.generation());
             return true;
         }
-        try (PreparedStatement ps = c.prepareStatement(UPSERT + ", pending_generation, pending_through) VALUES (?, -9223372036854775808, ?, ?) "
-                + "ON CONFLICT (table_name) DO UPDATE SET pending_generation = EXCLUDED.pending_generation, pending_through = EXCLUDED.pending_through "
+        try (PreparedStatement ps = c.prepareStatement(UPSERT + ", pending_generation, pending_through) VALUES (?, ?, -9223372036854775808, ?, ?) "
+                + "ON CONFLICT (service, table_name) DO UPDATE SET pending_generation = EXCLUDED.pending_generation, pending_through = EXCLUDED.pending_through "
                 + "WHERE f.pending_generation IS NULL OR f.pending_generation < EXCLUDED.pending_generation")) {
-            ps.setString(1, m.table());
-            ps.setLong(2, m.generation());
-            ps.setArray(3, array(c, m.through()));
+            ps.setString(1, service);
+            ps.setString(2, m.table());
+            ps.setLong(3, m.generation());
+            ps.setArray(4, array(c, m.through()));
             ps.executeUpdate();
         }
-        log.info("generation marker waits for its snapshot rows table={} generation={} through={}", m.table(), m.generation(), m.through());
+        log.info("generation marker waits for its snapshot rows service={} table={} generation={} through={}", service, m.table(), m.generation(), m.through());
         return false;
     }
 
@@ -115,38 +149,118 @@ final class GenerationFloor {
      * go (the new snapshot brought again every row that still exists), older events are refused from now on,
      * and a waiting marker it covers is done. Never lowers the floor.
      */
-    static void apply(Connection c, String table, long generation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(UPSERT + ") VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE "
+    static void apply(Connection c, String service, String table, long generation) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(UPSERT + ") VALUES (?, ?, ?) ON CONFLICT (service, table_name) DO UPDATE "
                 + "SET generation = GREATEST(f.generation, EXCLUDED.generation), "
                 + "pending_generation = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_generation END, "
-                + "pending_through = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_through END")) {
-            ps.setString(1, table);
-            ps.setLong(2, generation);
-            ps.executeUpdate();
+                + "pending_through = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_through END "
+                + "RETURNING generation")) {
+            ps.setString(1, service);
+            ps.setString(2, table);
+            ps.setLong(3, generation);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                generation = rs.getLong(1);
+            }
         }
+        sweep(c, service, table, generation);
+    }
+
+    /**
+     * Deletes the rows and remembered deletes of generations older than {@code floor}. Rows a foreign key still
+     * holds stay, and the table is swept again with every batch until they are gone (see the class comment).
+     */
+    private static void sweep(Connection c, String service, String table, long floor) throws SQLException {
         if (!exists(c, table)) {
             return;
         }
-        for (String t : List.of(table, Bookkeeping.deletesTable(table))) {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Identifiers.quote(t) + " WHERE " + Bookkeeping.POSITION + "[1] < ?")) {
-                ps.setLong(1, generation);
-                int n = ps.executeUpdate();
-                if (n > 0 && t.equals(table)) {
-                    log.info("dropped rows of older generations table={} generation={} rows={}", table, generation, n);
-                }
+        deleteOlder(c, Bookkeeping.deletesTable(table), floor, "");
+        java.sql.Savepoint sp = c.setSavepoint();
+        boolean held = false;
+        int n;
+        try {
+            n = deleteOlder(c, table, floor, "");
+        } catch (SQLException e) {
+            if (SqlErrors.classify(e) != SqlErrors.Kind.MISSING_PARENT) {
+                throw e;
             }
+            c.rollback(sp);
+            held = true;
+            sp = c.setSavepoint();
+            try {
+                n = deleteOlder(c, table, floor, unreferenced(c, table));
+            } catch (SQLException again) { // held further down a chain of keys: all wait for the next batch
+                if (SqlErrors.classify(again) != SqlErrors.Kind.MISSING_PARENT) {
+                    throw again;
+                }
+                c.rollback(sp);
+                n = 0;
+            }
+        }
+        if (n > 0) {
+            log.info("dropped rows of older generations service={} table={} generation={} rows={}", service, table, floor, n);
+        }
+        if (held) {
+            log.info("rows of older generations still referenced by a foreign key wait for their children service={} table={} generation={}",
+                    service, table, floor);
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Bookkeeping.FLOOR + " SET sweep_pending = ? WHERE service = ? AND table_name = ? "
+                + "AND sweep_pending <> ?")) {
+            ps.setBoolean(1, held);
+            ps.setString(2, service);
+            ps.setString(3, table);
+            ps.setBoolean(4, held);
+            ps.executeUpdate();
         }
     }
 
-    private record Waiting(String table, long generation, Position through, Position read) {
+    private static int deleteOlder(Connection c, String table, long floor, String andWhere) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Identifiers.quote(table) + " t WHERE t." + Bookkeeping.POSITION + "[1] < ?"
+                + (andWhere.isEmpty() ? "" : " AND " + andWhere))) {
+            ps.setLong(1, floor);
+            return ps.executeUpdate();
+        }
     }
 
-    private static List<Waiting> waiting(Connection c) throws SQLException {
+    /** A condition on rows {@code t} of {@code table}: no row of a table with a foreign key to it references them. */
+    private static String unreferenced(Connection c, String table) throws SQLException {
+        List<String> conditions = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT f.conrelid::regclass::text, "
+                + "(SELECT array_agg(quote_ident(a.attname) ORDER BY k.i) FROM unnest(f.conkey) WITH ORDINALITY k(n, i) "
+                + "JOIN pg_attribute a ON a.attrelid = f.conrelid AND a.attnum = k.n), "
+                + "(SELECT array_agg(quote_ident(a.attname) ORDER BY k.i) FROM unnest(f.confkey) WITH ORDINALITY k(n, i) "
+                + "JOIN pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = k.n) "
+                + "FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = to_regclass(?)")) {
+            ps.setString(1, Identifiers.quote(table));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String[] child = (String[]) rs.getArray(2).getArray();
+                    String[] parent = (String[]) rs.getArray(3).getArray();
+                    List<String> match = new ArrayList<>();
+                    for (int i = 0; i < child.length; i++) {
+                        match.add("r." + child[i] + " = t." + parent[i]);
+                    }
+                    conditions.add("NOT EXISTS (SELECT 1 FROM " + rs.getString(1) + " r WHERE " + String.join(" AND ", match) + ")");
+                }
+            }
+        }
+        return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
+    }
+
+    private record Waiting(String table, long floor, Long generation, Position through, Position read, boolean sweep) {
+    }
+
+    private static List<Waiting> waiting(Connection c, String service) throws SQLException {
         List<Waiting> out = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT table_name, pending_generation, pending_through, snapshot_read FROM "
-                + Bookkeeping.FLOOR + " WHERE pending_generation IS NOT NULL")) {
-            while (rs.next()) {
-                out.add(new Waiting(rs.getString(1), rs.getLong(2), position(rs.getArray(3)), position(rs.getArray(4))));
+        try (PreparedStatement ps = c.prepareStatement("SELECT table_name, generation, pending_generation, pending_through, snapshot_read, sweep_pending FROM "
+                + Bookkeeping.FLOOR + " WHERE service = ? AND (pending_generation IS NOT NULL OR sweep_pending)")) {
+            ps.setString(1, service);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long pending = rs.getLong(3);
+                    Long generation = rs.wasNull() ? null : pending;
+                    out.add(new Waiting(rs.getString(1), rs.getLong(2), generation, position(rs.getArray(4)), position(rs.getArray(5)), rs.getBoolean(6)));
+                }
             }
         }
         return out;

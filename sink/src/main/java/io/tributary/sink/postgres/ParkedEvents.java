@@ -13,11 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The events of one target database waiting for a parent row ({@value Bookkeeping#PARKED}) and those that
- * waited in vain ({@value Bookkeeping#QUARANTINE}). A parked event keeps its original key and value bytes, so
- * it is decoded again and retried with every later batch; once it has waited longer than the service's
- * park-timeout it is a real orphan and moves to quarantine with the reason. Every method works inside the
- * caller's transaction, so parking commits or rolls back with the batch that parked the event.
+ * The events of one service waiting for another event ({@value Bookkeeping#PARKED}): a parent row, the
+ * children of a parent being deleted, a unique value another row still holds; and those that waited in vain
+ * ({@value Bookkeeping#QUARANTINE}). A parked event keeps its original key and value bytes, so it is decoded
+ * again and retried with every later batch; once it has waited longer than the service's park-timeout it stays
+ * impossible (an orphan, a value the target holds elsewhere) and moves to quarantine with the reason. Every
+ * method works inside the caller's transaction, so parking commits or rolls back with the batch that parked
+ * the event.
+ *
+ * <p>Several services may share one target database: each reads and removes only the events of its own topics
+ * ({@code <service>.<table>}), so one never applies another's events with its own table options.
  */
 final class ParkedEvents {
     private static final Logger log = LoggerFactory.getLogger(ParkedEvents.class);
@@ -31,10 +36,17 @@ final class ParkedEvents {
 
     private final PipelineConfig.Service service;
     private final Decoder decoder;
+    /** The service's topics: the parked events that are this service's. */
+    private final String[] topics;
 
     ParkedEvents(PipelineConfig.Service service, Decoder decoder) {
         this.service = service;
         this.decoder = decoder;
+        this.topics = service.tables().stream().map(t -> io.tributary.schemas.kafka.Topics.perService(service.name(), t.table())).toArray(String[]::new);
+    }
+
+    private java.sql.Array topics(Connection db) throws SQLException {
+        return db.createArrayOf("text", topics);
     }
 
     /** Creates both tables when missing (same columns: quarantine is where a parked row moves). */
@@ -51,22 +63,31 @@ final class ParkedEvents {
     List<SinkEvent> load(Connection db) throws SQLException {
         List<SinkEvent> out = new ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, record_value "
-                + "FROM " + Bookkeeping.PARKED + " ORDER BY id LIMIT " + RETRY_LIMIT); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(decoder.decode(rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5), rs.getBytes(6), rs.getLong(1)));
+                + "FROM " + Bookkeeping.PARKED + " WHERE topic = ANY (?) ORDER BY id LIMIT " + RETRY_LIMIT)) {
+            ps.setArray(1, topics(db));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(decoder.decode(rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5), rs.getBytes(6), rs.getLong(1)));
+                }
             }
         }
         return out;
     }
 
     boolean any(Connection db) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + Bookkeeping.PARKED + ")"); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
+        try (PreparedStatement ps = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + Bookkeeping.PARKED + " WHERE topic = ANY (?))")) {
+            ps.setArray(1, topics(db));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 
-    /** Parks {@code e}, or quarantines it once it has waited longer than park-timeout; true when parked. */
+    /**
+     * Parks {@code e} (the reason is SqlErrors' description), or quarantines it once it has waited longer than
+     * park-timeout; true when parked.
+     */
     boolean park(Connection db, SinkEvent e, String reason) throws SQLException {
         if (e.parkedId() != null) {
             try (PreparedStatement ps = db.prepareStatement("UPDATE " + Bookkeeping.PARKED + " SET attempts = attempts + 1, last_seen = now(), reason = ? "
@@ -102,12 +123,13 @@ final class ParkedEvents {
         try (PreparedStatement ps = db.prepareStatement("WITH moved AS (DELETE FROM " + Bookkeeping.PARKED + " WHERE id = ? RETURNING *) "
                 + "INSERT INTO " + Bookkeeping.QUARANTINE + " (table_name, topic, kafka_partition, kafka_offset, record_key, record_value, reason, "
                 + "first_seen, attempts, last_seen) SELECT table_name, topic, kafka_partition, kafka_offset, record_key, record_value, "
-                + "'orphan: no parent row after ' || attempts || ' attempts since ' || first_seen || '; ' || ?, first_seen, attempts, now() FROM moved")) {
+                + "? || ' after ' || attempts || ' attempts since ' || first_seen || '; ' || ?, first_seen, attempts, now() FROM moved")) {
             ps.setLong(1, parkedId);
-            ps.setString(2, reason);
+            ps.setString(2, reason.contains("23503") ? "orphan: no parent row (or children still there)" : "still impossible: a unique value another row holds");
+            ps.setString(3, reason);
             ps.executeUpdate();
         }
-        log.warn("quarantined orphan service={} event={} reason={}", service.name(), e.describe(), reason);
+        log.warn("quarantined service={} event={} reason={}", service.name(), e.describe(), reason);
     }
 
     /** Removes parked events that were applied, dead-lettered or superseded. */
@@ -115,7 +137,7 @@ final class ParkedEvents {
         if (ids.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + Bookkeeping.PARKED + " WHERE id = ANY (?)")) {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + Bookkeeping.PARKED + " WHERE id = ANY (?)")) { // ids of this service's events
             ps.setArray(1, db.createArrayOf("int8", ids.toArray()));
             ps.executeUpdate();
         }

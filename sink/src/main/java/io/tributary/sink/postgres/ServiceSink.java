@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * retry it with capped backoff while the consumer is paused, so an unreachable target loses nothing; a
  * fatal one (a target table that does not fit) stops the service with the reason.
  *
+ * <p>Database and registry work runs on a worker thread while this thread keeps polling the consumer with
+ * every partition paused ({@link PausedPolling}): an apply that takes longer than {@code max.poll.interval.ms}
+ * (a slow target, a table lock held for minutes) keeps the group membership, so its offsets still commit. A commit refused because the group rebalanced
+ * anyway is logged: the records are read again and the position guard makes that harmless.
+ *
  * <p>Dead letters go to {@code tributary.dlq.sink.<service>}: the original key and value bytes, with headers
  * {@code tributary.error} (the reason), {@code tributary.topic}, {@code tributary.partition} and
  * {@code tributary.offset}.
@@ -62,6 +67,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private volatile boolean assigned;
     private volatile Throwable fatal;
     private volatile Watcher watcher;
+    /** Runs the database and registry work of {@link #retrying} while the sink's thread keeps polling. */
+    private final PausedPolling worker;
 
     /**
      * Told where the sink's consumer stands, on the sink's thread, each time every record it has polled is
@@ -83,6 +90,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.applier = new BatchApplier(service, decoder);
         this.idle = new IdleClocks(metrics, "sink");
         this.history = HistoryWorker.needed(service) ? new HistoryWorker(service, HistoryWorker.Timing.DEFAULT, metrics) : null;
+        this.worker = new PausedPolling("sink-apply-" + service.name());
         registerMeters();
     }
 
@@ -177,6 +185,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             if (history != null) {
                 history.close();
             }
+            worker.close();
             applier.close();
         }
     }
@@ -246,7 +255,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             f.get(); // a dead letter Kafka did not take must not have its offset committed
         }
         if (!batch.isEmpty()) {
-            consumer.commitSync(nextOffsets(batch));
+            commit(consumer, nextOffsets(batch));
         }
         retrying(() -> {
             applier.advanceSequences(outcome.tables(), 5000);
@@ -255,8 +264,24 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return true;
     }
 
-    private interface Attempt<T> {
-        T run() throws SQLException;
+    /**
+     * Commits the offsets of the partitions still assigned. A group that rebalanced meanwhile may refuse them:
+     * the new owner reads those records again, which the position guard makes harmless.
+     */
+    private void commit(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.keySet().retainAll(consumer.assignment());
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (org.apache.kafka.clients.consumer.CommitFailedException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+            log.warn("offsets not committed, the group rebalanced; the records will be read again (harmless) service={} error={}",
+                    service.name(), e.toString());
+        }
+    }
+
+    private interface Attempt<T> extends PausedPolling.Work<T> {
     }
 
     private record Undecodable(ConsumerRecord<byte[], byte[]> record, String reason) {
@@ -314,7 +339,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         int failures = 0;
         while (running) {
             try {
-                T result = attempt.run();
+                T result = worker.run(attempt, consumer);
                 if (failures > 0) {
                     consumer.resume(consumer.assignment());
                     log.info("recovered service={} after_failures={}", service.name(), failures);
@@ -334,11 +359,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
                 while (running && System.currentTimeMillis() < until) {
                     // paused: keeps group membership and returns nothing, unless a rebalance handed partitions
                     // back unpaused: then rewind them, so the records are read again after the retry
-                    ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(Duration.ofMillis(Math.min(100, backoff)));
-                    for (TopicPartition tp : unexpected.partitions()) {
-                        consumer.seek(tp, unexpected.records(tp).get(0).offset());
-                    }
-                    consumer.pause(consumer.assignment());
+                    PausedPolling.rewind(consumer, consumer.poll(Duration.ofMillis(Math.min(100, backoff))));
                 }
                 backoff = Math.min(backoff * 2, 10_000);
             }

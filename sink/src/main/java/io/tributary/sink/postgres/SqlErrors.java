@@ -9,11 +9,25 @@ import org.postgresql.util.ServerErrorMessage;
  * Debezium's PostgresErrorHandler does). Retriable: connection loss (08, or no state at all), serialization
  * failure and deadlock (40001, 40P01), shutdown, statement timeout and resource limits (57P, 57014, 53, 55P03),
  * and a table another sink created at the same moment (42P07). Per record: data and
- * integrity errors (22, 23), with a missing foreign-key parent (23503) told apart. Anything else (an
- * undefined column, a permission) is fatal: retrying cannot help.
+ * integrity errors (22, 23), with those that a later event can resolve told apart: a foreign key (23503: a
+ * child whose parent row is not there yet, or a parent delete whose children are still there) and a unique or
+ * exclusion constraint other than the key (23505, 23P01: a value another row still holds, until that row's
+ * own change arrives). Anything else (an undefined column, a permission) is fatal: retrying cannot help.
  */
 final class SqlErrors {
-    enum Kind { RETRIABLE, MISSING_PARENT, PER_RECORD, FATAL }
+    enum Kind {
+        RETRIABLE, MISSING_PARENT, UNIQUE_TAKEN, PER_RECORD, FATAL;
+
+        /** True when another event (a parent, the row holding a unique value) may make the record apply: park it. */
+        boolean waits() {
+            return this == MISSING_PARENT || this == UNIQUE_TAKEN;
+        }
+
+        /** The record cannot be applied now, or ever: retrying the batch cannot help (retriable and fatal errors can). */
+        boolean perRecord() {
+            return this == PER_RECORD || waits();
+        }
+    }
 
     private SqlErrors() {
     }
@@ -27,6 +41,9 @@ final class SqlErrors {
         }
         if (state.equals("23503")) {
             return Kind.MISSING_PARENT;
+        }
+        if (state.equals("23505") || state.equals("23P01")) {
+            return Kind.UNIQUE_TAKEN;
         }
         if (state.startsWith("22") || state.startsWith("23")) {
             return Kind.PER_RECORD;

@@ -39,13 +39,16 @@ final class TableWriter {
     /** The quoted name of the table's remembered deletes. */
     private final String deletes;
     private final PipelineConfig.TableOptions options;
+    /** The service writing: its generation floor (see {@link GenerationFloor}). */
+    private final String service;
     /** The target's unique key: the primary key, plus the time column on a hypertable. */
     private final List<String> conflictKey;
     /** Where a hypertable's rows are in time; null for a plain table. */
     private final HypertableRows hypertable;
 
-    TableWriter(TableSchema schema, PipelineConfig.TableOptions options, HypertableRows hypertable) {
+    TableWriter(TableSchema schema, String service, PipelineConfig.TableOptions options, HypertableRows hypertable) {
         this.schema = schema;
+        this.service = service;
         this.options = options;
         this.hypertable = hypertable;
         this.conflictKey = Hypertables.conflictColumns(schema.primaryKey(), hypertable != null ? options.timescale() : null);
@@ -167,8 +170,8 @@ final class TableWriter {
 
     /** The event's generation is not older than the table's floor (see {@link GenerationFloor}). */
     private String current(String s) {
-        return s + "_p0 >= COALESCE((SELECT generation FROM " + Bookkeeping.FLOOR + " WHERE table_name = '"
-                + schema.table().table().replace("'", "''") + "'), -9223372036854775808)";
+        return s + "_p0 >= COALESCE((SELECT generation FROM " + Bookkeeping.FLOOR + " WHERE service = '" + service.replace("'", "''")
+                + "' AND table_name = '" + schema.table().table().replace("'", "''") + "'), -9223372036854775808)";
     }
 
     private String guard(String incoming) {
@@ -179,7 +182,9 @@ final class TableWriter {
         }
         String t = "t." + Identifiers.quote(ts);
         String x = incoming + Identifiers.quote(ts);
-        return "(" + t + " IS NULL AND " + x + " IS NOT NULL OR " + x + " > " + t + " OR (" + x + " IS NOT DISTINCT FROM " + t + " AND " + byPosition + "))";
+        // a row flagged deleted by an older delete is not there: the incoming row comes back whatever its time
+        String flagged = options.softDelete() ? "t." + Bookkeeping.DELETED + " AND " + byPosition + " OR " : "";
+        return "(" + flagged + t + " IS NULL AND " + x + " IS NOT NULL OR " + x + " > " + t + " OR (" + x + " IS NOT DISTINCT FROM " + t + " AND " + byPosition + "))";
     }
 
     private List<Column> keyColumns() {

@@ -46,18 +46,23 @@ final class TargetTables {
     private TargetTables() {
     }
 
-    /** The shared side tables: the generation floor, parked and quarantined events. */
-    static void ensureShared(Connection c) throws SQLException {
+    /** The side tables services share in a database: the generation floor, parked and quarantined events. */
+    static void ensureShared(Connection c, String service, List<String> tables) throws SQLException {
         try (Statement s = c.createStatement()) {
-            GenerationFloor.ensure(s);
+            s.execute("SELECT pg_advisory_xact_lock(hashtext('tributary:shared'))"); // sinks starting together must not race on the DDL
             ParkedEvents.createTables(s);
         }
+        GenerationFloor.ensure(c, service, tables);
         c.commit();
     }
 
     /** Makes the target fit {@code t}, inside the caller's transaction; throws {@link TargetSchemaException} listing every difference it cannot fix. */
     static void ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options) throws SQLException {
         String name = t.table().table();
+        if (!Identifiers.fitsPostgres(name)) { // the start-up check refuses it too (SinkApp); replay and tools come here
+            throw new TargetSchemaException(name, List.of("its name is longer than PostgreSQL's " + Identifiers.POSTGRES_MAX_BYTES
+                    + " bytes and would be cut; rename the source table or leave it out of the service"));
+        }
         try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
             lock.setString(1, "tributary:" + name); // two sinks starting together must not race on the DDL
             lock.execute();

@@ -55,9 +55,15 @@ final class SinkEvents {
     }
 
     SinkEvent event(TableSchema t, Op op, Map<String, Object> before, Map<String, Object> after, Position position, List<String> unchanged) {
+        return event("svc", t, op, before, after, position, unchanged);
+    }
+
+    /** An event read from {@code service}'s topic of the table. */
+    SinkEvent event(String service, TableSchema t, Op op, Map<String, Object> before, Map<String, Object> after, Position position,
+                    List<String> unchanged) {
         ChangeEvent e = new ChangeEvent(t, op, before, after, position, 1_700_000_000_000L, "false",
                 "postgresql", "db", null, null, unchanged);
-        String topic = "svc." + t.table().table();
+        String topic = service + "." + t.table().table();
         return decoder.decode(topic, 0, offset++, keys.serialize(topic, Envelope.key(e)), values.serialize(topic, Envelope.value(e)), null);
     }
 

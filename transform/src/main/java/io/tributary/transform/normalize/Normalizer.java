@@ -18,9 +18,16 @@ import org.apache.avro.generic.GenericRecord;
  * carries a {@link Column#normalizedType()} (the capture decided it from the declared type, e.g. a SQLite
  * {@code BOOLEAN} stored as 0/1, {@code DATETIME} text meaning UTC) is converted by
  * {@link Conversions} and leaves with that type. Other columns, and every event of a table without such
- * columns, pass unchanged (the same envelope instance). A value that cannot be converted exactly (a boolean
- * 7, a date that is not a date) throws {@link IllegalArgumentException} naming the table, column and value;
- * the topology sends that record to the dead-letter topic.
+ * columns, pass unchanged (the same envelope instance). A value of the after-image (or of the key) that cannot
+ * be converted exactly (a boolean 7, a date that is not a date) throws {@link IllegalArgumentException} naming
+ * the table, column and value; the topology sends that record to the dead-letter topic.
+ *
+ * <p>A before-image is only normalised as far as readers need it, and a value in it that cannot be converted
+ * (a row once set to an odd value, then fixed or deleted) is never a reason to drop the change: an update or
+ * insert then leaves its before-image out (null, as PostgreSQL sends without {@code REPLICA IDENTITY FULL}), and
+ * a delete keeps its key and every value that converts, the others becoming null (the type's zero, false or
+ * the epoch, for a NOT NULL column). The sink needs only a delete's key and, for a hypertable, the old time when
+ * there is one.
  */
 public final class Normalizer {
     private final Map<Schema, TableSchema[]> shapes = new ConcurrentHashMap<>();
@@ -38,7 +45,7 @@ public final class Normalizer {
             return envelope;
         }
         ChangeEvent in = Envelope.read(key, envelope);
-        return Envelope.value(in.withRows(pair[1], convert(in.before(), pair[0]), convert(in.after(), pair[0])));
+        return Envelope.value(in.withRows(pair[1], convertBefore(in, pair[0]), convert(in.after(), pair[0])));
     }
 
     static TableSchema normalizedShape(TableSchema in) {
@@ -51,6 +58,51 @@ public final class Normalizer {
             }
         }
         return new TableSchema(in.table(), cols, in.primaryKey());
+    }
+
+    /** The before-image, normalised where it can be (see the class comment); the key of a delete must convert. */
+    private static Map<String, Object> convertBefore(ChangeEvent e, TableSchema in) {
+        Map<String, Object> row = e.before();
+        if (row == null) {
+            return null;
+        }
+        if (e.op() != io.tributary.schemas.event.Op.DELETE) {
+            try {
+                return convert(row, in);
+            } catch (IllegalArgumentException unconvertible) {
+                return null;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>(row);
+        for (Column c : in.columns()) {
+            Object v = m.get(c.name());
+            if (v == null || c.normalizedType() == null) {
+                continue;
+            }
+            if (in.primaryKey().contains(c.name())) {
+                m.put(c.name(), convertValue(v, c, in));
+                continue;
+            }
+            try {
+                m.put(c.name(), Conversions.convert(v, c.normalizedType()));
+            } catch (IllegalArgumentException unconvertible) {
+                m.put(c.name(), c.optional() ? null : zero(c.normalizedType()));
+            }
+        }
+        return m;
+    }
+
+    /** A stand-in for a NOT NULL value of a delete's before-image that cannot be normalised: the type's zero. */
+    private static Object zero(io.tributary.schemas.event.ColumnType t) {
+        return switch (t.avroSchema().getType()) {
+            case BOOLEAN -> Boolean.FALSE;
+            case INT -> 0;
+            case LONG -> 0L;
+            case FLOAT -> 0f;
+            case DOUBLE -> 0d;
+            case BYTES -> java.nio.ByteBuffer.allocate(0);
+            default -> "";
+        };
     }
 
     private static Map<String, Object> convert(Map<String, Object> row, TableSchema in) {

@@ -6,15 +6,21 @@ import io.tributary.transform.normalize.Normalizer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;
+import java.util.function.Predicate;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * One owning service's topology, a pure function of a {@link StreamsBuilder}: every table the service owns
  * is read from its per-table topic {@code <source>.<schema>.<table>}, normalised ({@link Normalizer}), and
  * written to the per-service topic {@code <service>.<table>}, keyed by the same primary-key record.
- * Tombstones pass through so the service topic stays compactable.
+ * Tombstones pass through so the service topic stays compactable. On a table whose capture may leave
+ * unchanged columns out of an update (PostgreSQL's TOAST values), {@link FullRows} fills them from the
+ * latest full row of the key (a state store per table), so that the service topic, compacted, still
+ * rebuilds the exact table.
  */
 public final class ServiceTopology {
     private ServiceTopology() {
@@ -31,14 +37,31 @@ public final class ServiceTopology {
         void seen(TableRef table, GenericRecord envelope);
     }
 
+    /** The topology, every table kept in full rows. */
     public static void build(StreamsBuilder builder, PipelineConfig.Service service, Serde<GenericRecord> keySerde,
                              Serde<GenericRecord> valueSerde, Observer observer) {
+        build(builder, service, keySerde, valueSerde, observer, table -> true);
+    }
+
+    /**
+     * The topology; {@code mayLeaveColumnsOut} names the tables whose capture may send an update without
+     * some columns (PostgreSQL sources): only those get a store of full rows (a SQLite capture always sends
+     * every column, so a store would cost without filling anything).
+     */
+    public static void build(StreamsBuilder builder, PipelineConfig.Service service, Serde<GenericRecord> keySerde,
+                             Serde<GenericRecord> valueSerde, Observer observer, Predicate<TableRef> mayLeaveColumnsOut) {
         Normalizer normalizer = new Normalizer();
         for (TableRef table : service.tables()) {
             String out = serviceTopic(service, table);
-            builder.stream(table.topic(), Consumed.with(keySerde, valueSerde).withName("read-" + table.topic()))
-                    .mapValues(normalizer::normalize, Named.as("normalize-" + table.topic()))
-                    .peek((k, v) -> observer.seen(table, v), Named.as("observe-" + table.topic()))
+            KStream<GenericRecord, GenericRecord> normalized = builder.stream(table.topic(),
+                            Consumed.with(keySerde, valueSerde).withName("read-" + table.topic()))
+                    .mapValues(normalizer::normalize, Named.as("normalize-" + table.topic()));
+            if (mayLeaveColumnsOut.test(table)) {
+                String store = FullRows.storeName(table.topic());
+                builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), keySerde, valueSerde));
+                normalized = normalized.processValues(() -> new FullRows(store), Named.as("full-rows-" + table.topic()), store);
+            }
+            normalized.peek((k, v) -> observer.seen(table, v), Named.as("observe-" + table.topic()))
                     .to(out, Produced.with(keySerde, valueSerde).withName("write-" + out));
         }
     }

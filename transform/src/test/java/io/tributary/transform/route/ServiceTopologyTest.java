@@ -137,6 +137,41 @@ class ServiceTopologyTest {
                 "the dead letter is counted where the alert rules look");
     }
 
+    /**
+     * A row set to an odd value (its event dead-lettered, rightly), then fixed, then deleted with another odd
+     * value: the fix and the delete carry odd values only in their before-images, which the sink does not need,
+     * so both reach the service topic and the target ends without the row, as the source does.
+     */
+    @Test
+    void aBadValueInABeforeImageNeverDeadLettersTheUpdateOrDeleteItBelongsTo() {
+        Map<String, Object> odd = new HashMap<>(ckpt(Op.CREATE, 3, 7L, "2024-03-01T00:00:00Z").after());
+        Map<String, Object> fixed = new HashMap<>(odd);
+        fixed.put("is_production", 1L);
+        Map<String, Object> oddAgain = new HashMap<>(odd);
+        oddAgain.put("created_at", "not a time");
+        ChangeEvent set = new ChangeEvent(CKPT_SCHEMA, Op.CREATE, null, odd, Position.of(1, 0, 0, 1), 1L, "false", "sqlite", "x", null, null);
+        ChangeEvent fix = new ChangeEvent(CKPT_SCHEMA, Op.UPDATE, odd, fixed, Position.of(1, 0, 0, 2), 1L, "false", "sqlite", "x", null, null);
+        ChangeEvent delete = new ChangeEvent(CKPT_SCHEMA, Op.DELETE, oddAgain, null, Position.of(1, 0, 0, 3), 1L, "false", "sqlite", "x", null, null);
+        for (ChangeEvent e : List.of(set, fix, delete)) {
+            in(CKPT).pipeInput(Envelope.key(e), Envelope.value(e));
+        }
+        var outTopic = out("ml-platform.model_checkpoints");
+        var first = outTopic.readKeyValue();
+        ChangeEvent fixOut = Envelope.read(first.key, first.value);
+        assertEquals(Op.UPDATE, fixOut.op());
+        assertEquals(Boolean.TRUE, fixOut.after().get("is_production"));
+        assertNull(fixOut.before(), "an update's before-image that cannot be normalised is left out");
+        var second = outTopic.readKeyValue();
+        ChangeEvent deleteOut = Envelope.read(second.key, second.value);
+        assertEquals(Op.DELETE, deleteOut.op());
+        assertEquals(List.of(3L), deleteOut.keyValues(), "the delete names its row");
+        assertNull(deleteOut.before().get("is_production"), "a value that cannot be normalised becomes null");
+        assertNull(deleteOut.before().get("created_at"));
+        assertTrue(outTopic.isEmpty());
+        assertEquals(1, metrics.get("tributary.errors").tag("stage", "transform").tag("kind", "dead_letter").counter().count(),
+                "only the event whose after-image holds the odd value is a dead letter");
+    }
+
     @Test
     void aRecordThatCannotBeDecodedGoesToTheDeadLetterTopicAndIsCounted() {
         var raw = driver.createInputTopic(CKPT.topic(), new org.apache.kafka.common.serialization.ByteArraySerializer(),
