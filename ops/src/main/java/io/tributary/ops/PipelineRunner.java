@@ -42,6 +42,11 @@ public final class PipelineRunner implements AutoCloseable {
 
     /** Starts the deployables the file has work for (a capture only for its kind of source). */
     public PipelineRunner(Path pipelineFile) throws io.tributary.common.config.ConfigException {
+        this(pipelineFile, java.util.Set.of());
+    }
+
+    /** Starts the deployables the file has work for but those named in {@code elsewhere} (a test runs them as processes of their own). */
+    public PipelineRunner(Path pipelineFile, java.util.Set<String> elsewhere) throws io.tributary.common.config.ConfigException {
         this.args = new String[] {"--config", pipelineFile.toString()};
         var config = io.tributary.common.config.PipelineConfigLoader.load(pipelineFile);
         boolean sqlite = config.sources().stream().anyMatch(io.tributary.common.config.PipelineConfig.Source::isSqlite);
@@ -49,6 +54,7 @@ public final class PipelineRunner implements AutoCloseable {
         DEPLOYABLES.keySet().stream()
                 .filter(name -> !name.equals("capture-sqlite") || sqlite)
                 .filter(name -> !name.equals("capture-postgres") || postgres)
+                .filter(name -> !elsewhere.contains(name))
                 .forEach(this::start);
     }
 

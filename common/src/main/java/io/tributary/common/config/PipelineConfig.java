@@ -63,9 +63,27 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     /**
      * @param signalTable {@code schema.table} of the signal table capture-postgres writes its requests to
      *                    Debezium into (re-snapshots, tables added later); read back from the WAL in order
+     * @param heartbeat   how often capture-postgres writes a heartbeat into the source's WAL and confirms what it
+     *                    read, so that the slot releases WAL while the captured tables are idle; zero: never
+     * @param refuseTruncate {@code schema.table} of the captured tables whose TRUNCATE the targets must not
+     *                    follow: capture-postgres reports it (error log, dead letter, metric) instead of emptying them
      */
-    public record Postgres(String url, String user, Secret password, String slot, String publication, String signalTable) {
+    public record Postgres(String url, String user, Secret password, String slot, String publication, String signalTable,
+                           Duration heartbeat, List<String> refuseTruncate) {
         public static final String DEFAULT_SIGNAL_TABLE = "public.tributary_signals";
+        public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+
+        public Postgres {
+            refuseTruncate = List.copyOf(refuseTruncate);
+        }
+
+        public Postgres(String url, String user, Secret password, String slot, String publication, String signalTable, Duration heartbeat) {
+            this(url, user, password, slot, publication, signalTable, heartbeat, List.of());
+        }
+
+        public Postgres(String url, String user, Secret password, String slot, String publication, String signalTable) {
+            this(url, user, password, slot, publication, signalTable, DEFAULT_HEARTBEAT);
+        }
 
         public Postgres(String url, String user, Secret password, String slot, String publication) {
             this(url, user, password, slot, publication, DEFAULT_SIGNAL_TABLE);

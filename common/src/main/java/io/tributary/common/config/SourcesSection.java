@@ -66,7 +66,7 @@ final class SourcesSection {
 
     /** Slot and publication default to {@code tributary_<source>} ('-' made '_', which slot names cannot hold). */
     private PipelineConfig.Postgres postgres(JsonNode n, String at, String sourceName) {
-        r.known(n, at, "url", "user", "password", "slot", "publication", "signal-table");
+        r.known(n, at, "url", "user", "password", "slot", "publication", "signal-table", "heartbeat-interval", "refuse-truncate");
         String url = r.required(n, at, "url", "jdbc:postgresql://host:5432/database");
         if (url != null && !url.startsWith("jdbc:postgresql://")) {
             r.problem(at + ".url", "'" + url + "' is not a PostgreSQL JDBC URL", "write jdbc:postgresql://host:5432/database");
@@ -83,7 +83,23 @@ final class SourcesSection {
             r.problem(at + ".signal-table", "'" + signals + "' is not schema.table", "name a table as schema.table, e.g. "
                     + PipelineConfig.Postgres.DEFAULT_SIGNAL_TABLE);
         }
-        return new PipelineConfig.Postgres(url, user, new Secret(password), slot, r.optional(n, at, "publication", base), signals);
+        Duration heartbeat = r.duration(n, at, "heartbeat-interval", PipelineConfig.Postgres.DEFAULT_HEARTBEAT);
+        if (heartbeat.isNegative()) {
+            r.problem(at + ".heartbeat-interval", "'" + heartbeat + "' is negative", "write e.g. 10s, or 0s to turn heartbeats off");
+        }
+        List<String> refuseTruncate = new ArrayList<>();
+        JsonNode refused = n.path("refuse-truncate");
+        if (!refused.isMissingNode() && !refused.isArray()) {
+            r.problem(at + ".refuse-truncate", "is not a list", "list schema.table names, e.g. [public.audit_log]");
+        }
+        for (JsonNode t : refused.isArray() ? refused : List.<JsonNode>of()) {
+            String text = r.scalar(t, at + ".refuse-truncate");
+            if (text != null) {
+                refuseTruncate.add(text.contains(".") ? text : "public." + text);
+            }
+        }
+        return new PipelineConfig.Postgres(url, user, new Secret(password), slot, r.optional(n, at, "publication", base), signals, heartbeat,
+                refuseTruncate);
     }
 
     /** {@code schema.table} or a bare table name: {@code public} for PostgreSQL, and always {@code main} for SQLite. */

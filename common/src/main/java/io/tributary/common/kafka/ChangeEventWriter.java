@@ -68,6 +68,7 @@ public final class ChangeEventWriter implements AutoCloseable {
             props.put("retry.backoff.ms", 5);
         }
         this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.maxRecordBytes = Integer.parseInt(String.valueOf(props.getOrDefault("max.request.size", DEFAULT_MAX_REQUEST_SIZE)));
         this.registry = registry;
         this.keySerde = new AvroSerde(registry, true);
         this.valueSerde = new AvroSerde(registry, false);
@@ -92,10 +93,56 @@ public final class ChangeEventWriter implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, keySerde.serialize(topic, key), valueSerde.serialize(topic, value)), this::onAck);
     }
 
+    /** Kafka's default {@code max.request.size}; {@code kafka.properties} may raise it (docs/operations.md). */
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+    /** Room for Kafka's record batch and record headers around key and value (61 + at most 21 bytes, rounded up). */
+    private static final int RECORD_OVERHEAD = 128;
+    private final int maxRecordBytes;
+
+    /**
+     * An event whose record would be larger than the producer may send ({@code max.request.size}): nothing of
+     * it was sent. The capture decides what to do with it (capture-postgres dead-letters it).
+     */
+    public static final class TooLarge extends RuntimeException {
+        private final String topic;
+        private final int bytes;
+        private final int limit;
+
+        TooLarge(String topic, int bytes, int limit) {
+            super("the change event is " + bytes + " bytes encoded, larger than the " + limit + " bytes Kafka takes "
+                    + "(the producer's max.request.size); raise kafka.properties max.request.size and the topics' max.message.bytes "
+                    + "to carry it (docs/operations.md, \"Large values\")");
+            this.topic = topic;
+            this.bytes = bytes;
+            this.limit = limit;
+        }
+
+        public String topic() {
+            return topic;
+        }
+
+        public int bytes() {
+            return bytes;
+        }
+
+        public int limit() {
+            return limit;
+        }
+    }
+
+    /**
+     * Sends {@code e} to its per-table topic (and a tombstone after a delete).
+     *
+     * @throws TooLarge when its record is larger than the producer may send; then nothing was sent
+     */
     public void write(ChangeEvent e) {
         Target t = target(e.schema());
         byte[] key = encoder.key(e, t.keyId);
-        producer.send(new ProducerRecord<>(t.topic, key, encoder.value(e, t.valueId)), this::onAck);
+        byte[] value = encoder.value(e, t.valueId);
+        if (key.length + value.length + RECORD_OVERHEAD > maxRecordBytes) {
+            throw new TooLarge(t.topic, key.length + value.length, maxRecordBytes);
+        }
+        producer.send(new ProducerRecord<>(t.topic, key, value), this::onAck);
         if (e.op() == Op.DELETE) {
             producer.send(new ProducerRecord<>(t.topic, key, null), this::onAck);
         }

@@ -55,6 +55,39 @@ class SourcesSectionTest {
     }
 
     @Test
+    void postgresHeartbeatIsOnByDefaultAndZeroTurnsItOff() {
+        List<PipelineConfig.Source> s = sources.read(yaml("""
+                - name: a
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc }
+                  tables: [t]
+                - name: b
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, heartbeat-interval: 0s }
+                  tables: [t]
+                - name: c
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, heartbeat-interval: often }
+                  tables: [t]
+                """));
+        assertEquals(Duration.ofSeconds(10), s.get(0).postgres().heartbeat());
+        assertEquals(Duration.ZERO, s.get(1).postgres().heartbeat());
+        assertEquals(List.of("sources[c].postgres.heartbeat-interval: 'often' is not a duration"), problems());
+    }
+
+    @Test
+    void postgresRefuseTruncateNamesTables() {
+        List<PipelineConfig.Source> s = sources.read(yaml("""
+                - name: a
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, refuse-truncate: [audit, ledger.entries] }
+                  tables: [audit, ledger.entries]
+                - name: b
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc }
+                  tables: [t]
+                """));
+        assertEquals(List.of("public.audit", "ledger.entries"), s.get(0).postgres().refuseTruncate());
+        assertEquals(List.of(), s.get(1).postgres().refuseTruncate());
+        assertEquals(List.of(), problems());
+    }
+
+    @Test
     void sqliteDefaultsAndItsOnlySchemaIsMain() {
         List<PipelineConfig.Source> s = sources.read(yaml("""
                 - name: experiments

@@ -26,6 +26,11 @@ final class ConnectRecords {
     private static final String LENGTH = "__debezium.source.column.length";
     private static final String SCALE = "__debezium.source.column.scale";
     private static final Set<String> SIZED = Set.of("NUMERIC", "DECIMAL", "VARCHAR", "BPCHAR", "CHAR");
+    /**
+     * The serial pseudo-types JDBC metadata names in a snapshot, as the integer types pgoutput names in the
+     * stream: a serial column is an integer with a sequence default, and one declared type keeps one schema.
+     */
+    private static final Map<String, String> SERIALS = Map.of("BIGSERIAL", "INT8", "SERIAL", "INT4", "SMALLSERIAL", "INT2");
 
     private ConnectRecords() {
     }
@@ -44,6 +49,7 @@ final class ConnectRecords {
         if (t == null) {
             return null;
         }
+        t = SERIALS.getOrDefault(t, t);
         String len = p.get(LENGTH);
         // unbounded numeric and varchar arrive with length 0 from a snapshot (JDBC metadata) and with
         // 131089 / 2147483647 from the stream (pgoutput typmod -1): both mean "no declared size"
@@ -78,10 +84,40 @@ final class ConnectRecords {
                 case "io.debezium.data.Uuid" -> ColumnType.UUID;
                 default -> declared.equals("NUMERIC") || declared.equals("DECIMAL") || declared.equals("MONEY") ? ColumnType.DECIMAL : ColumnType.TEXT;
             };
-            case BYTES -> ColumnType.BYTES;
-            default -> throw new IllegalStateException("column " + table + "." + f.name() + " has type " + declared
-                    + " (" + s.type() + "), which Tributary does not carry yet; exclude the table or convert the column");
+            case BYTES -> textInBytes(table, f, name, declared) ? ColumnType.TEXT : ColumnType.BYTES;
+            // arrays and hstore travel as PostgreSQL's text of the value (PgText); the source type names the type
+            case ARRAY -> {
+                if (!PgText.plainElements(s.valueSchema())) {
+                    throw refused(table, f, declared, "an array of " + s.valueSchema().type()
+                            + (s.valueSchema().name() == null ? "" : " (" + s.valueSchema().name() + ")"));
+                }
+                yield ColumnType.TEXT;
+            }
+            case MAP -> ColumnType.TEXT;
+            default -> throw refused(table, f, declared, s.type().toString());
         };
+    }
+
+    /**
+     * Whether a BYTES field holds text: a bit string (Debezium's {@code Bits}) or a value of a type Debezium
+     * does not know ({@code include.unknown.datatypes}; its declared type is then neither {@code bytea} nor a
+     * bit string).
+     */
+    private static boolean textInBytes(TableRef table, Field f, String name, String declared) {
+        if (name.equals(PgText.BITS)) {
+            if (!declared.equals("BIT")) {
+                // varbit: Debezium sends the value as a number, so a shorter value's leading zeros are lost
+                throw refused(table, f, declared, "a bit string of varying length");
+            }
+            return true;
+        }
+        return !declared.isEmpty() && !declared.equals("BYTEA");
+    }
+
+    private static IllegalStateException refused(TableRef table, Field f, String declared, String what) {
+        return new IllegalStateException("column " + table + "." + f.name() + " has type " + declared + " (" + what
+                + "), which Tributary does not carry exactly; exclude the table, or change the column to a type it carries "
+                + "(docs/operations.md, \"What each capture carries\")");
     }
 
     /** Debezium's stand-in for a TOAST value PostgreSQL did not send because it did not change. */
@@ -113,13 +149,22 @@ final class ConnectRecords {
         for (Field f : struct.schema().fields()) {
             Object v = struct.get(f);
             Column c = t.column(f.name()).orElseThrow();
-            m.put(f.name(), v == null ? null : value(v, c, f.schema().name()));
+            m.put(f.name(), v == null ? null : value(v, c, f.schema()));
         }
         return m;
     }
 
-    private static Object value(Object v, Column c, String connectName) {
+    private static Object value(Object v, Column c, Schema schema) {
+        String connectName = schema.name();
         return switch (c.type()) {
+            case TEXT -> switch (schema.type()) {
+                case ARRAY -> PgText.array((List<?>) v);
+                case MAP -> PgText.hstore((Map<?, ?>) v);
+                case BYTES -> PgText.BITS.equals(connectName)
+                        ? PgText.bits(v, Integer.parseInt(schema.parameters().getOrDefault("length", schema.parameters().get(LENGTH))))
+                        : PgText.unknown(v);
+                default -> v;
+            };
             case INT16 -> ((Number) v).intValue();
             case TIME -> switch (connectName == null ? "" : connectName) {
                 case "io.debezium.time.Time" -> ((Number) v).longValue() * 1000;

@@ -54,9 +54,13 @@ final class PostgresCapture implements AutoCloseable {
     private final String notifications;
     private volatile Throwable failure;
 
-    PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer, TableGenerations generations) {
+    private final CaptureDeadLetters deadLetters;
+
+    PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer, TableGenerations generations,
+                    CaptureDeadLetters deadLetters) {
         this.source = source;
         this.writer = writer;
+        this.deadLetters = deadLetters;
         this.notifications = notificationTopic(source);
         source.tables().forEach(t -> tablesByTopic.put(Topics.perTable(t), t));
         this.requests = new ResnapshotRequests(config.kafka(), source.name(), "tributary-capture-" + source.name(), this::request);
@@ -91,6 +95,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("database.dbname", url.getProperty("PGDBNAME"));
         p.setProperty("database.user", pg.user());
         p.setProperty("database.password", pg.password().value());
+        tls(p, url);
         p.setProperty("topic.prefix", source.name());
         p.setProperty("slot.name", pg.slot());
         p.setProperty("publication.name", pg.publication());
@@ -102,8 +107,16 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("binary.handling.mode", "bytes");
+        // exact text of what has no exact Connect form (ConnectRecords, PgText): intervals in ISO 8601 (not
+        // microseconds with a month of 30.4 days), hstore as a map, and types Debezium does not know (extension
+        // types) as the bytes of their text instead of leaving the column out
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("hstore.handling.mode", "map");
+        p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("skipped.operations", "none"); // Debezium skips truncates by default; they empty the targets (PostgresSnapshots.onTruncate)
+        heartbeat(p, pg);
         p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
         // later snapshots of single tables: Debezium's incremental snapshots with read-only watermarks
         // (pg_current_snapshot(), PostgreSQL 13+), asked for through the signal table so that Debezium acts on
@@ -123,6 +136,46 @@ final class PostgresCapture implements AutoCloseable {
         config.kafka().properties().forEach(p::setProperty);
         p.setProperty("max.batch.size", String.valueOf(MAX_BATCH)); // after kafka.properties: PostgresPositions relies on it
         return p;
+    }
+
+    /** The URL's TLS parameters Debezium takes as {@code database.<name>}: its own connections use them. */
+    private static final List<String> TLS = List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory");
+
+    /**
+     * TLS as the JDBC URL asks for it, for Debezium's connections too (the replication one included), not
+     * only for the JDBC ones of the preflight and statistics. pgjdbc reads {@code ssl=true} without an
+     * {@code sslmode} as {@code verify-full}; Debezium's own default would be {@code prefer} (TLS without
+     * checking the certificate, or no TLS at all), so that is said explicitly.
+     */
+    private static void tls(Properties p, Properties url) {
+        for (String name : TLS) {
+            if (url.getProperty(name) != null) {
+                p.setProperty("database." + name, url.getProperty(name));
+            }
+        }
+        String ssl = url.getProperty("ssl");
+        if (url.getProperty("sslmode") == null && ssl != null && !ssl.equalsIgnoreCase("false")) {
+            p.setProperty("database.sslmode", "verify-full");
+        }
+    }
+
+    /** The logical-decoding message prefix of the capture's heartbeats; nothing reads their content. */
+    static final String HEARTBEAT_PREFIX = "tributary-heartbeat";
+
+    /**
+     * Heartbeats, so that the slot releases WAL while the captured tables are idle and others are busy: every
+     * interval Debezium writes a logical-decoding message into the WAL (non-transactional, no table, so it
+     * works on a source where the capture may not write tables) and reads it back through the slot. Its offset
+     * is committed like any event's, and Debezium then confirms that LSN to the server. Without it PostgreSQL
+     * 15 sends the capture nothing for transactions that touch no published table, and the slot holds all
+     * their WAL. pg_logical_emit_message needs PostgreSQL 9.6 and, with pgoutput, 14 for the capture to read it.
+     */
+    private static void heartbeat(Properties p, PipelineConfig.Postgres pg) {
+        if (pg.heartbeat().isZero()) {
+            return;
+        }
+        p.setProperty("heartbeat.interval.ms", String.valueOf(pg.heartbeat().toMillis()));
+        p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', now()::text)");
     }
 
     void start() {
@@ -161,6 +214,7 @@ final class PostgresCapture implements AutoCloseable {
                 }
             }
             writer.flush();
+            deadLetters.flush();
             snapshots.afterBatch();
             for (RecordChangeEvent<SourceRecord> e : batch) {
                 if (e.record().sourceOffset() != null && !e.record().sourceOffset().isEmpty()) {
@@ -178,6 +232,19 @@ final class PostgresCapture implements AutoCloseable {
     private void emit(TableRef table, SourceRecord r, Struct value) {
         Struct src = value.getStruct("source");
         String snapshot = src.get("snapshot") == null ? "false" : src.get("snapshot").toString();
+        if ("t".equals(value.getString("op"))) {
+            long lsn = src.getInt64("lsn");
+            if (source.postgres().refuseTruncate().contains(table.qualifiedName())) {
+                // the operator asked the targets to keep their rows: said loudly, and the stream goes on
+                deadLetters.sendTruncate(table, r.topic(), lsn, "TRUNCATE of " + table.qualifiedName() + " at LSN " + lsn
+                        + " not carried: the table is listed under refuse-truncate, so the targets keep every row it had; "
+                        + "remove it from refuse-truncate and run tributary resnapshot to make them equal to the source");
+                return;
+            }
+            writer.flush(); // every change before the truncate is in Kafka before the marker that makes readers drop them
+            snapshots.onTruncate(table, lsn);
+            return;
+        }
         Op op = op(value.getString("op"));
         if (op == null) {
             log.warn("skipping non-row event source={} table={} op={}", source.name(), table, value.getString("op"));
@@ -194,12 +261,18 @@ final class PostgresCapture implements AutoCloseable {
         if (op == Op.READ) {
             snapshots.onSnapshotRow(table, position);
         }
-        writer.write(new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
+        ChangeEvent event = new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
                 position, src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
-                src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after)));
+                src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after));
+        try {
+            writer.write(event);
+        } catch (ChangeEventWriter.TooLarge tooLarge) {
+            // a row over the limit is data, not a fault: stopping would meet it again on every restart while the slot grows
+            deadLetters.send(event, tooLarge.topic(), tooLarge.getMessage());
+        }
     }
 
-    /** The row operation of Debezium's {@code op} code; null for truncate ("t") and messages ("m"), which change no row. */
+    /** The row operation of Debezium's {@code op} code; null for messages ("m"), which change no row (truncates are handled before). */
     private static Op op(String code) {
         return switch (code) {
             case "c" -> Op.CREATE;

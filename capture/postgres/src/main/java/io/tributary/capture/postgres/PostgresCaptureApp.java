@@ -19,12 +19,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code bin/tributary capture-postgres --config FILE [--source NAME]}: captures the PostgreSQL sources of
  * the pipeline file (all, or the one named) into their per-table topics ({@link PostgresCapture}).
  */
 public final class PostgresCaptureApp implements Deployable {
+    private static final Logger log = LoggerFactory.getLogger(PostgresCaptureApp.class);
     private final PipelineConfig config;
     private final List<PipelineConfig.Source> sources;
     private final MeterRegistry metrics;
@@ -32,6 +36,7 @@ public final class PostgresCaptureApp implements Deployable {
     private final List<ChangeEventWriter> writers = new ArrayList<>();
     private final List<SourceStats> stats = new ArrayList<>();
     private final List<TableGenerations> generations = new ArrayList<>();
+    private final List<CaptureDeadLetters> deadLetters = new ArrayList<>();
     private final Lease lease;
 
     PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
@@ -72,6 +77,7 @@ public final class PostgresCaptureApp implements Deployable {
                             "set wal_level = logical in postgresql.conf and restart PostgreSQL");
                 }
             }
+            unlimitedSlotWal(c).ifPresent(w -> log.warn("source={} {}", s.name(), w));
             SignalTable.ensure(c, s.postgres()).ifPresent(problem -> preflight.problem(key + ".signal-table", problem,
                     "create it: CREATE TABLE " + s.postgres().signalTable() + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, "
                             + "data varchar(2048)); GRANT INSERT ON it to the user; or name another with signal-table"));
@@ -102,6 +108,39 @@ public final class PostgresCaptureApp implements Deployable {
         }
     }
 
+    /**
+     * A warning when the server lets a replication slot keep WAL without limit ({@code max_slot_wal_keep_size
+     * = -1}, PostgreSQL's default): a capture that is down or stuck then fills the source's disk. Only a
+     * warning: with a limit the server invalidates a slot that falls too far behind, and the capture must
+     * then take a new snapshot; which one is worse is the operator's call.
+     */
+    static Optional<String> unlimitedSlotWal(Connection c) throws SQLException {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")) {
+            if (rs.next() && "-1".equals(rs.getString(1))) {
+                return Optional.of("the server runs with max_slot_wal_keep_size = -1: the replication slot keeps WAL without limit "
+                        + "while the capture is down or behind, up to filling the source's disk; set a limit in postgresql.conf "
+                        + "(e.g. max_slot_wal_keep_size = 50GB) and watch tributary_capture_slot_retained_wal_bytes "
+                        + "(docs/operations.md, \"The replication slot\")");
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The settings of new change topics: {@link KafkaSetup#CHANGE_TOPIC}, and where {@code kafka.properties}
+     * raises {@code max.request.size} above Kafka's default, a {@code max.message.bytes} that takes such records
+     * (the broker's default would refuse them). Topics that exist already keep their settings.
+     */
+    static java.util.Map<String, String> changeTopicSettings(PipelineConfig.Kafka kafka) {
+        String max = kafka.properties().get("max.request.size");
+        if (max == null || Integer.parseInt(max) <= ChangeEventWriter.DEFAULT_MAX_REQUEST_SIZE) {
+            return KafkaSetup.CHANGE_TOPIC;
+        }
+        java.util.Map<String, String> m = new java.util.HashMap<>(KafkaSetup.CHANGE_TOPIC);
+        m.put("max.message.bytes", max);
+        return m;
+    }
+
     @Override
     public void start() {
         SchemaRegistryClient registry = config.registry().client();
@@ -109,11 +148,14 @@ public final class PostgresCaptureApp implements Deployable {
             List<String> topics = new ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
             topics.add(Topics.generations(s.name()));
             topics.add(Topics.snapshots(s.name()));
-            KafkaSetup.ensureTopics(config.kafka(), topics);
+            KafkaSetup.ensureTopics(config.kafka(), topics, changeTopicSettings(config.kafka()));
             KafkaSetup.ensureTopics(config.kafka(), List.of(Topics.signals(s.name())), ResnapshotRequest.TOPIC);
+            KafkaSetup.ensureTopics(config.kafka(), List.of(CaptureDeadLetters.topic(s)), KafkaSetup.DEAD_LETTER_TOPIC);
             ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics);
+            CaptureDeadLetters dead = new CaptureDeadLetters(config, s, metrics);
             TableGenerations generations = TableGenerations.load(config.kafka(), s.name());
-            PostgresCapture capture = new PostgresCapture(config, s, writer, generations);
+            PostgresCapture capture = new PostgresCapture(config, s, writer, generations, dead);
+            deadLetters.add(dead);
             writers.add(writer);
             this.generations.add(generations);
             captures.add(capture);
@@ -137,6 +179,7 @@ public final class PostgresCaptureApp implements Deployable {
         stats.forEach(SourceStats::close);
         captures.forEach(PostgresCapture::close);
         writers.forEach(ChangeEventWriter::close);
+        deadLetters.forEach(CaptureDeadLetters::close);
         generations.forEach(TableGenerations::close);
     }
 }

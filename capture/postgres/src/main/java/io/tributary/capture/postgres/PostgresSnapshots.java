@@ -191,6 +191,27 @@ final class PostgresSnapshots {
         log.info("snapshot complete source={} table={} generation={} through={}", source.name(), t.qualifiedName(), state.generation(), through);
     }
 
+    /**
+     * A TRUNCATE of {@code table} (streamed at {@code lsn}): the table begins a new generation whose snapshot is
+     * empty, and its marker is written at once (no {@code through}). A reader drops every row of the older
+     * generations and refuses their events from then on, so the target is emptied, and what the application
+     * writes after the TRUNCATE (positioned in the new generation) is applied. A truncate read again after a
+     * restart is recognised by its LSN and begins nothing new. The caller has flushed the events before it.
+     */
+    void onTruncate(TableRef table, long lsn) {
+        String id = "truncate-" + lsn;
+        synchronized (generations) {
+            var state = generations.state(table);
+            if (state.isPresent() && id.equals(state.get().request())) {
+                return;
+            }
+            long g = generations.begin(table, id);
+            lastRows.remove(table);
+            log.info("table truncated source={} table={} lsn={} generation={}: the targets empty it", source.name(), table.qualifiedName(), lsn, g);
+            writeMarker(table);
+        }
+    }
+
     /** A request of {@code tributary resnapshot}: a new generation for the table, then its incremental snapshot. */
     void request(ResnapshotRequest r) {
         TableRef t = tables.get(r.table());

@@ -155,11 +155,28 @@ class ConnectRecordsTest {
 
     @Test
     void aTypeItDoesNotCarryNamesTheColumnAndTheType() {
-        Schema row = row(field("tags", SchemaBuilder.array(Schema.OPTIONAL_INT32_SCHEMA), "_int4", 10, 0));
+        Schema row = row(field("days", SchemaBuilder.array(org.apache.kafka.connect.data.Date.builder().optional().build()), "_date", 10, 0));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ConnectRecords.tableSchema(TABLE, row, key()));
-        assertTrue(e.getMessage().contains("monolith.public.trades.tags"), e.getMessage());
-        assertTrue(e.getMessage().contains("_INT4"), e.getMessage());
-        assertTrue(e.getMessage().contains("exclude the table or convert the column"), e.getMessage());
+        assertTrue(e.getMessage().contains("monolith.public.trades.days"), e.getMessage());
+        assertTrue(e.getMessage().contains("_DATE"), e.getMessage());
+        assertTrue(e.getMessage().contains("exclude the table, or change the column"), e.getMessage());
+        Schema varbit = row(field("flags", SchemaBuilder.bytes().name(PgText.BITS).parameter("length", "8"), "varbit", 8, 0));
+        IllegalStateException v = assertThrows(IllegalStateException.class, () -> ConnectRecords.tableSchema(TABLE, varbit, key()));
+        assertTrue(v.getMessage().contains("varying length"), v.getMessage());
+    }
+
+    @Test
+    void arraysHstoreAndBitStringsAsPostgresText() {
+        assertEquals("{a,\"b c\",NULL,\"d\\\"e\",\"back\\\\slash\",\"\",\"null\",\"x,y\",7}",
+                PgText.array(java.util.Arrays.asList("a", "b c", null, "d\"e", "back\\slash", "", "null", "x,y", 7)));
+        assertEquals("{}", PgText.array(List.of()));
+        java.util.Map<String, String> hstore = new java.util.LinkedHashMap<>();
+        hstore.put("k", "v");
+        hstore.put("n", null);
+        assertEquals("\"k\"=>\"v\", \"n\"=>NULL", PgText.hstore(hstore));
+        assertEquals("0010", PgText.bits(new byte[] {2}, 4), "leading zeros kept to the declared length");
+        assertEquals("100000000", PgText.bits(new byte[] {0, 1}, 9), "little-endian bytes");
+        assertEquals("11111111", PgText.bits(new byte[] {(byte) 0xff}, 8), "never read as negative");
     }
 
     @Test

@@ -76,6 +76,38 @@ class PostgresCaptureTest {
     }
 
     @Test
+    void theTlsOfTheUrlReachesDebeziumsConnections() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader?sslmode=verify-ca&sslrootcert=/etc/ca.crt&sslcert=/etc/c.crt&sslkey=/etc/c.pk8");
+        Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
+        assertEquals("verify-ca", p.getProperty("database.sslmode"));
+        assertEquals("/etc/ca.crt", p.getProperty("database.sslrootcert"));
+        assertEquals("/etc/c.crt", p.getProperty("database.sslcert"));
+        assertEquals("/etc/c.pk8", p.getProperty("database.sslkey"));
+        PipelineConfig ssl = config("jdbc:postgresql://db:5433/ai_trader?ssl=true");
+        assertEquals("verify-full", PostgresCapture.connectorProperties(ssl, ssl.sources().get(0)).getProperty("database.sslmode"),
+                "pgjdbc's meaning of ssl=true, not Debezium's default prefer");
+        PipelineConfig none = config("jdbc:postgresql://db:5433/ai_trader");
+        assertEquals(null, PostgresCapture.connectorProperties(none, none.sources().get(0)).getProperty("database.sslmode"));
+    }
+
+    @Test
+    void topicsTakeTheRecordsTheProducerMaySend() {
+        PipelineConfig.Kafka plain = new PipelineConfig.Kafka("k:9092", 1, 1, Map.of());
+        assertEquals(null, PostgresCaptureApp.changeTopicSettings(plain).get("max.message.bytes"), "Kafka's defaults agree");
+        PipelineConfig.Kafka raised = new PipelineConfig.Kafka("k:9092", 1, 1, Map.of("max.request.size", "16777216"));
+        assertEquals("16777216", PostgresCaptureApp.changeTopicSettings(raised).get("max.message.bytes"));
+        assertEquals("compact", PostgresCaptureApp.changeTopicSettings(raised).get("cleanup.policy"));
+    }
+
+    @Test
+    void heartbeatsAreOnByDefault() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
+        Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
+        assertEquals("10000", p.getProperty("heartbeat.interval.ms"));
+        assertTrue(p.getProperty("heartbeat.action.query").contains("pg_logical_emit_message(false"), p.getProperty("heartbeat.action.query"));
+    }
+
+    @Test
     void aUrlThatIsNotPostgresIsRefusedWithItsKey() {
         PipelineConfig c = config("jdbc:mysql://db/x");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
