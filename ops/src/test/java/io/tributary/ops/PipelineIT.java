@@ -190,21 +190,7 @@ class PipelineIT {
     }
 
     private static List<List<String>> rows(String url, String sql) throws Exception {
-        List<List<String>> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("SET TIME ZONE 'UTC'; SET extra_float_digits = 3");
-            try (ResultSet rs = s.executeQuery(sql)) {
-                ResultSetMetaData md = rs.getMetaData();
-                while (rs.next()) {
-                    List<String> row = new ArrayList<>();
-                    for (int i = 1; i <= md.getColumnCount(); i++) {
-                        row.add(rs.getString(i));
-                    }
-                    out.add(row);
-                }
-            }
-        }
-        return out;
+        return io.tributary.testkit.Sql.rows(url, sql);
     }
 
     private static Map<String, String> columnTypes(String url, String table) throws Exception {

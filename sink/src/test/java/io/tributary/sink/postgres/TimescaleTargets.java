@@ -111,21 +111,7 @@ final class TimescaleTargets {
     }
 
     static List<List<String>> rows(String url, String sql) throws SQLException {
-        List<List<String>> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("SET TIME ZONE 'UTC'");
-            try (ResultSet rs = s.executeQuery(sql)) {
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    List<String> row = new ArrayList<>();
-                    for (int i = 1; i <= n; i++) {
-                        row.add(rs.getString(i));
-                    }
-                    out.add(row);
-                }
-            }
-        }
-        return out;
+        return io.tributary.testkit.Sql.rows(url, sql);
     }
 
     static String one(String url, String sql) throws SQLException {
