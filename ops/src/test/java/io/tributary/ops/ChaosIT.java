@@ -19,7 +19,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,9 +28,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -124,7 +120,7 @@ class ChaosIT {
                 supervise(all, down);
                 return Reconciler.reconcile(config).stream().allMatch(TableReport::matches);
             }, Duration.ofSeconds(300), "the pipeline copies the first " + ROWS + " rows");
-            try (ChaosWorkload workload = new ChaosWorkload(sourceUrl, ROWS, new Random(random.nextLong()))) {
+            try (Workload workload = new Workload(sourceUrl, Duration.ofMillis(20), chaosStep(ROWS, new Random(random.nextLong())))) {
                 for (Step step : plan) {
                     PostgresScenario.await(() -> { supervise(all, down); return workload.transactions() >= step.at() || workload.failed(); },
                             Duration.ofSeconds(300),
@@ -271,63 +267,25 @@ class ChaosIT {
     }
 
     /**
-     * An application writing one small transaction at a time on a thread of its own, its choices drawn from
-     * {@code random}: an insert (a TOAST body or a short one), a title-only update (PostgreSQL leaves the body
-     * out of the change), a body update or a delete, of ids up to the highest inserted.
+     * The application's transaction, its choices drawn from {@code random}: an insert (a TOAST body or a short
+     * one), a title-only update (PostgreSQL leaves the body out of the change), a body update or a delete, of
+     * ids up to the highest inserted.
      */
-    private static final class ChaosWorkload implements AutoCloseable {
-        private final Thread thread;
-        private final AtomicLong transactions = new AtomicLong();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private volatile boolean running = true;
-
-        ChaosWorkload(String url, long existing, Random random) {
-            this.thread = new Thread(() -> run(url, existing, random), "chaos-workload");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void run(String url, long existing, Random random) {
-            long next = existing + 1;
-            try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
-                c.setAutoCommit(false);
-                while (running) {
-                    int dice = random.nextInt(100);
-                    long id = 1 + random.nextLong(next - 1);
-                    if (dice < 35) {
-                        long n = next++;
-                        s.execute("INSERT INTO docs VALUES (" + n + ", 'title " + n + "', " + (random.nextBoolean() ? body(String.valueOf(n)) : "'short'") + ", 0)");
-                    } else if (dice < 70) {
-                        s.execute("UPDATE docs SET title = title || '+', n = n + 1 WHERE id = " + id);
-                    } else if (dice < 85) {
-                        s.execute("UPDATE docs SET body = " + body("'" + id + "-" + transactions.get() + "'") + ", n = n + 1 WHERE id = " + id);
-                    } else {
-                        s.execute("DELETE FROM docs WHERE id = " + id);
-                    }
-                    c.commit();
-                    transactions.incrementAndGet();
-                    LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // pacing the application, not waiting for anything
-                }
-            } catch (Throwable e) {
-                failure.set(e);
+    private static Workload.Step chaosStep(long existing, Random random) {
+        long[] next = {existing + 1};
+        return (s, done) -> {
+            int dice = random.nextInt(100);
+            long id = 1 + random.nextLong(next[0] - 1);
+            if (dice < 35) {
+                long n = next[0]++;
+                s.execute("INSERT INTO docs VALUES (" + n + ", 'title " + n + "', " + (random.nextBoolean() ? body(String.valueOf(n)) : "'short'") + ", 0)");
+            } else if (dice < 70) {
+                s.execute("UPDATE docs SET title = title || '+', n = n + 1 WHERE id = " + id);
+            } else if (dice < 85) {
+                s.execute("UPDATE docs SET body = " + body("'" + id + "-" + done + "'") + ", n = n + 1 WHERE id = " + id);
+            } else {
+                s.execute("DELETE FROM docs WHERE id = " + id);
             }
-        }
-
-        long transactions() {
-            return transactions.get();
-        }
-
-        boolean failed() {
-            return failure.get() != null;
-        }
-
-        @Override
-        public void close() throws Exception {
-            running = false;
-            thread.join(30_000);
-            if (failure.get() != null) {
-                throw new IllegalStateException("the workload failed: " + failure.get(), failure.get());
-            }
-        }
+        };
     }
 }

@@ -27,13 +27,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -121,7 +115,7 @@ class PostgresResnapshotIT {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int exit;
-            try (Workload app = new Workload(pg.sourceUrl, 800, "items", "other"); Reader reader = new Reader(pg.targetUrl, "items")) {
+            try (Workload app = new Workload(pg.sourceUrl, 800, "items", "other"); TargetReader reader = new TargetReader(pg.targetUrl, "items")) {
                 CommandLine cli = TributaryCommand.commandLine();
                 cli.setOut(new PrintWriter(out, true));
                 cli.setErr(new PrintWriter(err, true));
@@ -143,40 +137,6 @@ class PostgresResnapshotIT {
             assertEquals(otherBefore, pg.appliedGeneration("other"), "the other table keeps its generation");
             assertNotNull(runner.exitCodes());
             assertNull(runner.failed(), runner.exitCodes().toString());
-        }
-    }
-
-    /** A reader of the target polling a table's row count on a thread of its own, keeping the lowest seen. */
-    private static final class Reader implements AutoCloseable {
-        final AtomicLong polls = new AtomicLong();
-        final AtomicLong lowest = new AtomicLong(Long.MAX_VALUE);
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private final Thread thread;
-        private volatile boolean running = true;
-
-        Reader(String url, String table) {
-            thread = new Thread(() -> {
-                try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
-                    while (running) {
-                        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-                            rs.next();
-                            lowest.accumulateAndGet(rs.getLong(1), Math::min);
-                            polls.incrementAndGet();
-                        }
-                        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // a reader's pace
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
-                }
-            }, "reader");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join(10_000);
         }
     }
 }

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -77,7 +76,7 @@ class SqliteResnapshotIT {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int exit;
-            try (App app = new App(db); Reader reader = new Reader(target)) {
+            try (App app = new App(db); TargetReader reader = new TargetReader(target, "runs")) {
                 CommandLine cli = TributaryCommand.commandLine();
                 cli.setOut(new PrintWriter(out, true));
                 cli.setErr(new PrintWriter(err, true));
@@ -149,40 +148,6 @@ class SqliteResnapshotIT {
             if (failure.get() != null) {
                 throw new IllegalStateException("the application failed: " + failure.get(), failure.get());
             }
-        }
-    }
-
-    /** A reader of the target polling runs' row count, keeping the lowest seen. */
-    private static final class Reader implements AutoCloseable {
-        final AtomicLong polls = new AtomicLong();
-        final AtomicLong lowest = new AtomicLong(Long.MAX_VALUE);
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private final Thread thread;
-        private volatile boolean running = true;
-
-        Reader(String url) {
-            thread = new Thread(() -> {
-                try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
-                    while (running) {
-                        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM runs")) {
-                            rs.next();
-                            lowest.accumulateAndGet(rs.getLong(1), Math::min);
-                            polls.incrementAndGet();
-                        }
-                        LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // a reader's pace
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
-                }
-            }, "reader");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join(10_000);
         }
     }
 }
