@@ -177,30 +177,31 @@ public final class AppRunner {
     private static boolean awaitLease(String name, io.tributary.common.lease.Lease lease, CountDownLatch stop, DeployableStatus status)
             throws Exception {
         long since = System.nanoTime();
-        boolean said = false;
+        boolean waited = false;
+        boolean saidUnreachable = false;
         while (true) {
-            boolean acquired;
+            boolean acquired = false;
             try {
                 acquired = lease.tryAcquire();
+                if (!acquired && !waited) {
+                    log.info("deployable={} is a standby: another instance holds the lease ({}); it takes over when that one is gone",
+                            name, lease.describe());
+                }
             } catch (Exception e) {
-                acquired = false;
-                if (!said) {
-                    log.warn("deployable={} cannot try its lease ({}) yet: {}; retrying", name, lease.describe(), e.toString());
+                if (!saidUnreachable) { // e.g. the source is down: not a sign of another instance
+                    log.warn("deployable={} cannot try its lease ({}) yet: {}; retrying every second", name, lease.describe(), e.toString());
+                    saidUnreachable = true;
                 }
             }
             if (acquired) {
                 status.standby(false);
-                if (said) {
-                    log.info("deployable={} took the lease ({}) after {} s as a standby: now the active instance", name, lease.describe(),
+                if (waited) {
+                    log.info("deployable={} took the lease ({}) after {} s of waiting: now the active instance", name, lease.describe(),
                             (System.nanoTime() - since) / 1_000_000_000);
                 }
                 return true;
             }
-            if (!said) {
-                log.info("deployable={} is a standby: another instance holds the lease ({}); it takes over when that one is gone",
-                        name, lease.describe());
-                said = true;
-            }
+            waited = true;
             status.standby(true);
             if (stop.await(LEASE_RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 return false;
