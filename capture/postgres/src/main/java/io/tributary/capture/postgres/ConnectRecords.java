@@ -25,7 +25,7 @@ final class ConnectRecords {
     private static final String TYPE = "__debezium.source.column.type";
     private static final String LENGTH = "__debezium.source.column.length";
     private static final String SCALE = "__debezium.source.column.scale";
-    private static final Set<String> SIZED = Set.of("NUMERIC", "DECIMAL", "VARCHAR", "BPCHAR", "CHAR");
+    private static final Set<String> SIZED = Set.of("NUMERIC", "DECIMAL", "VARCHAR", "BPCHAR", "CHAR", "BIT");
     /**
      * The serial pseudo-types JDBC metadata names in a snapshot, as the integer types pgoutput names in the
      * stream: a serial column is an integer with a sequence default, and one declared type keeps one schema.
@@ -85,14 +85,7 @@ final class ConnectRecords {
                 default -> declared.equals("NUMERIC") || declared.equals("DECIMAL") || declared.equals("MONEY") ? ColumnType.DECIMAL : ColumnType.TEXT;
             };
             case BYTES -> textInBytes(table, f, name, declared) ? ColumnType.TEXT : ColumnType.BYTES;
-            // arrays and hstore travel as PostgreSQL's text of the value (PgText); the source type names the type
-            case ARRAY -> {
-                if (!PgText.plainElements(s.valueSchema())) {
-                    throw refused(table, f, declared, "an array of " + s.valueSchema().type()
-                            + (s.valueSchema().name() == null ? "" : " (" + s.valueSchema().name() + ")"));
-                }
-                yield ColumnType.TEXT;
-            }
+            // hstore travels as PostgreSQL's text of the value (PgText), arrays as the server's text (PgArrays); the source type names the type
             case MAP -> ColumnType.TEXT;
             default -> throw refused(table, f, declared, s.type().toString());
         };
@@ -158,7 +151,6 @@ final class ConnectRecords {
         String connectName = schema.name();
         return switch (c.type()) {
             case TEXT -> switch (schema.type()) {
-                case ARRAY -> PgText.array((List<?>) v);
                 case MAP -> PgText.hstore((Map<?, ?>) v);
                 case BYTES -> PgText.BITS.equals(connectName)
                         ? PgText.bits(v, Integer.parseInt(schema.parameters().getOrDefault("length", schema.parameters().get(LENGTH))))

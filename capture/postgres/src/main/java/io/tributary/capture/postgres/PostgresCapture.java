@@ -114,6 +114,11 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("hstore.handling.mode", "map");
         p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("column.propagate.source.type", ".*");
+        // arrays as the server's text of the value, any element type and any number of dimensions (PgArrays)
+        p.setProperty("converters", PgArrays.NAME);
+        p.setProperty(PgArrays.NAME + ".type", PgArrays.class.getName());
+        p.setProperty("converters", "pgarrays");
+        p.setProperty("pgarrays.type", PgArrays.class.getName());
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("skipped.operations", "none"); // Debezium skips truncates by default; they empty the targets (PostgresSnapshots.onTruncate)
         heartbeat(p, pg);
