@@ -51,13 +51,15 @@ final class ConnectRecords {
         }
         t = SERIALS.getOrDefault(t, t);
         String len = p.get(LENGTH);
+        String element = t.startsWith("_") ? t.substring(1) : t; // an array's size is its element's: _NUMERIC(10,2) is numeric(10,2)[]
+        boolean decimal = element.equals("NUMERIC") || element.equals("DECIMAL");
         // unbounded numeric and varchar arrive with length 0 from a snapshot (JDBC metadata) and with
         // 131089 / 2147483647 from the stream (pgoutput typmod -1): both mean "no declared size"
         boolean unbounded = len == null || len.equals("0") || Long.parseLong(len) > 10_485_760L
-                || (t.equals("NUMERIC") || t.equals("DECIMAL")) && Long.parseLong(len) > 1000;
-        if (SIZED.contains(t) && !unbounded) {
+                || decimal && Long.parseLong(len) > 1000;
+        if (SIZED.contains(element) && !unbounded) {
             String scale = p.get(SCALE);
-            return t + "(" + len + (scale != null && (t.equals("NUMERIC") || t.equals("DECIMAL")) ? "," + scale : "") + ")";
+            return t + "(" + len + (scale != null && decimal ? "," + scale : "") + ")";
         }
         return t;
     }

@@ -32,12 +32,12 @@ class SourceTypesIT {
     private static final String COLUMNS = """
             tags text[], scores int4[], span interval, mood mood, qty positive_int, price money, addr inet, net cidr,
             flags bit(4), doc xml, attrs hstore, mac macaddr, version ltree, box cube, code isbn, days date[], amounts numeric[], grid int4[][],
-            words text[][], spans interval[]""";
+            words text[][], spans interval[], prices numeric(10,2)[]""";
     private static final String VALUES = """
             ARRAY['a', 'b c', NULL, 'd"e'], '{1,2,3}', '1 year 2 months 3 days 04:05:06.789012', 'happy', 42, 1234.56,
             '192.168.1.7/24', '10.0.0.0/8', B'0010', '<a x="1">t</a>', 'k=>v, "a b"=>NULL', '08:00:2b:01:02:03', 'top.science.astronomy',
             '(1, 2.5), (3, 4)', '978-0-393-04002-9',
-            '{2020-01-02,NULL,-infinity}', '{1.50,NaN}', '{{1,2},{3,4}}', '{{a,"b c"},{NULL,d}}', '{"1 day","2 mons 3 days"}'""";
+            '{2020-01-02,NULL,-infinity}', '{1.50,NaN}', '{{1,2},{3,4}}', '{{a,"b c"},{NULL,d}}', '{"1 day","2 mons 3 days"}', '{1.5,2.25}'""";
 
     @Test
     void everyTypeArrivesAsItsExactTextWithItsDeclaredType() throws Exception {
@@ -68,7 +68,7 @@ class SourceTypesIT {
                 }
                 assertEquals(source, got, e.op() + " event values, as the column's type reads them: " + e.after());
                 for (String printedAlike : List.of("tags", "scores", "mood", "addr", "net", "flags", "doc", "attrs", "mac", "version", "box",
-                        "days", "amounts", "grid", "words", "spans")) {
+                        "days", "amounts", "grid", "words", "spans", "prices")) {
                     assertEquals(source.get(printedAlike), String.valueOf(e.after().get(printedAlike)),
                             printedAlike + ": the text PostgreSQL prints, so a text target compares equal too");
                 }
@@ -77,7 +77,7 @@ class SourceTypesIT {
                         Map.entry("net", "CIDR"), Map.entry("flags", "BIT(4)"), Map.entry("doc", "XML"),
                         Map.entry("attrs", "HSTORE"), Map.entry("mac", "MACADDR"), Map.entry("version", "LTREE"), Map.entry("box", "CUBE"),
                         Map.entry("code", "ISBN"), Map.entry("days", "_DATE"), Map.entry("amounts", "_NUMERIC"), Map.entry("grid", "_INT4"),
-                        Map.entry("words", "_TEXT"), Map.entry("spans", "_INTERVAL")), types, e.op() + " event types");
+                        Map.entry("words", "_TEXT"), Map.entry("spans", "_INTERVAL"), Map.entry("prices", "_NUMERIC(10,2)")), types, e.op() + " event types");
             }
         }
     }
