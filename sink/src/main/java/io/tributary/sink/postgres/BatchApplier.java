@@ -316,7 +316,7 @@ final class BatchApplier implements AutoCloseable {
         }
         connect();
         for (String t : sequencesPending) {
-            TargetTables.advanceSequences(db, t);
+            io.tributary.common.sql.Sequences.advance(db, t);
         }
         db.commit();
         sequencesPending.clear();
