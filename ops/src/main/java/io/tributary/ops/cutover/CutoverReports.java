@@ -46,6 +46,7 @@ public final class CutoverReports {
 
     public static void json(Cutover.Report report, Writer out) throws IOException {
         try (JsonGenerator g = new ObjectMapper().getFactory().createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET); // the caller's writer: standard output, or its own file
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             g.writeStringField("verdict", report.go() ? "go" : "no-go");
