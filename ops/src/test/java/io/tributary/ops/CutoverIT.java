@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.ops.cli.TributaryCommand;
+import io.tributary.testkit.TestServers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +29,7 @@ import picocli.CommandLine;
  * {@code tributary cutover} end to end on real servers: it waits for the fence while the application writes
  * and then stops, says go with a JSON report of every table, says no-go for a table changed in the target
  * behind the pipeline's back, moves the sequences past the highest key, and gives up waiting with a reason
- * when the sink is down.
+ * when the sink is down; for a PostgreSQL and a SQLite source.
  */
 class CutoverIT {
     @TempDir
@@ -86,6 +90,9 @@ class CutoverIT {
                     >= Long.parseLong(value(pg.targetUrl, "SELECT max(id) FROM orders")), Duration.ofSeconds(60), "the sink moving the sequence");
             String tamperedId = value(pg.targetUrl, "SELECT min(id) FROM fills");
             sql(pg.targetUrl, "ALTER TABLE orders ALTER COLUMN id RESTART WITH 1; UPDATE fills SET v = 'behind the pipeline' WHERE id = " + tamperedId);
+            // rows committed just before the command: with --settle 0 they match only because the fence waited for them
+            // (into fills: an insert into orders would have the sink move its sequence again before the command does)
+            sql(pg.sourceUrl, "INSERT INTO fills SELECT g, 'just before' FROM generate_series(3000001, 3000100) g");
             Run tampered = cutover("--config", pg.file.toString(), "--service", service, "--json", "--settle", "0", "--fence-timeout", "300s");
             assertEquals(1, tampered.code(), tampered.out() + tampered.err());
             JsonNode no = new ObjectMapper().readTree(tampered.out());
@@ -106,6 +113,39 @@ class CutoverIT {
             assertEquals(1, late.code(), late.out() + late.err());
             assertTrue(late.out().contains("the fence was not passed within PT30S") && late.out().contains("the sink (group "), late.out());
             assertTrue(late.out().contains("CUTOVER NO-GO: 0 of 2 tables"), late.out());
+        }
+    }
+
+    @Test
+    void aSqliteSourcesFenceIsItsWalEndAgainstTheCapturesStoredPosition() throws Exception {
+        String target = TestServers.newDatabase("cutover_sqlite");
+        Path db = dir.resolve("app.db");
+        sqlite(db, "PRAGMA journal_mode = WAL", "CREATE TABLE alerts (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL)",
+                "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 500) INSERT INTO alerts SELECT v, 'S' || v FROM n");
+        SqliteScenario scenario = new SqliteScenario(dir, "cutover", db, "alerts", target);
+        try (PipelineRunner runner = new PipelineRunner(scenario.file)) {
+            scenario.awaitMatch(runner);
+            sqlite(db, "PRAGMA busy_timeout = 5000",
+                    "WITH RECURSIVE n(v) AS (SELECT 501 UNION ALL SELECT v + 1 FROM n WHERE v < 800) INSERT INTO alerts SELECT v, 'late' FROM n",
+                    "UPDATE alerts SET symbol = 'changed' WHERE id <= 100", "DELETE FROM alerts WHERE id > 750");
+            // --settle 0: the 300 rows written just before match only because the fence waited for them
+            Run run = cutover("--config", scenario.file.toString(), "--service", scenario.source + "-svc", "--json", "--settle", "0",
+                    "--fence-timeout", "120s");
+            assertEquals(0, run.code(), run.out() + run.err());
+            JsonNode json = new ObjectMapper().readTree(run.out());
+            assertTrue(json.path("fence").path("sources").get(0).asText().contains("WAL salts"), json.toString());
+            JsonNode alerts = json.path("tables").get(0);
+            assertEquals(750, alerts.path("reconcile").path("target_rows").asLong(), alerts.toString());
+            assertEquals("go", alerts.path("verdict").asText());
+            assertTrue(runner.failed() == null, runner.exitCodes().toString());
+        }
+    }
+
+    private static void sqlite(Path db, String... statements) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
         }
     }
 

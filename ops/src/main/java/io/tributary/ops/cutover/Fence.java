@@ -51,29 +51,30 @@ final class Fence {
             for (String name : names) {
                 fences.add(SourceFence.read(config, config.source(name).orElseThrow(), registry));
             }
-            List<String> described = fences.stream().map(SourceFence::describe).toList();
             for (SourceFence f : fences) {
                 if (!waitFor(f::passed, deadline)) {
-                    return new Outcome(false, "the capture of " + f.describe(), described, seconds(t0));
+                    return outcome(false, "the capture of " + f.describe(), fences, t0);
                 }
             }
             Map<TopicPartition, Long> perTable = ends(kafka, svc.tables().stream().map(Topics::perTable).toList());
             String transform = TransformApp.group(svc.name());
             if (!waitFor(() -> kafka.consumed(transform, perTable), deadline)) {
-                return new Outcome(false, "the transform (group " + transform + ") to consume the per-table topics to " + perTable,
-                        described, seconds(t0));
+                return outcome(false, "the transform (group " + transform + ") to consume the per-table topics to " + perTable, fences, t0);
             }
             Map<TopicPartition, Long> perService = ends(kafka, svc.tables().stream().map(t -> Topics.perService(svc.name(), t.table())).toList());
             if (!waitFor(() -> kafka.consumed(svc.group(), perService), deadline)) {
-                return new Outcome(false, "the sink (group " + svc.group() + ") to consume the service topics to " + perService,
-                        described, seconds(t0));
+                return outcome(false, "the sink (group " + svc.group() + ") to consume the service topics to " + perService, fences, t0);
             }
-            return new Outcome(true, null, fences.stream().map(SourceFence::describe).toList(), seconds(t0));
+            return outcome(true, null, fences, t0);
         } finally {
             for (SourceFence f : fences) {
                 f.close();
             }
         }
+    }
+
+    private static Outcome outcome(boolean passed, String waitingFor, List<SourceFence> fences, long t0) {
+        return new Outcome(passed, waitingFor, fences.stream().map(SourceFence::describe).toList(), (System.nanoTime() - t0) / 1e9);
     }
 
     /** The end offsets of the partitions of {@code topics} now. */
@@ -101,9 +102,5 @@ final class Fence {
             }
         }
         return true;
-    }
-
-    private static double seconds(long t0) {
-        return (System.nanoTime() - t0) / 1e9;
     }
 }
