@@ -4,15 +4,20 @@ import static io.tributary.ops.PostgresScenario.events;
 import static io.tributary.ops.PostgresScenario.sql;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.ops.cli.TributaryCommand;
+import io.tributary.ops.reconcile.TableReport;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.testkit.TestServers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +31,7 @@ import picocli.CommandLine;
  */
 class WayBackIT {
     @TempDir
-    java.nio.file.Path dir;
+    Path dir;
 
     @Test
     void aWriteOnEitherSideArrivesOnTheOtherOnceAndNeverComesBack() throws Exception {
@@ -77,9 +82,8 @@ class WayBackIT {
     }
 
     private static void awaitBothEqual(PipelineRunner runner, PipelineConfig config) throws Exception {
-        var last = runner.awaitMatch(config, java.time.Duration.ofSeconds(180));
-        org.junit.jupiter.api.Assertions.assertTrue(last.stream().allMatch(io.tributary.ops.reconcile.TableReport::matches),
-                "both ends did not become equal within 180 s: " + last);
+        List<TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(180));
+        assertTrue(last.stream().allMatch(TableReport::matches), "both ends did not become equal within 180 s: " + last);
     }
 
     private void fence(String service) {
