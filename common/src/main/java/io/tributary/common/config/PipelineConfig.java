@@ -108,6 +108,11 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
         public String targetTable(TableRef table) {
             return mapping(table).map(TableMapping::targetTable).orElse(table.table());
         }
+
+        /** The service topic of an owned table, {@code <service>.<target table>}. */
+        public String topic(TableRef table) {
+            return io.tributary.schemas.kafka.Topics.perService(name, targetTable(table));
+        }
     }
 
     /**

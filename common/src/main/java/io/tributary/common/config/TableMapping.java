@@ -47,4 +47,31 @@ public record TableMapping(TableRef source, String targetTable, Map<String, Stri
     public List<String> keySourceColumns() {
         return key.stream().map(this::sourceColumn).toList();
     }
+
+    /**
+     * What makes this mapping impossible for a source table of these columns and primary key: a renamed, left-out
+     * or key column it lacks, a source key column left out while the key is kept, two columns under one target
+     * name. Empty when it fits. Each problem names the column and the fix.
+     */
+    public List<String> problemsWith(List<String> columns, List<String> primaryKey) {
+        List<String> problems = new java.util.ArrayList<>();
+        java.util.function.BiConsumer<String, String> missing = (what, c) -> {
+            if (!columns.contains(c)) {
+                problems.add(what + " column '" + c + "' is not a column of " + source.qualifiedName() + " (it has " + columns + ")");
+            }
+        };
+        rename.keySet().forEach(c -> missing.accept("renamed", c));
+        exclude.forEach(c -> missing.accept("left-out", c));
+        keySourceColumns().stream().filter(java.util.Objects::nonNull).forEach(c -> missing.accept("key", c));
+        if (keepsSourceKey()) {
+            primaryKey.stream().filter(exclude::contains).forEach(c -> problems.add("the source key column '" + c
+                    + "' is left out while the table keeps the source's key: keep it, or declare key: [...]"));
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String c : columns) {
+            targetColumn(c).filter(name -> !names.add(name)).ifPresent(name -> problems.add("two columns would be named '" + name
+                    + "' in " + targetTable + ": rename or leave out one of them"));
+        }
+        return problems;
+    }
 }
