@@ -2,7 +2,7 @@ package io.tributary.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.schemas.event.TableRef;
-import java.nio.charset.StandardCharsets;
+import io.tributary.common.sql.Identifiers;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,8 +18,6 @@ import java.util.Set;
  * unique there, is the transform's start-up check against the source.
  */
 final class MappingReader {
-    /** PostgreSQL cuts longer identifiers; a target table named longer would never be found again. */
-    private static final int MAX_IDENTIFIER_BYTES = 63;
     private final ConfigReader r;
 
     MappingReader(ConfigReader r) {
@@ -32,9 +30,9 @@ final class MappingReader {
             return null;
         }
         String target = r.optional(n, where, "target-table", source.table());
-        if (target == null || target.isBlank() || target.getBytes(StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
+        if (target == null || target.isBlank() || !Identifiers.fitsPostgres(target)) {
             r.problem(where + ".target-table", "'" + target + "' is not a usable table name",
-                    "give a name of 1 to " + MAX_IDENTIFIER_BYTES + " bytes (PostgreSQL cuts longer ones)");
+                    "give a name of 1 to " + Identifiers.POSTGRES_MAX_BYTES + " bytes (PostgreSQL cuts longer ones)");
             target = source.table();
         }
         Map<String, String> rename = renames(n.path("rename"), where + ".rename");
