@@ -104,7 +104,7 @@ final class MappedPrices {
         JsonNode difference = new ObjectMapper().readTree(out.toString()).path("tables").get(0).path("differences").get(0);
         assertEquals("S3", difference.path("key").get(0).asText(), out.toString());
         assertTrue(difference.path("key").get(1).asText().startsWith("2024-01-02"), out.toString());
-        assertEquals("-1", difference.path("target").path("open").asText(), out.toString());
+        assertEquals(-1.0, difference.path("target").path("open").asDouble(), out.toString());
     }
 
     /** Runs the transform's start-up on {@code pipeline}; returns its exit code and what it printed. */
