@@ -19,7 +19,7 @@ import java.util.Optional;
  */
 public record TableMapping(TableRef source, String targetTable, Map<String, String> rename, List<String> exclude, List<String> key) {
     public TableMapping {
-        rename = Map.copyOf(rename);
+        rename = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rename)); // in the file's order, for messages
         exclude = List.copyOf(exclude);
         key = List.copyOf(key);
     }
