@@ -50,52 +50,50 @@ public final class TableMapper {
             return List.of();
         }
         ChangeEvent in = Envelope.read(key, envelope);
+        GenericRecord source = (GenericRecord) envelope.get(Envelope.Fields.SOURCE);
         TableSchema shape = shapes.computeIfAbsent(envelope.getSchema(), s -> shape(in.schema()));
         ChangeEvent out = new ChangeEvent(shape, in.op(), row(in.before()), row(in.after()), in.position(), in.commitTsMs(),
                 in.snapshot(), in.connector(), in.database(), in.txId(), in.lsn(), unchanged(in.unchanged()), in.tsMs());
         List<KeyValue<GenericRecord, GenericRecord>> records = new ArrayList<>();
         if (out.op() == Op.DELETE) {
-            deleted(in, out, records);
+            deleted(in, source, out, records);
         } else if (out.op() == Op.UPDATE && !mapping.keepsSourceKey()) {
-            updated(in, out, records);
+            updated(in, source, out, records);
         } else {
-            records.add(record(in, out, keyOf(in, out, out.after())));
+            records.add(record(source, out, keyOf(in, out, out.after())));
         }
         return records;
     }
 
-    private void deleted(ChangeEvent in, ChangeEvent out, List<KeyValue<GenericRecord, GenericRecord>> records) {
+    private void deleted(ChangeEvent in, GenericRecord source, ChangeEvent out, List<KeyValue<GenericRecord, GenericRecord>> records) {
         GenericRecord k = keyOf(in, out, out.before());
-        records.add(record(in, out, k));
+        records.add(record(source, out, k));
         records.add(KeyValue.pair(k, null));
     }
 
-    private void updated(ChangeEvent in, ChangeEvent out, List<KeyValue<GenericRecord, GenericRecord>> records) {
+    private void updated(ChangeEvent in, GenericRecord source, ChangeEvent out, List<KeyValue<GenericRecord, GenericRecord>> records) {
         if (out.before() == null) {
-            throw new IllegalArgumentException(at(in) + ": an update without the row's old values cannot be placed under the target key "
-                    + mapping.key() + " (it may have changed); on a PostgreSQL source set ALTER TABLE " + in.schema().table().qualifiedName()
-                    + " REPLICA IDENTITY FULL and re-snapshot the table (tributary resnapshot)");
+            throw new IllegalArgumentException(at(in) + ": an update without the row's old values (not sent, or one of them could not be "
+                    + "normalised) cannot be placed under the target key " + mapping.key() + ", which it may have changed; on a PostgreSQL "
+                    + "source set ALTER TABLE " + in.schema().table().qualifiedName() + " REPLICA IDENTITY FULL and re-snapshot the table "
+                    + "(tributary resnapshot)");
         }
         GenericRecord newKey = keyOf(in, out, out.after());
         GenericRecord oldKey = keyOf(in, out, out.before());
         if (!oldKey.equals(newKey)) {
             ChangeEvent gone = new ChangeEvent(out.schema(), Op.DELETE, out.before(), null, out.position(), out.commitTsMs(), out.snapshot(),
                     out.connector(), out.database(), out.txId(), out.lsn(), List.of(), out.tsMs());
-            records.add(record(in, gone, oldKey));
+            records.add(record(source, gone, oldKey));
             records.add(KeyValue.pair(oldKey, null));
         }
-        records.add(record(in, out, newKey));
+        records.add(record(source, out, newKey));
     }
 
     /** The service topic's record of {@code out}, its source block kept as the capture wrote it (the source table's names). */
-    private static KeyValue<GenericRecord, GenericRecord> record(ChangeEvent in, ChangeEvent out, GenericRecord key) {
+    private static KeyValue<GenericRecord, GenericRecord> record(GenericRecord source, ChangeEvent out, GenericRecord key) {
         GenericRecord value = Envelope.value(out);
-        value.put(Envelope.Fields.SOURCE, sourceBlock(in));
+        value.put(Envelope.Fields.SOURCE, source);
         return KeyValue.pair(key, value);
-    }
-
-    private static GenericRecord sourceBlock(ChangeEvent in) {
-        return (GenericRecord) Envelope.value(in).get(Envelope.Fields.SOURCE);
     }
 
     /** The target key record of a mapped row image; every target key value must be there. */
