@@ -102,7 +102,11 @@ public final class MappingCheck {
 
     private static Connection open(PipelineConfig.Source source) throws SQLException {
         if (source.isSqlite()) {
-            return DriverManager.getConnection("jdbc:sqlite:file:" + source.sqlite().path() + "?mode=ro");
+            Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + source.sqlite().path() + "?mode=ro");
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 5000"); // the application may be writing
+            }
+            return c;
         }
         return Preflight.connect(source.postgres().url(), source.postgres().user(), source.postgres().password());
     }
