@@ -75,6 +75,9 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
         List<Col> cols = new ArrayList<>();
         Map<String, String> collations = new java.util.HashMap<>();
         for (Source.Column sc : src.columns) {
+            if (Bookkeeping.isColumn(sc.name)) {
+                continue; // a source that is itself a Tributary target (the way back after a cutover)
+            }
             String name = mapping == null ? sc.name : mapping.targetColumn(sc.name).orElse(null);
             Catalog.PgColumn tc = name == null ? null : targetCols.get(name);
             if (tc == null) {
