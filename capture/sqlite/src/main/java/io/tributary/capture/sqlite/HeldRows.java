@@ -50,6 +50,7 @@ final class HeldRows implements AutoCloseable {
         props.put("isolation.level", "read_committed");
         props.put("enable.auto.commit", false);
         props.put("max.poll.records", 5000);
+        props.put("max.partition.fetch.bytes", 8 * 1024 * 1024); // a table's topic is read in large fetches
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.reader = new ChangeEventReader(registry);
     }

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * ({@link PositionContext#startResync}): newer than everything written before, older than everything
  * streamed after, and one event per key, so per-key order holds and the sinks' guard compares right.
  *
- * <p>Crash-safe: the events go in Kafka transactions of {@value #CHUNK}, each with the position stored
+ * <p>Crash-safe: the events go in Kafka transactions of at most {@value #CHUNK} (and {@value #OPEN_MS} ms), each with the position stored
  * without its WAL position ({@link PositionContext#commitUnresumable}), so a restart in the middle resyncs
  * again, one epoch newer, and finds the rows already sent equal. Only the last transaction stores a position
  * the stream resumes from.
@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
 final class SqliteResync {
     private static final Logger log = LoggerFactory.getLogger(SqliteResync.class);
     static final int CHUNK = 10_000;
+    private static final long OPEN_MS = 5_000;
 
     private final PipelineConfig.Kafka kafka;
     private final PipelineConfig.Source source;
@@ -64,6 +65,8 @@ final class SqliteResync {
     private final RowDigest digest = new RowDigest();
     private volatile Runnable afterStep = () -> { };
     private long sent;
+    private long inTransaction;
+    private long transactionStarted;
 
     SqliteResync(PipelineConfig.Kafka kafka, PipelineConfig.Source source, SchemaRegistryClient registry, SqliteSnapshot snapshot,
                  PositionContext positions, MeterRegistry metrics) {
@@ -102,11 +105,13 @@ final class SqliteResync {
         positions.startResync(start.decoder().position());
         log.info("resync started source={} wal={}", source.name(), positions.wal());
         sent = 0;
+        inTransaction = 0;
         long read = 0;
         long deletes = 0;
         writer.begin();
         try (HeldRows held = new HeldRows(kafka, registry)) {
             for (TableRef t : source.tables()) {
+                commitIfDue(writer, true); // reading a topic may take a while: nothing waits on it meanwhile
                 TableSchema schema = SqliteSnapshot.schema(start.decoder(), t, start.reader());
                 Map<List<Object>, HeldRows.Held> rows = held.read(t.topic(), positions.generation(t.table()));
                 read += sendChanged(writer, schema, start.reader(), rows);
@@ -147,6 +152,8 @@ final class SqliteResync {
                 HeldRows.Held was = held.remove(RowDigest.key(row, schema.primaryKey()));
                 if (was == null || was.digest() != digest.of(row)) {
                     send(writer, events.event(schema, Op.READ, null, row, positions.resyncRow(schema.table().table(), sent + 1), true));
+                } else {
+                    commitIfDue(writer, false);
                 }
             }
         }
@@ -170,8 +177,22 @@ final class SqliteResync {
 
     private void send(ChangeEventWriter writer, ChangeEvent e) {
         writer.write(e);
-        if (++sent % CHUNK == 0) {
+        sent++;
+        if (inTransaction++ == 0) {
+            transactionStarted = System.nanoTime();
+        }
+        commitIfDue(writer, false);
+    }
+
+    /**
+     * Commits the open Kafka transaction (position unresumable) when it holds {@value #CHUNK} events, has been
+     * open for {@value #OPEN_MS} ms (a long scan finding few differences must not hold read_committed readers
+     * of the table back), or {@code now}.
+     */
+    private void commitIfDue(ChangeEventWriter writer, boolean now) {
+        if (inTransaction > 0 && (now || inTransaction >= CHUNK || System.nanoTime() - transactionStarted > OPEN_MS * 1_000_000L)) {
             positions.commitUnresumable(writer);
+            inTransaction = 0;
             afterStep.run();
             writer.begin();
         }
