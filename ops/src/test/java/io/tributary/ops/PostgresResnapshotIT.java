@@ -13,8 +13,11 @@ import io.tributary.common.sql.Bookkeeping;
 import io.tributary.ops.cli.TributaryCommand;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
+import io.tributary.testkit.TestServers;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.LongSummaryStatistics;
+import java.util.Map;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -56,10 +59,10 @@ class PostgresResnapshotIT {
             assertEquals(String.valueOf(pg.appliedGeneration("fills")), value(pg.targetUrl, "SELECT min(" + Bookkeeping.POSITION + "[1]) FROM fills"),
                     "every row of fills is of its backfill's generation");
             // the capture never stopped streaming orders: its changes were written between the backfill's first and last rows
-            List<ChangeEvent> fills = TopicEvents.all(pg.source + ".public.fills");
+            List<ChangeEvent> fills = PostgresScenario.events(pg.source + ".public.fills");
             LongSummaryStatistics backfill = fills.stream().filter(e -> e.op() == Op.READ).mapToLong(ChangeEvent::tsMs).summaryStatistics();
             assertTrue(backfill.getCount() > 40000, "the backfill read fills: " + backfill);
-            long during = TopicEvents.all(pg.source + ".public.orders").stream()
+            long during = PostgresScenario.events(pg.source + ".public.orders").stream()
                     .filter(e -> e.op() == Op.CREATE && e.tsMs() > backfill.getMin() && e.tsMs() < backfill.getMax()).count();
             // a blocking snapshot would stream nothing in between; Debezium reads chunks on the streaming thread, so on a busy
             // machine the stream slows down while chunks are read (how much varies), but it never stops

@@ -40,7 +40,7 @@ class SqliteGapIT {
             scenario.awaitMatch(runner);
             long firstGeneration = generation(ml, "min");
             String topic = scenario.source + ".main.runs";
-            int before = TopicEvents.all(topic).size();
+            int before = PostgresScenario.events(topic).size();
             runner.stop("capture-sqlite");
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
                 s.execute("DELETE FROM runs WHERE id % 3 = 0");
@@ -52,7 +52,7 @@ class SqliteGapIT {
             scenario.awaitMatch(runner);
             assertEquals(135L, count(ml), "200 rows, 66 deleted while down, 1 added");
             assertEquals(firstGeneration, generation(ml, "max"), "no new generation: nothing for the sink to sweep");
-            List<ChangeEvent> resync = TopicEvents.all(topic).subList(before, TopicEvents.all(topic).size());
+            List<ChangeEvent> resync = PostgresScenario.events(topic).subList(before, PostgresScenario.events(topic).size());
             assertEquals(66 + 27 + 1, resync.size(), "only the changed rows were sent: 66 deletes, 27 updates of rows kept, 1 insert");
             assertEquals(66, resync.stream().filter(e -> e.op() == Op.DELETE).count());
             assertNull(runner.failed(), runner.exitCodes().toString());
