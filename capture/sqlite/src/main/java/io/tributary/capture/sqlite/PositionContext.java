@@ -119,7 +119,7 @@ final class PositionContext {
      * commits them together: a restart from it cannot resume the stream, and resyncs (a resync cut short).
      */
     void commitUnresumable(ChangeEventWriter writer) {
-        writer.send(Topics.positions(source), TailPosition.key(source), new TailPosition(generation, epoch, null, true, tables).toValue());
+        writer.send(Topics.positions(source), TailPosition.key(source), new TailPosition(generation, epoch, null, true, tables, true).toValue());
         writer.commit();
     }
 

@@ -81,7 +81,10 @@ public final class RestartBench {
              PreparedStatement update = c.prepareStatement("UPDATE experiment_metrics SET metric_value = metric_value + 1 WHERE id = ?");
              PreparedStatement delete = c.prepareStatement("DELETE FROM experiment_metrics WHERE id = ?");
              PreparedStatement insert = c.prepareStatement("INSERT INTO experiment_metrics VALUES (?, '2025-01-02 00:00:00.000', 7, 'acc', 0.5, 1, 0)")) {
-            long next = (long) rows * 2 + System.nanoTime() % 1000;
+            long next;
+            try (var rs = s.executeQuery("SELECT max(id) + 1 FROM experiment_metrics")) {
+                next = rs.getLong(1);
+            }
             int done = 0;
             while (done < changes) {
                 c.setAutoCommit(false);
