@@ -47,6 +47,14 @@ final class PostgresScenario {
         this.targetUrl = TestServers.newDatabase("it_" + prefix + "_dst");
     }
 
+    private String kafkaProperties = "";
+
+    /** {@code kafka.properties} of the pipeline file (YAML mapping entries), for the next {@link #pipeline}. */
+    PostgresScenario kafkaProperties(String entries) {
+        this.kafkaProperties = entries;
+        return this;
+    }
+
     /** (Re)writes the pipeline file: the source captures {@code public.<table>} of each table, one service owns them all. */
     void pipeline(String... tables) throws Exception {
         pipelineWith("", tables);
@@ -57,7 +65,7 @@ final class PostgresScenario {
         String captured = Arrays.stream(tables).map(t -> "public." + t).collect(Collectors.joining(", "));
         String owned = Arrays.stream(tables).map(t -> source + ".public." + t).collect(Collectors.joining(", "));
         Files.writeString(file, """
-                kafka: { bootstrap: "%s" }
+                kafka: { bootstrap: "%s"%s }
                 registry: { url: "%s" }
                 sources:
                   - name: %s
@@ -67,8 +75,8 @@ final class PostgresScenario {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
-                %s""".formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, sourceUrl, source, source, captured,
-                source, targetUrl, owned, serviceYaml));
+                %s""".formatted(TestServers.kafkaBootstrap(), kafkaProperties.isEmpty() ? "" : ", properties: { " + kafkaProperties + " }",
+                TestServers.registryUrl(), source, sourceUrl, source, source, captured, source, targetUrl, owned, serviceYaml));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }
 

@@ -87,6 +87,9 @@ public final class TransformApp implements Deployable {
         p.put("processing.exception.handler.global.enabled", true);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, CountingProcessingExceptionHandler.class);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RegistryAwareDeserializationHandler.class);
+        // the largest record the pipeline carries: its internal topics (the full rows' changelog) take it, its consumers fetch it
+        KafkaSetup.sized(config.kafka(), Map.of()).forEach((k, v) -> p.put(StreamsConfig.topicPrefix(k), v));
+        KafkaSetup.fetchSizes(config.kafka()).forEach((k, v) -> p.put(StreamsConfig.consumerPrefix(k), v));
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic(service));
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name());

@@ -68,7 +68,7 @@ public final class ChangeEventWriter implements AutoCloseable {
             props.put("retry.backoff.ms", 5);
         }
         this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-        this.maxRecordBytes = Integer.parseInt(String.valueOf(props.getOrDefault("max.request.size", DEFAULT_MAX_REQUEST_SIZE)));
+        this.maxRecordBytes = KafkaSetup.maxRecordBytes(kafka);
         this.registry = registry;
         this.keySerde = new AvroSerde(registry, true);
         this.valueSerde = new AvroSerde(registry, false);
@@ -93,8 +93,6 @@ public final class ChangeEventWriter implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, keySerde.serialize(topic, key), valueSerde.serialize(topic, value)), this::onAck);
     }
 
-    /** Kafka's default {@code max.request.size}; {@code kafka.properties} may raise it (docs/operations.md). */
-    public static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
     /** Room for Kafka's record batch and record headers around key and value (61 + at most 21 bytes, rounded up). */
     private static final int RECORD_OVERHEAD = 128;
     private final int maxRecordBytes;

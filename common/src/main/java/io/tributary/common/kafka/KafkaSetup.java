@@ -35,6 +35,60 @@ public final class KafkaSetup {
         return m;
     }
 
+    /** Kafka's default {@code max.request.size} (and, near enough, the broker's {@code message.max.bytes}). */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1_048_576;
+
+    /**
+     * The largest record the pipeline carries: {@code kafka.properties} {@code max.request.size}, which every
+     * producer gets, Kafka's 1 MiB when it is not set. Every topic Tributary creates takes such records and
+     * every consumer fetches them ({@link #ensureTopics}, {@link #consumer}); a larger event is dead-lettered
+     * by the stage that meets it (docs/operations.md, "Large values").
+     */
+    public static int maxRecordBytes(PipelineConfig.Kafka kafka) {
+        String max = kafka.properties().get("max.request.size");
+        return max == null ? DEFAULT_MAX_RECORD_BYTES : Integer.parseInt(max.trim());
+    }
+
+    /**
+     * Bootstrap, {@code kafka.properties}, and fetch sizes that take the largest record in one fetch
+     * ({@code max.partition.fetch.bytes}, {@code fetch.max.bytes}) where {@link #maxRecordBytes} is above their
+     * defaults and {@code kafka.properties} does not set them. (A consumer still makes progress past a larger
+     * record, one record per fetch; the sizes spare it that.)
+     */
+    public static Map<String, Object> consumer(PipelineConfig.Kafka kafka) {
+        Map<String, Object> m = base(kafka);
+        m.putAll(fetchSizes(kafka));
+        return m;
+    }
+
+    /** The fetch sizes {@link #consumer} adds (none where the defaults take the largest record). */
+    public static Map<String, Object> fetchSizes(PipelineConfig.Kafka kafka) {
+        Map<String, Object> m = new HashMap<>();
+        int max = maxRecordBytes(kafka);
+        if (max > DEFAULT_MAX_RECORD_BYTES && !kafka.properties().containsKey("max.partition.fetch.bytes")) {
+            m.put("max.partition.fetch.bytes", max);
+        }
+        if (max > 52_428_800 && !kafka.properties().containsKey("fetch.max.bytes")) { // Kafka's default fetch.max.bytes: 50 MiB
+            m.put("fetch.max.bytes", max);
+        }
+        return m;
+    }
+
+    /**
+     * {@code settings} plus a {@code max.message.bytes} that takes the largest record, where it is above the
+     * broker's default: the producer checks a record before compression, the broker its batch after it, and
+     * lz4 makes incompressible data up to 1/255 larger, so the topic takes that much more.
+     */
+    public static Map<String, String> sized(PipelineConfig.Kafka kafka, Map<String, String> settings) {
+        int max = maxRecordBytes(kafka);
+        if (max <= DEFAULT_MAX_RECORD_BYTES || settings.containsKey("max.message.bytes")) {
+            return settings;
+        }
+        Map<String, String> m = new HashMap<>(settings);
+        m.put("max.message.bytes", String.valueOf(max + max / 255 + 4096));
+        return Map.copyOf(m);
+    }
+
     /** Topic settings of change topics: compacted, but nothing younger than 7 days is compacted away. */
     public static final Map<String, String> CHANGE_TOPIC = Map.of("cleanup.policy", "compact",
             "min.compaction.lag.ms", "604800000", "delete.retention.ms", "604800000");
@@ -51,11 +105,16 @@ public final class KafkaSetup {
         ensureTopics(kafka, topics, CHANGE_TOPIC);
     }
 
+    /**
+     * Creates the topics of {@code topics} that do not exist yet, with {@code settings} {@link #sized} for the
+     * largest record. Topics that exist already keep their settings.
+     */
     public static void ensureTopics(PipelineConfig.Kafka kafka, Collection<String> topics, Map<String, String> settings) {
+        Map<String, String> sized = sized(kafka, settings);
         try (Admin admin = Admin.create(base(kafka))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t))
-                    .map(t -> new NewTopic(t, kafka.partitions(), (short) kafka.replicationFactor()).configs(settings))
+                    .map(t -> new NewTopic(t, kafka.partitions(), (short) kafka.replicationFactor()).configs(sized))
                     .toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);

@@ -176,7 +176,7 @@ final class BatchApplier implements AutoCloseable {
         Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
         events.forEach(e -> groups.computeIfAbsent(e.schema(), t -> new ArrayList<>()).add(e));
         for (Map.Entry<TableSchema, List<SinkEvent>> g : groups.entrySet()) {
-            TableWriter writer = writer(g.getKey());
+            TableWriter writer = writer(g.getValue().get(0));
             tally.tables.add(g.getKey().table().table());
             Savepoint sp = db.setSavepoint();
             try {
@@ -203,7 +203,7 @@ final class BatchApplier implements AutoCloseable {
     private boolean isolate(SinkEvent e, Tally tally) throws SQLException {
         Savepoint sp = db.setSavepoint();
         try {
-            write(writer(e.schema()), List.of(e));
+            write(writer(e), List.of(e));
             tally.applied(e);
             return true;
         } catch (SQLException ex) {
@@ -305,13 +305,16 @@ final class BatchApplier implements AutoCloseable {
         return any;
     }
 
-    private TableWriter writer(TableSchema t) throws SQLException {
+    /** The writer of {@code e}'s table version, its target table made to fit first. */
+    private TableWriter writer(SinkEvent e) throws SQLException {
+        TableSchema t = e.schema();
         TableWriter w = writers.get(t);
         if (w == null) {
             PipelineConfig.TableOptions options = service.options(t.table().table());
-            TargetTables.ensure(db, t, options);
+            TargetTypes types = TargetTypes.of(db, e.event());
+            TargetTables.ensure(db, t, options, types);
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
-            w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null);
+            w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null, types);
             writers.put(t, w);
         }
         return w;

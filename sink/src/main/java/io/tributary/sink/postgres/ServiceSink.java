@@ -218,7 +218,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     }
 
     private Map<String, Object> consumerProperties() {
-        Map<String, Object> props = KafkaSetup.base(config.kafka());
+        Map<String, Object> props = KafkaSetup.consumer(config.kafka());
         props.put("group.id", service.group());
         props.put("enable.auto.commit", false);
         props.put("auto.offset.reset", "earliest");

@@ -45,9 +45,12 @@ final class TableWriter {
     private final List<String> conflictKey;
     /** Where a hypertable's rows are in time; null for a plain table. */
     private final HypertableRows hypertable;
+    /** The target column types: the columns cast to a type the source declared (see {@link TargetTypes}). */
+    private final TargetTypes types;
 
-    TableWriter(TableSchema schema, String service, PipelineConfig.TableOptions options, HypertableRows hypertable) {
+    TableWriter(TableSchema schema, String service, PipelineConfig.TableOptions options, HypertableRows hypertable, TargetTypes types) {
         this.schema = schema;
+        this.types = types;
         this.service = service;
         this.options = options;
         this.hypertable = hypertable;
@@ -199,17 +202,27 @@ final class TableWriter {
         return cols.stream().map(c -> prefix + Identifiers.quote(c.name())).collect(Collectors.joining(", "));
     }
 
-    private static String unnest(List<Column> cols) {
+    private String unnest(List<Column> cols) {
         return unnest(cols, true);
     }
 
-    /** {@code unnest(?::type[], ...[, positions]) AS s(col, ...[, _p0.._p3])}. */
-    private static String unnest(List<Column> cols, boolean withPositions) {
-        String params = cols.stream().map(c -> "?::" + arrayType(c) + "[]" + PgTypes.arrayCast(c)).collect(Collectors.joining(", "));
+    /**
+     * {@code unnest(?::type[], ...[, positions]) AS s(col, ...[, _p0.._p3])}; where a column is cast to a type the
+     * source declared, a select of the unnested rows that casts it ({@code u.col::mood AS col}): an array column
+     * travels as one text per row, which an array-typed parameter could not carry.
+     */
+    private String unnest(List<Column> cols, boolean withPositions) {
+        String params = cols.stream().map(c -> "?::" + arrayType(c) + "[]" + (types.castsTo(c) ? "" : PgTypes.arrayCast(c)))
+                .collect(Collectors.joining(", "));
         String alias = cols.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
-        return withPositions
-                ? "unnest(" + params + ", ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS s(" + alias + ", _p0, _p1, _p2, _p3)"
-                : "unnest(" + params + ") AS s(" + alias + ")";
+        String call = withPositions ? "unnest(" + params + ", ?::int8[], ?::int8[], ?::int8[], ?::int8[])" : "unnest(" + params + ")";
+        String names = "(" + alias + (withPositions ? ", _p0, _p1, _p2, _p3)" : ")");
+        if (cols.stream().noneMatch(types::castsTo)) {
+            return call + " AS s" + names;
+        }
+        String select = cols.stream().map(c -> "u." + Identifiers.quote(c.name()) + (types.castsTo(c) ? "::" + types.sqlType(c) + " AS " + Identifiers.quote(c.name()) : ""))
+                .collect(Collectors.joining(", "));
+        return "(SELECT " + select + (withPositions ? ", u._p0, u._p1, u._p2, u._p3" : "") + " FROM " + call + " AS u" + names + ") AS s";
     }
 
     private static int bindColumns(Connection c, PreparedStatement ps, int first, List<Column> cols, List<SinkEvent> rows, boolean fromKey)

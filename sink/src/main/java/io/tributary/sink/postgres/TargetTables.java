@@ -56,8 +56,11 @@ final class TargetTables {
         c.commit();
     }
 
-    /** Makes the target fit {@code t}, inside the caller's transaction; throws {@link TargetSchemaException} listing every difference it cannot fix. */
-    static void ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options) throws SQLException {
+    /**
+     * Makes the target fit {@code t}, its columns of the {@code types} given, inside the caller's transaction;
+     * throws {@link TargetSchemaException} listing every difference it cannot fix.
+     */
+    static void ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options, TargetTypes types) throws SQLException {
         String name = t.table().table();
         if (!Identifiers.fitsPostgres(name)) { // the start-up check refuses it too (SinkApp); replay and tools come here
             throw new TargetSchemaException(name, List.of("its name is longer than PostgreSQL's " + Identifiers.POSTGRES_MAX_BYTES
@@ -73,22 +76,24 @@ final class TargetTables {
         try (Statement s = c.createStatement()) {
             if (existing.isEmpty()) {
                 String cols = t.columns().stream()
-                        .map(col -> Identifiers.quote(col.name()) + " " + PgTypes.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
+                        .map(col -> Identifiers.quote(col.name()) + " " + types.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
                         .collect(Collectors.joining(", "));
                 s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(name) + " (" + cols + ", " + Bookkeeping.POSITION
                         + " bigint[] NOT NULL" + (options.softDelete() ? ", " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false" : "")
                         + ", PRIMARY KEY (" + key.stream().map(Identifiers::quote).collect(Collectors.joining(", ")) + "))");
                 log.info("created target table table={} columns={}", name, t.columns().size());
+                t.columns().forEach(col -> warnFallback(name, col, types));
             } else {
-                List<String> differences = differences(c, t, existing, key);
+                List<String> differences = differences(c, t, existing, key, types);
                 if (!differences.isEmpty()) {
                     throw new TargetSchemaException(name, differences);
                 }
                 for (Column col : t.columns()) {
                     if (!existing.containsKey(col.name())) {
-                        s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Identifiers.quote(col.name()) + " " + PgTypes.sqlType(col)
+                        s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Identifiers.quote(col.name()) + " " + types.sqlType(col)
                                 + PgTypes.defaultClause(col));
-                        log.info("added target column table={} column={} type={}{}", name, col.name(), PgTypes.sqlType(col), PgTypes.defaultClause(col));
+                        log.info("added target column table={} column={} type={}{}", name, col.name(), types.sqlType(col), PgTypes.defaultClause(col));
+                        warnFallback(name, col, types);
                     }
                 }
                 s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");
@@ -97,7 +102,7 @@ final class TargetTables {
                 }
             }
             String keys = t.primaryKey().stream().map(k -> t.column(k).orElseThrow())
-                    .map(col -> Identifiers.quote(col.name()) + " " + PgTypes.sqlType(col) + " NOT NULL").collect(Collectors.joining(", "));
+                    .map(col -> Identifiers.quote(col.name()) + " " + types.sqlType(col) + " NOT NULL").collect(Collectors.joining(", "));
             s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(Bookkeeping.deletesTable(name)) + " (" + keys + ", " + Bookkeeping.POSITION
                     + " bigint[] NOT NULL, PRIMARY KEY (" + pk(t) + "))");
         }
@@ -145,14 +150,26 @@ final class TargetTables {
                 + "timescaledb extension; install TimescaleDB (shared_preload_libraries = 'timescaledb') or declare the table optional"));
     }
 
-    private static List<String> differences(Connection c, TableSchema t, Map<String, TargetColumn> existing, List<String> key)
+    /** One warning for a column created without its declared type, which the target lacks: what it holds and the fix. */
+    private static void warnFallback(String table, Column col, TargetTypes types) {
+        String declared = types.missing(col);
+        if (declared != null) {
+            log.warn("target column table={} column={} is {} instead of the source's {}: the target database has no type {} "
+                    + "(values arrive as the source's text of them, exact); to have the source's type, create it in the target "
+                    + "(CREATE TYPE or CREATE DOMAIN as in the source, or CREATE EXTENSION) and ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::{}",
+                    table, col.name(), types.sqlType(col), declared, declared, Identifiers.quote(table), Identifiers.quote(col.name()), declared,
+                    Identifiers.quote(col.name()), declared);
+        }
+    }
+
+    private static List<String> differences(Connection c, TableSchema t, Map<String, TargetColumn> existing, List<String> key, TargetTypes types)
             throws SQLException {
         List<String> out = new ArrayList<>();
         Set<String> source = new HashSet<>();
         for (Column col : t.columns()) {
             source.add(col.name());
             TargetColumn target = existing.get(col.name());
-            String want = canonical(PgTypes.sqlType(col));
+            String want = canonical(types.sqlType(col));
             if (target != null && !target.type.equals(want) && !WIDER.getOrDefault(want.replaceAll("\\(.*", ""), Set.of()).contains(target.type.replaceAll("\\(.*", ""))
                     && !widerText(want, target.type) && !widerNumeric(want, target.type)) {
                 out.add("column " + col.name() + " is " + target.type + " in the target but " + want + " in the source (declared "
@@ -194,10 +211,12 @@ final class TargetTables {
                 .replaceFirst("^time$", "time without time zone");
     }
 
-    private record TargetColumn(String name, String type, boolean notNull, boolean hasDefault) {
+    /** A column the target table has: its type as format_type prints it. */
+    record TargetColumn(String name, String type, boolean notNull, boolean hasDefault) {
     }
 
-    private static Map<String, TargetColumn> columns(Connection c, String table) throws SQLException {
+    /** The columns the target table has, in order; empty when there is no such table. */
+    static Map<String, TargetColumn> columns(Connection c, String table) throws SQLException {
         Map<String, TargetColumn> cols = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef "
                 + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid "

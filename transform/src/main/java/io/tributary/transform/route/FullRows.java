@@ -26,7 +26,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the row's last full image was compacted away, or from a store that was reset), a stored row of an older
  * generation (a new snapshot may be repairing a gap the stored row predates), or a column whose type changed.
  * A partial update it cannot fill drops the stored row, which no longer describes the row. A delete or a
- * tombstone drops it too.
+ * tombstone drops it too. Nor does it fill an update whose full row would be larger than the pipeline's largest
+ * record ({@code max.request.size}): neither the service topic nor the store's changelog could take it.
  */
 final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, GenericRecord> {
     private final String storeName;
@@ -46,7 +47,20 @@ final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, 
     public void init(FixedKeyProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
         this.rows = context.getStateStore(storeName);
+        Object max = context.appConfigs().get("max.request.size"); // kafka.properties: the largest record the pipeline carries
+        this.maxRowBytes = max == null ? DEFAULT_MAX_ROW_BYTES : Long.parseLong(max.toString().trim());
     }
+
+    /** Kafka's default {@code max.request.size}: the largest record when {@code kafka.properties} does not raise it. */
+    private static final long DEFAULT_MAX_ROW_BYTES = 1_048_576;
+    /**
+     * A filled row larger than this is not made: neither the service topic nor the store's changelog could take
+     * it. The update then leaves partial, as the capture wrote it (which fits), and the sink keeps the target's
+     * values of the columns it leaves out, which is the source's row.
+     */
+    private long maxRowBytes;
+    /** Room for the key, the source block and Kafka's record framing around the row images. */
+    private static final long ENVELOPE_BYTES = 4096;
 
     @Override
     public void process(FixedKeyRecord<GenericRecord, GenericRecord> record) {
@@ -70,6 +84,10 @@ final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, 
         }
         GenericRecord stored = rows.get(key);
         GenericRecord filled = stored == null ? null : fill(value, unchanged, stored);
+        if (filled != null && rowBytes((GenericRecord) filled.get(Envelope.Fields.AFTER), maxRowBytes)
+                + rowBytes((GenericRecord) filled.get(Envelope.Fields.BEFORE), maxRowBytes) + ENVELOPE_BYTES >= maxRowBytes) {
+            filled = null; // too large to carry filled: it leaves partial, and the stored row goes below (it no longer describes the row)
+        }
         if (filled != null) {
             rows.put(key, withoutBefore(filled));
             context.forward(record.withValue(filled));
@@ -94,26 +112,43 @@ final class FullRows implements FixedKeyProcessor<GenericRecord, GenericRecord, 
 
     /** Whether {@code row} is large enough that PostgreSQL may have stored one of its values out of line. */
     static boolean mayHoldToastedValues(GenericRecord row) {
+        return rowBytes(row, TOASTABLE_ROW_BYTES) >= TOASTABLE_ROW_BYTES;
+    }
+
+    /**
+     * About how many bytes {@code row}'s values take (text as UTF-8, bytes as they are, 8 for anything else),
+     * counted until {@code enough}; 0 for no row.
+     */
+    static long rowBytes(GenericRecord row, long enough) {
         if (row == null) {
-            return false;
+            return 0;
         }
         long bytes = 0;
         for (Schema.Field f : row.getSchema().getFields()) {
             Object v = row.get(f.pos());
             if (v instanceof CharSequence cs) {
-                bytes += cs.length();
+                bytes += utf8Bytes(cs);
             } else if (v instanceof java.nio.ByteBuffer b) {
                 bytes += b.remaining();
             } else if (v instanceof java.util.Collection<?> c) {
-                bytes += 8L * c.size() + c.stream().mapToLong(e -> e instanceof CharSequence x ? x.length() : 0).sum();
+                bytes += 8L * c.size() + c.stream().mapToLong(e -> e instanceof CharSequence x ? utf8Bytes(x) : 0).sum();
             } else {
                 bytes += 8;
             }
-            if (bytes >= TOASTABLE_ROW_BYTES) {
-                return true;
+            if (bytes >= enough) {
+                return bytes;
             }
         }
-        return false;
+        return bytes;
+    }
+
+    private static long utf8Bytes(CharSequence cs) {
+        long n = 0;
+        for (int i = 0; i < cs.length(); i++) {
+            char ch = cs.charAt(i);
+            n += ch < 0x80 ? 1 : ch < 0x800 || Character.isSurrogate(ch) ? 2 : 3; // a surrogate pair: 4 bytes in two halves
+        }
+        return n;
     }
 
     /** {@code partial} with its unchanged columns taken from {@code stored}, or null when that is not safe. */

@@ -111,6 +111,29 @@ class FullRowsTest {
         assertEquals("t1", e.after().get("title"));
     }
 
+    /**
+     * An update whose filled row would be larger than the pipeline's largest record leaves partial, which fits:
+     * before, the filled row went to the store's changelog and the service topic, the producer refused it and
+     * the stream thread stopped (LargeValuePipelineIT, end to end).
+     */
+    @Test
+    void anUpdateTooLargeToFillLeavesPartial() {
+        java.util.Properties small = TransformAppAccess.streamsConfig(SERVICE);
+        small.put("max.request.size", String.valueOf(BODY.length() + 100)); // the stored row fits, body and a long title do not
+        StreamsBuilder b = new StreamsBuilder();
+        ServiceTopology.build(b, SERVICE, serde, serde, ServiceTopology.Observer.NONE);
+        driver.close(); // one driver at a time holds the store's files; tearDown closes this one
+        driver = new TopologyTestDriver(b.build(), small);
+        in = driver.createInputTopic(DOCS.topic(), serde.serializer(), serde.serializer());
+        out = driver.createOutputTopic("docs-svc.docs", serde.deserializer(), serde.deserializer());
+        send(insert(6, "t0", Position.of(1, 10, 10, 0)));
+        assertEquals(List.of(), next().unchanged());
+        send(titleUpdate(6, "x".repeat(200), Position.of(1, 11, 11, 0)));
+        assertEquals(List.of("body", "notes"), next().unchanged(), "too large filled: the sink keeps the target's body");
+        send(titleUpdate(6, "t2", Position.of(1, 12, 12, 0)));
+        assertEquals(List.of("body", "notes"), next().unchanged(), "the stored row, older than the update, was dropped");
+    }
+
     @Test
     void aDeleteOrATombstoneForgetsTheRow() {
         send(insert(3, "t0", Position.of(1, 10, 10, 0)));

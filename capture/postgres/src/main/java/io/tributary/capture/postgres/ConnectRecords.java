@@ -25,7 +25,7 @@ final class ConnectRecords {
     private static final String TYPE = "__debezium.source.column.type";
     private static final String LENGTH = "__debezium.source.column.length";
     private static final String SCALE = "__debezium.source.column.scale";
-    private static final Set<String> SIZED = Set.of("NUMERIC", "DECIMAL", "VARCHAR", "BPCHAR", "CHAR");
+    private static final Set<String> SIZED = Set.of("NUMERIC", "DECIMAL", "VARCHAR", "BPCHAR", "CHAR", "BIT");
     /**
      * The serial pseudo-types JDBC metadata names in a snapshot, as the integer types pgoutput names in the
      * stream: a serial column is an integer with a sequence default, and one declared type keeps one schema.
@@ -51,13 +51,15 @@ final class ConnectRecords {
         }
         t = SERIALS.getOrDefault(t, t);
         String len = p.get(LENGTH);
+        String element = t.startsWith("_") ? t.substring(1) : t; // an array's size is its element's: _NUMERIC(10,2) is numeric(10,2)[]
+        boolean decimal = element.equals("NUMERIC") || element.equals("DECIMAL");
         // unbounded numeric and varchar arrive with length 0 from a snapshot (JDBC metadata) and with
         // 131089 / 2147483647 from the stream (pgoutput typmod -1): both mean "no declared size"
         boolean unbounded = len == null || len.equals("0") || Long.parseLong(len) > 10_485_760L
-                || (t.equals("NUMERIC") || t.equals("DECIMAL")) && Long.parseLong(len) > 1000;
-        if (SIZED.contains(t) && !unbounded) {
+                || decimal && Long.parseLong(len) > 1000;
+        if (SIZED.contains(element) && !unbounded) {
             String scale = p.get(SCALE);
-            return t + "(" + len + (scale != null && (t.equals("NUMERIC") || t.equals("DECIMAL")) ? "," + scale : "") + ")";
+            return t + "(" + len + (scale != null && decimal ? "," + scale : "") + ")";
         }
         return t;
     }
@@ -85,14 +87,7 @@ final class ConnectRecords {
                 default -> declared.equals("NUMERIC") || declared.equals("DECIMAL") || declared.equals("MONEY") ? ColumnType.DECIMAL : ColumnType.TEXT;
             };
             case BYTES -> textInBytes(table, f, name, declared) ? ColumnType.TEXT : ColumnType.BYTES;
-            // arrays and hstore travel as PostgreSQL's text of the value (PgText); the source type names the type
-            case ARRAY -> {
-                if (!PgText.plainElements(s.valueSchema())) {
-                    throw refused(table, f, declared, "an array of " + s.valueSchema().type()
-                            + (s.valueSchema().name() == null ? "" : " (" + s.valueSchema().name() + ")"));
-                }
-                yield ColumnType.TEXT;
-            }
+            // hstore travels as PostgreSQL's text of the value (PgText), arrays as the server's text (PgArrays); the source type names the type
             case MAP -> ColumnType.TEXT;
             default -> throw refused(table, f, declared, s.type().toString());
         };
@@ -158,7 +153,6 @@ final class ConnectRecords {
         String connectName = schema.name();
         return switch (c.type()) {
             case TEXT -> switch (schema.type()) {
-                case ARRAY -> PgText.array((List<?>) v);
                 case MAP -> PgText.hstore((Map<?, ?>) v);
                 case BYTES -> PgText.BITS.equals(connectName)
                         ? PgText.bits(v, Integer.parseInt(schema.parameters().getOrDefault("length", schema.parameters().get(LENGTH))))

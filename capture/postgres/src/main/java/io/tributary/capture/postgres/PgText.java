@@ -6,50 +6,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
-import org.apache.kafka.connect.data.Schema;
 
 /**
- * PostgreSQL's input text of the values Debezium hands over in a shape of its own: arrays (a Connect
- * array), hstore (a Connect map), bit strings (Debezium's {@code Bits}, little-endian bytes) and the values
+ * PostgreSQL's input text of the values Debezium hands over in a shape of its own: hstore (a Connect
+ * map), bit strings (Debezium's {@code Bits}, little-endian bytes) and the values
  * of types Debezium does not know (extension types, {@code include.unknown.datatypes}: the bytes of the
  * value's text). The column of the same type in a target reads the text back to the same value.
- *
- * <p>Not handled: arrays of more than one dimension (Debezium reads only one) and arrays whose elements are
- * not plain numbers, booleans or text (e.g. of dates, which Debezium turns into days): the capture refuses
- * them by name ({@link ConnectRecords}).
+ * Arrays never reach here: {@link PgArrays} hands them over as the server's text.
  */
 final class PgText {
     /** Debezium's Connect name of a bit string of more than one bit. */
     static final String BITS = "io.debezium.data.Bits";
 
     private PgText() {
-    }
-
-    /** Whether a Connect array of this element schema can be written as PostgreSQL array text exactly. */
-    static boolean plainElements(Schema element) {
-        return element.name() == null && switch (element.type()) {
-            case STRING, INT8, INT16, INT32, INT64, BOOLEAN -> true;
-            default -> false;
-        };
-    }
-
-    /**
-     * {@code {a,"b c",NULL}}: as PostgreSQL prints an array, an element quoted only where it must be (empty,
-     * the word NULL, white space or one of {@code {}",\}), so a text column holding it reads the same as the
-     * source's {@code ::text}.
-     */
-    static String array(List<?> values) {
-        StringJoiner out = new StringJoiner(",", "{", "}");
-        for (Object v : values) {
-            out.add(v == null ? "NULL" : element(v.toString()));
-        }
-        return out.toString();
-    }
-
-    private static String element(String s) {
-        boolean plain = !s.isEmpty() && !s.equalsIgnoreCase("NULL") && s.chars().noneMatch(ch -> "{}\",\\".indexOf(ch) >= 0 || Character.isWhitespace(ch));
-        return plain ? s : quote(s);
     }
 
     /**

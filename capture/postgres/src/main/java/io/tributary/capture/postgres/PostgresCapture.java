@@ -119,6 +119,9 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("hstore.handling.mode", "map");
         p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("column.propagate.source.type", ".*");
+        // arrays as the server's text of the value, any element type and any number of dimensions (PgArrays)
+        p.setProperty("converters", PgArrays.NAME);
+        p.setProperty(PgArrays.NAME + ".type", PgArrays.class.getName());
         // a table that is also a Tributary target (the way back after a cutover) has the sink's columns: not data
         p.setProperty("column.exclude.list", java.util.stream.Stream.of(Bookkeeping.POSITION, Bookkeeping.DELETED)
                 .map(c -> ".+\\." + java.util.regex.Pattern.quote(c)).collect(Collectors.joining(",")));

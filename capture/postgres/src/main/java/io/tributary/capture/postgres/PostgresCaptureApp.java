@@ -126,21 +126,6 @@ public final class PostgresCaptureApp implements Deployable {
         }
     }
 
-    /**
-     * The settings of new change topics: {@link KafkaSetup#CHANGE_TOPIC}, and where {@code kafka.properties}
-     * raises {@code max.request.size} above Kafka's default, a {@code max.message.bytes} that takes such records
-     * (the broker's default would refuse them). Topics that exist already keep their settings.
-     */
-    static java.util.Map<String, String> changeTopicSettings(PipelineConfig.Kafka kafka) {
-        String max = kafka.properties().get("max.request.size");
-        if (max == null || Integer.parseInt(max) <= ChangeEventWriter.DEFAULT_MAX_REQUEST_SIZE) {
-            return KafkaSetup.CHANGE_TOPIC;
-        }
-        java.util.Map<String, String> m = new java.util.HashMap<>(KafkaSetup.CHANGE_TOPIC);
-        m.put("max.message.bytes", max);
-        return m;
-    }
-
     @Override
     public void start() {
         SchemaRegistryClient registry = config.registry().client();
@@ -148,7 +133,7 @@ public final class PostgresCaptureApp implements Deployable {
             List<String> topics = new ArrayList<>(s.tables().stream().map(TableRef::topic).toList());
             topics.add(Topics.generations(s.name()));
             topics.add(Topics.snapshots(s.name()));
-            KafkaSetup.ensureTopics(config.kafka(), topics, changeTopicSettings(config.kafka()));
+            KafkaSetup.ensureTopics(config.kafka(), topics);
             KafkaSetup.ensureTopics(config.kafka(), List.of(Topics.signals(s.name())), ResnapshotRequest.TOPIC);
             KafkaSetup.ensureTopics(config.kafka(), List.of(CaptureDeadLetters.topic(s)), KafkaSetup.DEAD_LETTER_TOPIC);
             ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics);

@@ -91,15 +91,6 @@ class PostgresCaptureTest {
     }
 
     @Test
-    void topicsTakeTheRecordsTheProducerMaySend() {
-        PipelineConfig.Kafka plain = new PipelineConfig.Kafka("k:9092", 1, 1, Map.of());
-        assertEquals(null, PostgresCaptureApp.changeTopicSettings(plain).get("max.message.bytes"), "Kafka's defaults agree");
-        PipelineConfig.Kafka raised = new PipelineConfig.Kafka("k:9092", 1, 1, Map.of("max.request.size", "16777216"));
-        assertEquals("16777216", PostgresCaptureApp.changeTopicSettings(raised).get("max.message.bytes"));
-        assertEquals("compact", PostgresCaptureApp.changeTopicSettings(raised).get("cleanup.policy"));
-    }
-
-    @Test
     void heartbeatsAreOnByDefault() {
         PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
         Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * streamed events alike: each as PostgreSQL's own text form of the value (what {@code value::text} gives,
  * which the same type in a target reads back to the same value), with the declared type named in the
  * column's source type. Before, an array stopped the capture, and an interval arrived as approximate
- * microseconds (a month counted as 30.4 days).
+ * microseconds (a month counted as 30.4 days); and arrays of dates or numerics, arrays of more than one
+ * dimension and interval arrays stopped the capture, arrived with null elements or were left out.
  */
 class SourceTypesIT {
     @TempDir
@@ -30,11 +31,13 @@ class SourceTypesIT {
 
     private static final String COLUMNS = """
             tags text[], scores int4[], span interval, mood mood, qty positive_int, price money, addr inet, net cidr,
-            flags bit(4), doc xml, attrs hstore, mac macaddr, version ltree, box cube, code isbn""";
+            flags bit(4), doc xml, attrs hstore, mac macaddr, version ltree, box cube, code isbn, days date[], amounts numeric[], grid int4[][],
+            words text[][], spans interval[], prices numeric(10,2)[]""";
     private static final String VALUES = """
             ARRAY['a', 'b c', NULL, 'd"e'], '{1,2,3}', '1 year 2 months 3 days 04:05:06.789012', 'happy', 42, 1234.56,
             '192.168.1.7/24', '10.0.0.0/8', B'0010', '<a x="1">t</a>', 'k=>v, "a b"=>NULL', '08:00:2b:01:02:03', 'top.science.astronomy',
-            '(1, 2.5), (3, 4)', '978-0-393-04002-9'""";
+            '(1, 2.5), (3, 4)', '978-0-393-04002-9',
+            '{2020-01-02,NULL,-infinity}', '{1.50,NaN}', '{{1,2},{3,4}}', '{{a,"b c"},{NULL,d}}', '{"1 day","2 mons 3 days"}', '{1.5,2.25}'""";
 
     @Test
     void everyTypeArrivesAsItsExactTextWithItsDeclaredType() throws Exception {
@@ -64,15 +67,17 @@ class SourceTypesIT {
                     }
                 }
                 assertEquals(source, got, e.op() + " event values, as the column's type reads them: " + e.after());
-                for (String printedAlike : List.of("tags", "scores", "mood", "addr", "net", "flags", "doc", "attrs", "mac", "version", "box")) {
+                for (String printedAlike : List.of("tags", "scores", "mood", "addr", "net", "flags", "doc", "attrs", "mac", "version", "box",
+                        "days", "amounts", "grid", "words", "spans", "prices")) {
                     assertEquals(source.get(printedAlike), String.valueOf(e.after().get(printedAlike)),
                             printedAlike + ": the text PostgreSQL prints, so a text target compares equal too");
                 }
                 assertEquals(Map.ofEntries(Map.entry("tags", "_TEXT"), Map.entry("scores", "_INT4"), Map.entry("span", "INTERVAL"),
                         Map.entry("mood", "MOOD"), Map.entry("qty", "POSITIVE_INT"), Map.entry("price", "MONEY"), Map.entry("addr", "INET"),
-                        Map.entry("net", "CIDR"), Map.entry("flags", "BIT"), Map.entry("doc", "XML"),
+                        Map.entry("net", "CIDR"), Map.entry("flags", "BIT(4)"), Map.entry("doc", "XML"),
                         Map.entry("attrs", "HSTORE"), Map.entry("mac", "MACADDR"), Map.entry("version", "LTREE"), Map.entry("box", "CUBE"),
-                        Map.entry("code", "ISBN")), types, e.op() + " event types");
+                        Map.entry("code", "ISBN"), Map.entry("days", "_DATE"), Map.entry("amounts", "_NUMERIC"), Map.entry("grid", "_INT4"),
+                        Map.entry("words", "_TEXT"), Map.entry("spans", "_INTERVAL"), Map.entry("prices", "_NUMERIC(10,2)")), types, e.op() + " event types");
             }
         }
     }
