@@ -71,7 +71,7 @@ public final class TransformApp implements Deployable {
     static Properties streamsConfig(PipelineConfig config, PipelineConfig.Service service) {
         Properties p = new Properties();
         p.putAll(KafkaSetup.base(config.kafka()));
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "tributary-transform-" + service.name());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, KafkaSetup.transformApplicationId(service.name()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.kafka().replicationFactor());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);

@@ -112,7 +112,7 @@ final class PipelineStatus {
     private StatusReport.Table table(TopicProbe kafka, PipelineConfig.Service s, TableRef t, List<StatusReport.Deployable> deployables,
                                      Map<String, Long> generations, long now) throws Exception {
         String captureTopic = Topics.perTable(t);
-        StatusReport.Stage transform = stage(kafka, captureTopic, "tributary-transform-" + s.name(), now);
+        StatusReport.Stage transform = stage(kafka, captureTopic, io.tributary.common.kafka.KafkaSetup.transformApplicationId(s.name()), now);
         StatusReport.Stage sink = stage(kafka, Topics.perService(s.name(), t.table()), s.group(), now);
         Optional<TopicProbe.Timed> last = newest(kafka, captureTopic);
         String capture = config.source(t.source()).map(src -> src.isSqlite() ? "capture-sqlite" : "capture-postgres").orElse("?");
