@@ -291,6 +291,13 @@ final class BatchApplier implements AutoCloseable {
         writer.delete(db, deletes, timescale.prior(writer));
     }
 
+    boolean hasParked() throws SQLException {
+        connect();
+        boolean any = parked.any(db);
+        db.commit();
+        return any;
+    }
+
     /** Whether parked events or generation markers wait for a retry (which an empty batch gives them). */
     boolean hasWaiting() throws SQLException {
         connect();
