@@ -66,17 +66,17 @@ class ScaleOutIT {
         ChildDeployable sinkB = new ChildDeployable("sink", fileB, logsB, ports[1][2]);
         List<ChildDeployable> all = List.of(captureA, captureB, transformA, transformB, sinkA, sinkB);
         System.out.println("ScaleOutIT deployables' logs: " + logs.toAbsolutePath());
+        List<ChildDeployable> down = new ArrayList<>();
         try (AutoCloseable stopAll = () -> { for (ChildDeployable d : all) { d.close(); } }) {
             captureA.start();
-            await(captureA::ready, Duration.ofSeconds(180), "the first capture instance is active\n" + captureA.logTail(20));
-            captureB.start();
-            for (ChildDeployable d : List.of(transformA, transformB, sinkA, sinkB)) {
+            await(() -> supervised(all, down) && captureA.ready(), Duration.ofSeconds(300), "the first capture instance is active");
+            for (ChildDeployable d : List.of(captureB, transformA, transformB, sinkA, sinkB)) {
                 d.start();
             }
             List<TableReport> last = new ArrayList<>();
-            await(() -> matches(config, last), Duration.ofSeconds(300), "the first snapshot arrives: " + last);
+            await(() -> supervised(all, down) && matches(config, last), Duration.ofSeconds(600), "the first snapshot arrives: " + last);
             assertEquals(List.of(4, 4), partitions(Topics.perTable(config.sources().get(0).tables().get(0)), pg.source + "-svc.items"));
-            await(() -> isStandby(captureB) && transformA.ready() && transformB.ready() && sinkA.ready() && sinkB.ready(),
+            await(() -> supervised(all, down) && isStandby(captureB) && transformA.ready() && transformB.ready() && sinkA.ready() && sinkB.ready(),
                     Duration.ofSeconds(180), "a standby capture, and both transform and sink instances at work");
             long before = pg.appliedGeneration("items");
             // a row of the current generation the source does not have (deleted while nobody watched): the
@@ -84,33 +84,36 @@ class ScaleOutIT {
             sql(pg.targetUrl, "INSERT INTO items SELECT 900000, 'gone', " + Bookkeeping.POSITION + " FROM items WHERE id = 8");
 
             try (Workload app = new Workload(pg.sourceUrl, ROWS, "items"); TargetReader reader = new TargetReader(pg.targetUrl, "items")) {
-                await(() -> app.transactions() > 100, Duration.ofSeconds(120), "the application writes");
+                await(() -> supervised(all, down) && app.transactions() > 100, Duration.ofSeconds(120), "the application writes");
                 CompletableFuture<String> resnapshot = CompletableFuture.supplyAsync(() -> resnapshot(fileA, pg.source));
-                await(() -> app.transactions() > 250 || resnapshot.isDone(), Duration.ofSeconds(120), "the application writes on");
+                await(() -> supervised(all, down) && (app.transactions() > 250 || resnapshot.isDone()), Duration.ofSeconds(120),
+                        "the application writes on");
                 transformA.kill();
                 sinkA.kill();
+                down.addAll(List.of(transformA, sinkA));
                 System.out.println("ScaleOutIT: killed one transform and one sink at transaction " + app.transactions()
                         + (resnapshot.isDone() ? ", after the re-snapshot" : ", during the re-snapshot"));
                 assertEquals("0", resnapshot.get(300, TimeUnit.SECONDS).lines().findFirst().orElse(""), "resnapshot --wait");
-                await(() -> pg.appliedGeneration("items") > before, Duration.ofSeconds(180),
+                await(() -> supervised(all, down) && pg.appliedGeneration("items") > before, Duration.ofSeconds(300),
                         "the new generation applied by the remaining sink instance");
 
                 long atKill = app.transactions();
                 captureA.kill();
+                down.add(captureA);
                 long killed = System.nanoTime();
                 await(() -> captureB.status() != null && !isStandby(captureB), Duration.ofSeconds(120),
                         "the standby capture takes the lease\n" + captureB.logTail(20));
                 System.out.printf("ScaleOutIT: the standby capture took over %.1f s after the kill%n", (System.nanoTime() - killed) / 1e9);
-                await(() -> app.transactions() > atKill + 200 && captureB.ready(), Duration.ofSeconds(180),
+                await(() -> supervised(all, down) && app.transactions() > atKill + 200 && captureB.ready(), Duration.ofSeconds(180),
                         "the application writes on while the new active capture streams");
                 app.close();
-                await(() -> matches(config, last), Duration.ofSeconds(600), "the target equals the source: " + last);
+                await(() -> supervised(all, down) && matches(config, last), Duration.ofSeconds(600), "the target equals the source: " + last);
                 reader.close();
                 assertNull(reader.failure.get(), "the reader's queries failed");
                 assertTrue(reader.lowest.get() > 0, "a reader saw items empty");
             }
             assertNull(value(pg.targetUrl, "SELECT v FROM items WHERE id = 900000"), "the row the source does not have is gone");
-            assertTrue(captureB.exitCode() < 0 && transformB.exitCode() < 0 && sinkB.exitCode() < 0, "the survivors kept running");
+            assertTrue(captureB.exitCode() < 0 && transformB.exitCode() < 0 && sinkB.exitCode() < 0, "the survivors run");
         }
     }
 
@@ -129,6 +132,12 @@ class ScaleOutIT {
             var described = admin.describeTopics(List.of(topics)).allTopicNames().get(30, TimeUnit.SECONDS);
             return java.util.Arrays.stream(topics).map(t -> described.get(t).partitions().size()).toList();
         }
+    }
+
+    /** Restarts a deployable that exited by itself (see {@link ChildDeployable#supervise}); always true, to chain in a condition. */
+    private static boolean supervised(List<ChildDeployable> all, List<ChildDeployable> killed) throws Exception {
+        ChildDeployable.supervise("ScaleOutIT", all, killed);
+        return true;
     }
 
     private static boolean isStandby(ChildDeployable d) {
