@@ -70,8 +70,11 @@ class ScaleOutIT {
         try (AutoCloseable stopAll = () -> { for (ChildDeployable d : all) { d.close(); } }) {
             captureA.start();
             await(() -> supervised(all, down) && captureA.ready(), Duration.ofSeconds(300), "the first capture instance is active");
-            for (ChildDeployable d : List.of(captureB, transformA, transformB, sinkA, sinkB)) {
+            captureB.start();
+            await(() -> supervised(all, down) && isStandby(captureB), Duration.ofSeconds(300), "the second capture waits as a standby");
+            for (ChildDeployable d : List.of(transformA, transformB, sinkA, sinkB)) { // one at a time: a loaded machine starts them slowly
                 d.start();
+                await(() -> supervised(all, down) && d.ready(), Duration.ofSeconds(300), d.name() + " is ready");
             }
             List<TableReport> last = new ArrayList<>();
             await(() -> supervised(all, down) && matches(config, last), Duration.ofSeconds(600), "the first snapshot arrives: " + last);
