@@ -81,8 +81,18 @@ public final class TransformApp implements Deployable {
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RegistryAwareDeserializationHandler.class);
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic(service));
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir(config, service));
         return p;
+    }
+
+    /**
+     * The instance's own state directory: Kafka Streams locks it, so two instances on one host (each with its
+     * own {@code http.transform} port) must not share one. With port 0 (any free port) the name has no port, as
+     * a single instance's always had.
+     */
+    static String stateDir(PipelineConfig config, PipelineConfig.Service service) {
+        int port = config.httpPort("transform");
+        return System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name() + (port > 0 ? "-" + port : "");
     }
 
     @Override
