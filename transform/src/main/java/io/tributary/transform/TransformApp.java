@@ -14,6 +14,7 @@ import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
+import io.tributary.transform.check.MappingCheck;
 import io.tributary.transform.route.ServiceTopology;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code bin/tributary transform --config FILE [--service NAME]}: one Kafka Streams application per owning
  * service ({@link ServiceTopology}), exactly-once, with records that cannot be normalised sent to the
  * dead-letter topic {@code tributary.dlq.transform.<service>} (Kafka Streams' own DLQ: the record plus
- * headers naming the exception) while the partition keeps flowing.
+ * headers naming the exception) while the partition keeps flowing. A table a service maps to its own shape is
+ * checked against its source at start ({@link MappingCheck}).
  */
 public final class TransformApp implements Deployable {
     private static final Logger log = LoggerFactory.getLogger(TransformApp.class);
@@ -60,6 +62,7 @@ public final class TransformApp implements Deployable {
         return AppRunner.run("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = preflight.services(config, options);
             preflight.kafkaAndRegistry(config);
+            new MappingCheck(preflight).check(config, services);
             return new TransformApp(config, services, metrics);
         }, stop);
     }
@@ -68,10 +71,15 @@ public final class TransformApp implements Deployable {
         return io.tributary.schemas.kafka.Topics.deadLetters("transform", service.name());
     }
 
+    /** The transform's Kafka Streams application id for {@code service}: also its consumer group. */
+    public static String group(String service) {
+        return KafkaSetup.transformApplicationId(service);
+    }
+
     static Properties streamsConfig(PipelineConfig config, PipelineConfig.Service service) {
         Properties p = new Properties();
         p.putAll(KafkaSetup.base(config.kafka()));
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, KafkaSetup.transformApplicationId(service.name()));
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, group(service.name()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.kafka().replicationFactor());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
