@@ -191,26 +191,9 @@ class ChaosIT {
         return plan;
     }
 
-    /**
-     * Acts as the deployables' supervisor (a container's restart policy): one that has exited by itself (code 2:
-     * a server it needs was unreachable at start; 1: it stopped on a fault, e.g. the registry unreachable while
-     * it had a schema to register) is started again, and the exit is printed, so that a run tells what the faults
-     * did. Whether anything was lost is what the end of the test checks.
-     */
     private static void supervise(List<ChildDeployable> all, List<ChildDeployable> killed) throws Exception {
-        for (ChildDeployable d : all) {
-            int code = killed.contains(d) ? -1 : d.exitCode();
-            if (code >= 0) {
-                System.out.println("ChaosIT: " + d.name() + " exited by itself with code " + code + " (" + lastLine(d) + "); the supervisor starts it again");
-                d.start();
-            }
-        }
+        ChildDeployable.supervise("ChaosIT", all, killed);
     }
-
-    private static String lastLine(ChildDeployable d) {
-        return d.logTail(12).lines().filter(l -> l.contains("ERROR") || l.contains("unreachable")).reduce((a, b) -> b).orElse(d.logTail(1));
-    }
-
 
     private static void startAgain(LocalRegistry registry) {
         try {

@@ -98,6 +98,29 @@ final class ChildDeployable implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Acts as the deployables' supervisor (a container's restart policy): one of {@code all} that has exited by
+     * itself (code 2: a server it needs was unreachable at start, as happens on a loaded machine; 1: it stopped on
+     * a fault, e.g. the registry unreachable while it had a schema to register) is started again, and the exit is
+     * printed under {@code test}'s name, so that a run tells what the faults did; those in {@code killed} stay
+     * down. Whether anything was lost is what the end of a test checks.
+     */
+    static void supervise(String test, List<ChildDeployable> all, List<ChildDeployable> killed) throws IOException {
+        for (ChildDeployable d : all) {
+            int code = killed.contains(d) || d.process == null ? -1 : d.exitCode();
+            if (code >= 0) {
+                System.out.println(test + ": " + d.name() + " exited by itself with code " + code + " (" + d.lastProblem()
+                        + "); the supervisor starts it again");
+                d.start();
+            }
+        }
+    }
+
+    private String lastProblem() {
+        return logTail(12).lines().filter(l -> l.contains("ERROR") || l.contains("unreachable") || l.contains("did not answer"))
+                .reduce((a, b) -> b).orElse(logTail(1));
+    }
+
     /** SIGTERM, as an operator stops it; SIGKILL if it has not stopped within 60 s. */
     @Override
     public void close() throws InterruptedException {

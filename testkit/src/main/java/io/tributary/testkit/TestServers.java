@@ -124,8 +124,13 @@ public final class TestServers {
 
     /** Creates single-partition topics on the test broker (it does not create topics on first use). */
     public static void createTopics(String... names) {
+        createTopics(1, names);
+    }
+
+    /** Creates topics of {@code partitions} partitions each on the test broker. */
+    public static void createTopics(int partitions, String... names) {
         try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", kafkaBootstrap()))) {
-            admin.createTopics(java.util.Arrays.stream(names).map(n -> new org.apache.kafka.clients.admin.NewTopic(n, 1, (short) 1)).toList())
+            admin.createTopics(java.util.Arrays.stream(names).map(n -> new org.apache.kafka.clients.admin.NewTopic(n, partitions, (short) 1)).toList())
                     .all().get(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create test topics " + java.util.Arrays.toString(names) + ": " + e, e);

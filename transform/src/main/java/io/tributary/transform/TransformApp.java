@@ -73,7 +73,7 @@ public final class TransformApp implements Deployable {
 
     /** The transform's Kafka Streams application id for {@code service}: also its consumer group. */
     public static String group(String service) {
-        return "tributary-transform-" + service;
+        return KafkaSetup.transformApplicationId(service);
     }
 
     static Properties streamsConfig(PipelineConfig config, PipelineConfig.Service service) {
@@ -92,8 +92,18 @@ public final class TransformApp implements Deployable {
         KafkaSetup.fetchSizes(config.kafka()).forEach((k, v) -> p.put(StreamsConfig.consumerPrefix(k), v));
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic(service));
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir(config, service));
         return p;
+    }
+
+    /**
+     * The instance's own state directory: Kafka Streams locks it, so two instances on one host (each with its
+     * own {@code http.transform} port) must not share one. With port 0 (any free port) the name has no port, as
+     * a single instance's always had.
+     */
+    static String stateDir(PipelineConfig config, PipelineConfig.Service service) {
+        int port = config.httpPort("transform");
+        return System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name() + (port > 0 ? "-" + port : "");
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.tributary.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
+import io.tributary.schemas.kafka.Topics;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,11 +25,48 @@ final class EndpointsSection {
     }
 
     PipelineConfig.Kafka kafka(JsonNode n) {
-        r.known(n, "kafka", "bootstrap", "replication-factor", "partitions", "properties");
+        r.known(n, "kafka", "bootstrap", "replication-factor", "partitions", "topic-partitions", "properties");
         String bootstrap = r.required(n, "kafka", "bootstrap", "host:port[,host:port], e.g. ${TRIBUTARY_KAFKA}");
         int rf = r.integer(n, "kafka", "replication-factor", 1, 1, 16);
         int partitions = r.integer(n, "kafka", "partitions", 1, 1, 10_000);
         return new PipelineConfig.Kafka(bootstrap, rf, partitions, properties(n.path("properties")));
+    }
+
+    /**
+     * {@code kafka.topic-partitions}: the partition count of named topics, each the topic of a captured table
+     * ({@code <source>.<schema>.<table>}) or of a service's table ({@code <service>.<table>}); a service topic
+     * not named takes its table topic's count. Every name that is no such topic and every count out of range
+     * is a problem.
+     */
+    PipelineConfig.Kafka withTopicPartitions(PipelineConfig.Kafka kafka, JsonNode n, List<PipelineConfig.Source> sources,
+                                             List<PipelineConfig.Service> services) {
+        if (n.isMissingNode() || n.isNull()) {
+            return kafka;
+        }
+        if (!n.isObject()) {
+            r.problem("kafka.topic-partitions", "expected a mapping of topic names to partition counts", "write e.g. { monolith.public.trades: 8 }");
+            return kafka;
+        }
+        Set<String> tableTopics = new java.util.TreeSet<>();
+        sources.forEach(s -> s.tables().forEach(t -> tableTopics.add(t.topic())));
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        n.fieldNames().forEachRemaining(topic -> {
+            boolean serviceTopic = services.stream().anyMatch(s -> s.tables().stream().anyMatch(t -> Topics.perService(s.name(), t.table()).equals(topic)));
+            if (!tableTopics.contains(topic) && !serviceTopic) {
+                r.problem("kafka.topic-partitions." + topic, "is not the topic of a captured table or of a service's table",
+                        "name a table topic (<source>.<schema>.<table>, one of " + tableTopics + ") or a service topic (<service>.<table>)");
+            }
+            counts.put(topic, r.integer(n, "kafka.topic-partitions", topic, kafka.partitions(), 1, 10_000));
+        });
+        for (PipelineConfig.Service s : services) { // a service topic follows its table topic unless named itself
+            s.tables().forEach(t -> {
+                Integer table = counts.get(t.topic());
+                if (table != null) {
+                    counts.putIfAbsent(Topics.perService(s.name(), t.table()), table);
+                }
+            });
+        }
+        return new PipelineConfig.Kafka(kafka.bootstrap(), kafka.replicationFactor(), kafka.partitions(), kafka.properties(), Map.copyOf(counts));
     }
 
     /** {@code kafka.properties}: passed as they are to every Kafka client, so each must be a plain value. */

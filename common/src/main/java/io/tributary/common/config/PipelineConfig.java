@@ -20,8 +20,21 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
         this(kafka, registry, sources, services, http, ALL_INTERFACES);
     }
 
-    /** {@code kafka:} — the cluster all topics live in. */
-    public record Kafka(String bootstrap, int replicationFactor, int partitions, Map<String, String> properties) {
+    /**
+     * {@code kafka:} — the cluster all topics live in. {@code partitions} is the partition count of the topics
+     * Tributary creates, {@code topicPartitions} the count of named topics that differ from it (a service topic
+     * takes its table topic's when not named itself; filled in when the file is read).
+     */
+    public record Kafka(String bootstrap, int replicationFactor, int partitions, Map<String, String> properties,
+                        Map<String, Integer> topicPartitions) {
+        public Kafka(String bootstrap, int replicationFactor, int partitions, Map<String, String> properties) {
+            this(bootstrap, replicationFactor, partitions, properties, Map.of());
+        }
+
+        /** The partition count Tributary creates {@code topic} with. */
+        public int partitions(String topic) {
+            return topicPartitions.getOrDefault(topic, partitions);
+        }
     }
 
     /**

@@ -89,6 +89,7 @@ public final class PipelineConfigLoader {
         PipelineConfig.Registry registry = endpoints.registry(root.path("registry"));
         List<PipelineConfig.Source> sources = new SourcesSection(r).read(root.path("sources"));
         List<PipelineConfig.Service> services = new ServicesSection(r).read(root.path("services"), sources);
+        kafka = endpoints.withTopicPartitions(kafka, root.path("kafka").path("topic-partitions"), sources, services);
         Map<String, Integer> http = endpoints.http(root.path("http"));
         return new PipelineConfig(kafka, registry, sources, services, http, endpoints.httpBind(root.path("http")));
     }

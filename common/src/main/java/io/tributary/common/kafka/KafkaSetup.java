@@ -14,7 +14,16 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Client settings and topic creation shared by every deployable. */
 public final class KafkaSetup {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KafkaSetup.class);
     private KafkaSetup() {
+    }
+
+    /**
+     * The transform's Kafka Streams application id for {@code service}, which is also its consumer group: the
+     * sink reads the group's committed offsets to know when a snapshot's rows went through the transform.
+     */
+    public static String transformApplicationId(String service) {
+        return "tributary-transform-" + service;
     }
 
     /** Bootstrap servers plus the pipeline file's {@code kafka.properties} (security settings and the like). */
@@ -106,6 +115,23 @@ public final class KafkaSetup {
     }
 
     /**
+     * An existing topic keeps its partitions: Kafka cannot take partitions away, and adding some would move
+     * keys to other partitions, breaking their order. A count other than the pipeline file's is only logged.
+     */
+    private static void warnOtherPartitionCounts(Admin admin, PipelineConfig.Kafka kafka, List<String> existing) throws Exception {
+        if (existing.isEmpty()) {
+            return;
+        }
+        for (var d : admin.describeTopics(existing).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+            if (d.partitions().size() != kafka.partitions(d.name())) {
+                log.warn("topic keeps its partition count topic={} partitions={} configured={} hint=\"a topic's partitions are set when "
+                        + "it is created: to change them, create the pipeline's topics anew (a new snapshot) under a new source name\"",
+                        d.name(), d.partitions().size(), kafka.partitions(d.name()));
+            }
+        }
+    }
+
+    /**
      * Creates the topics of {@code topics} that do not exist yet, with {@code settings} {@link #sized} for the
      * largest record. Topics that exist already keep their settings.
      */
@@ -114,11 +140,12 @@ public final class KafkaSetup {
         try (Admin admin = Admin.create(base(kafka))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t))
-                    .map(t -> new NewTopic(t, kafka.partitions(), (short) kafka.replicationFactor()).configs(sized))
+                    .map(t -> new NewTopic(t, kafka.partitions(t), (short) kafka.replicationFactor()).configs(sized))
                     .toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             }
+            warnOtherPartitionCounts(admin, kafka, topics.stream().distinct().filter(existing::contains).toList());
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create topics " + topics + ": " + e.getCause(), e.getCause());

@@ -36,6 +36,30 @@ class PipelineConfigLoaderTest {
             "MONOLITH_PASSWORD", "s3cret", "TE_PASSWORD", "pw2");
 
     @Test
+    void partitionCountsPerTopicAndServiceTopicsFollowTheirTableTopic() throws ConfigException {
+        String file = GOOD.replace("kafka: { bootstrap: \"${TRIBUTARY_KAFKA}\" }",
+                "kafka: { bootstrap: \"${TRIBUTARY_KAFKA}\", partitions: 2, topic-partitions: "
+                        + "{ monolith.public.trades: 8, experiments.main.experiments: 4, ml-platform.experiments: 6 } }");
+        PipelineConfig.Kafka k = PipelineConfigLoader.parse(file, "test", ENV).kafka();
+        assertEquals(8, k.partitions("monolith.public.trades"));
+        assertEquals(8, k.partitions("trading-engine.trades"), "a service topic not named takes its table topic's count");
+        assertEquals(4, k.partitions("experiments.main.experiments"));
+        assertEquals(6, k.partitions("ml-platform.experiments"), "named itself, a service topic keeps its own");
+        assertEquals(2, k.partitions("monolith.public.positions"), "the rest take kafka.partitions");
+        assertEquals(2, k.partitions("trading-engine.positions"));
+    }
+
+    @Test
+    void partitionCountsOfUnknownTopicsAndBadCountsAreProblems() {
+        String file = GOOD.replace("kafka: { bootstrap: \"${TRIBUTARY_KAFKA}\" }",
+                "kafka: { bootstrap: \"${TRIBUTARY_KAFKA}\", topic-partitions: { monolith.public.trade: 8, trading-engine.trades: 0 } }");
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigLoader.parse(file, "test", ENV));
+        assertEquals(List.of("kafka.topic-partitions.monolith.public.trade", "kafka.topic-partitions.trading-engine.trades"),
+                e.problems().stream().map(ConfigProblem::key).toList(), e.getMessage());
+        assertTrue(e.getMessage().contains("monolith.public.trades"), "the hint lists the table topics: " + e.getMessage());
+    }
+
+    @Test
     void readsAValidFileWithEnvironmentSubstitutionAndDefaults() throws ConfigException {
         PipelineConfig c = PipelineConfigLoader.parse(GOOD, "test", ENV);
         assertEquals("k:9092", c.kafka().bootstrap());

@@ -100,9 +100,11 @@ public final class ResnapshotCommand implements Callable<Integer> {
         KafkaSetup.ensureTopics(pipeline.kafka(), List.of(Topics.signals(source)), ResnapshotRequest.TOPIC);
         KafkaSetup.ensureTopics(pipeline.kafka(), List.of(Topics.generations(source)));
         try (KafkaConsumer<byte[], byte[]> markers = consumer(pipeline)) {
-            TopicPartition tp = new TopicPartition(Topics.generations(source), 0);
-            markers.assign(List.of(tp));
-            long from = markers.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
+            // every partition: with kafka.partitions above 1 the table's marker lands on its key's partition
+            List<TopicPartition> tps = markers.partitionsFor(Topics.generations(source), Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            markers.assign(tps);
+            java.util.Map<TopicPartition, Long> from = markers.endOffsets(tps, Duration.ofSeconds(30));
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaSetup.producer(pipeline.kafka()), new ByteArraySerializer(),
                     new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>(Topics.signals(source), t.qualifiedName().getBytes(StandardCharsets.UTF_8), r.toJson()))
@@ -113,7 +115,7 @@ public final class ResnapshotCommand implements Callable<Integer> {
             if (!await) {
                 return TributaryCommand.OK;
             }
-            markers.seek(tp, from);
+            from.forEach(markers::seek);
             return awaitMarker(pipeline, markers, t, out);
         }
     }

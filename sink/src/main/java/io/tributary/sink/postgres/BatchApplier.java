@@ -44,10 +44,17 @@ final class BatchApplier implements AutoCloseable {
     private final ParkedEvents parked;
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
     private final TimescaleBatch timescale;
+    private final GenerationFloor.Drain drain;
     private Connection db;
     private long lastSequenceUpdate;
 
     BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
+        this(service, decoder, GenerationFloor.Drain.ONE_PARTITION);
+    }
+
+    /** {@code drain}: when a waiting generation marker's rows are all read on topics of several partitions. */
+    BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder, GenerationFloor.Drain drain) {
+        this.drain = drain;
         this.service = service;
         this.parked = new ParkedEvents(service, decoder);
         this.timescale = new TimescaleBatch(service);
@@ -84,9 +91,9 @@ final class BatchApplier implements AutoCloseable {
         try {
             markApplied();
             Outcome o = applyInTransaction(fresh);
-            List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, service.name(), newestSnapshotRows(fresh)));
+            List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, service.name(), newestSnapshotRows(fresh), drain));
             for (GenerationMarker m : markers) {
-                if (GenerationFloor.receive(db, service.name(), m)) {
+                if (GenerationFloor.receive(db, service.name(), m, drain)) {
                     newGenerations.add(m.table());
                 }
             }
@@ -301,6 +308,14 @@ final class BatchApplier implements AutoCloseable {
     boolean hasParked() throws SQLException {
         connect();
         boolean any = parked.any(db);
+        db.commit();
+        return any;
+    }
+
+    /** Whether parked events or generation markers wait for a retry (which an empty batch gives them). */
+    boolean hasWaiting() throws SQLException {
+        connect();
+        boolean any = parked.any(db) || GenerationFloor.anyWaiting(db, service.name());
         db.commit();
         return any;
     }

@@ -40,16 +40,42 @@ import org.slf4j.LoggerFactory;
  * keep their own floors. A floor stored before the column existed (service {@code ''}) is taken over by the
  * first service that owns the table.
  *
- * <p>Not guaranteed: with several partitions per topic, the last row read does not prove the other
- * partitions' rows were; a reader may then briefly miss rows of those partitions. A snapshot's last row that
- * never reaches the sink (dead-lettered by the transform) leaves the marker waiting: the target then keeps
- * rows the source deleted while nobody watched, and nothing else.
+ * <p>With several partitions per topic (the table's or the service's), the last row read proves nothing about
+ * the other partitions' rows: a waiting marker then applies once its {@link Drain} says every snapshot row
+ * reached the target ({@link SnapshotDrain}: Kafka's committed offsets of the transform and sink groups), the
+ * steps of that wait kept in {@code pending_table_ends} and {@code pending_service_ends}.
+ *
+ * <p>Not guaranteed: on one partition, a snapshot's last row that never reaches the sink (dead-lettered by the
+ * transform) leaves the marker waiting: the target then keeps rows the source deleted while nobody watched,
+ * and nothing else.
  */
 final class GenerationFloor {
     private static final Logger log = LoggerFactory.getLogger(GenerationFloor.class);
     private static final String UPSERT = "INSERT INTO " + Bookkeeping.FLOOR + " AS f (service, table_name, generation";
 
     private GenerationFloor() {
+    }
+
+    /** When a waiting marker's snapshot rows have all been read (see the class comment). */
+    interface Drain {
+        /** Topics of one partition each: the snapshot's last row read proves every row was. */
+        Drain ONE_PARTITION = new Drain() {
+            @Override
+            public boolean lastRowProves(String table) {
+                return true;
+            }
+
+            @Override
+            public boolean drained(Connection c, String table, long generation) {
+                return false;
+            }
+        };
+
+        /** Whether reading the snapshot's last row ({@code through}) proves every row of {@code table}'s snapshot was read. */
+        boolean lastRowProves(String table);
+
+        /** Where it does not: takes the next step of the wait of marker {@code generation}, true once every snapshot row is in the target. */
+        boolean drained(Connection c, String table, long generation) throws SQLException;
     }
 
     /**
@@ -63,7 +89,8 @@ final class GenerationFloor {
             s.execute("ALTER TABLE " + Bookkeeping.FLOOR + " ADD COLUMN IF NOT EXISTS snapshot_read bigint[], "
                     + "ADD COLUMN IF NOT EXISTS pending_generation bigint, ADD COLUMN IF NOT EXISTS pending_through bigint[], "
                     + "ADD COLUMN IF NOT EXISTS sweep_pending boolean NOT NULL DEFAULT false, "
-                    + "ADD COLUMN IF NOT EXISTS service text NOT NULL DEFAULT ''");
+                    + "ADD COLUMN IF NOT EXISTS service text NOT NULL DEFAULT '', "
+                    + "ADD COLUMN IF NOT EXISTS pending_table_ends bigint[], ADD COLUMN IF NOT EXISTS pending_service_ends bigint[]");
             try (ResultSet rs = s.executeQuery("SELECT conname FROM pg_constraint WHERE conrelid = '" + Bookkeeping.FLOOR + "'::regclass "
                     + "AND contype = 'p' AND array_length(conkey, 1) = 1")) {
                 if (rs.next()) { // keyed by table_name alone: made before services were told apart
@@ -85,7 +112,7 @@ final class GenerationFloor {
      *
      * @return the tables whose new generation came into force
      */
-    static List<String> read(Connection c, String service, Map<String, Position> newestSnapshotRows) throws SQLException {
+    static List<String> read(Connection c, String service, Map<String, Position> newestSnapshotRows, Drain drain) throws SQLException {
         for (Map.Entry<String, Position> e : newestSnapshotRows.entrySet()) {
             try (PreparedStatement ps = c.prepareStatement(UPSERT + ", snapshot_read) VALUES (?, ?, -9223372036854775808, ?) "
                     + "ON CONFLICT (service, table_name) DO UPDATE SET snapshot_read = EXCLUDED.snapshot_read "
@@ -98,7 +125,8 @@ final class GenerationFloor {
         }
         List<String> applied = new ArrayList<>();
         for (Waiting w : waiting(c, service)) {
-            if (w.generation != null && w.read != null && w.read.compareTo(w.through) >= 0) {
+            if (w.generation != null && (drain.lastRowProves(w.table) ? w.read != null && w.read.compareTo(w.through) >= 0
+                    : drain.drained(c, w.table, w.generation))) {
                 apply(c, service, w.table, w.generation);
                 applied.add(w.table);
             } else if (w.sweep) {
@@ -113,7 +141,7 @@ final class GenerationFloor {
      *
      * @return whether the marker's generation came into force now
      */
-    static boolean receive(Connection c, String service, GenerationMarker m) throws SQLException {
+    static boolean receive(Connection c, String service, GenerationMarker m, Drain drain) throws SQLException {
         Position read = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT generation, snapshot_read FROM " + Bookkeeping.FLOOR + " WHERE service = ? AND table_name = ?")) {
             ps.setString(1, service);
@@ -127,12 +155,13 @@ final class GenerationFloor {
                 }
             }
         }
-        if (m.through() == null || read != null && read.compareTo(m.through()) >= 0) {
+        if (m.through() == null || read != null && read.compareTo(m.through()) >= 0 && drain.lastRowProves(m.table())) {
             apply(c, service, m.table(), m.generation());
             return true;
         }
         try (PreparedStatement ps = c.prepareStatement(UPSERT + ", pending_generation, pending_through) VALUES (?, ?, -9223372036854775808, ?, ?) "
-                + "ON CONFLICT (service, table_name) DO UPDATE SET pending_generation = EXCLUDED.pending_generation, pending_through = EXCLUDED.pending_through "
+                + "ON CONFLICT (service, table_name) DO UPDATE SET pending_generation = EXCLUDED.pending_generation, pending_through = EXCLUDED.pending_through, "
+                + "pending_table_ends = NULL, pending_service_ends = NULL "
                 + "WHERE f.pending_generation IS NULL OR f.pending_generation < EXCLUDED.pending_generation")) {
             ps.setString(1, service);
             ps.setString(2, m.table());
@@ -153,7 +182,9 @@ final class GenerationFloor {
         try (PreparedStatement ps = c.prepareStatement(UPSERT + ") VALUES (?, ?, ?) ON CONFLICT (service, table_name) DO UPDATE "
                 + "SET generation = GREATEST(f.generation, EXCLUDED.generation), "
                 + "pending_generation = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_generation END, "
-                + "pending_through = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_through END "
+                + "pending_through = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_through END, "
+                + "pending_table_ends = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_table_ends END, "
+                + "pending_service_ends = CASE WHEN f.pending_generation <= EXCLUDED.generation THEN NULL ELSE f.pending_service_ends END "
                 + "RETURNING generation")) {
             ps.setString(1, service);
             ps.setString(2, table);
@@ -245,6 +276,16 @@ final class GenerationFloor {
             }
         }
         return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
+    }
+
+    /** Whether a marker of {@code service} waits for its snapshot rows. */
+    static boolean anyWaiting(Connection c, String service) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + Bookkeeping.FLOOR + " WHERE service = ? AND pending_generation IS NOT NULL LIMIT 1")) {
+            ps.setString(1, service);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private record Waiting(String table, long floor, Long generation, Position through, Position read, boolean sweep) {

@@ -64,6 +64,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     private final Map<String, Timer> lags = new ConcurrentHashMap<>();
     private final IdleClocks idle;
     private final BatchApplier applier;
+    private final SnapshotDrain drain;
     /** Null when the service declares no aggregates and no compression. */
     private final HistoryWorker history;
     private volatile boolean running = true;
@@ -92,7 +93,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         this.decoder = new EventDecoder(registry);
         this.markerSerde = new io.tributary.schemas.registry.AvroSerde(registry, false);
         this.metrics = metrics;
-        this.applier = new BatchApplier(service, decoder);
+        this.drain = new SnapshotDrain(config, service);
+        this.applier = new BatchApplier(service, decoder, drain);
         this.idle = new IdleClocks(metrics, "sink");
         this.history = HistoryWorker.needed(service) ? new HistoryWorker(service, HistoryWorker.Timing.DEFAULT, metrics) : null;
         this.worker = new PausedPolling("sink-apply-" + service.name());
@@ -193,6 +195,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
             }
             worker.close();
             applier.close();
+            drain.close();
         }
     }
 
@@ -227,13 +230,13 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return props;
     }
 
-    /** Upkeep while no records come: sequences of the tables written just before; true when parked events wait for a retry. */
+    /** Upkeep while no records come: sequences of the tables written just before; true when parked events or markers wait for a retry. */
     private boolean idle(KafkaConsumer<byte[], byte[]> consumer) throws SQLException {
         retrying(() -> {
             applier.advanceSequences(java.util.Set.of(), 5000);
             return Boolean.TRUE;
         }, consumer);
-        return Boolean.TRUE.equals(retrying(applier::hasParked, consumer));
+        return Boolean.TRUE.equals(retrying(applier::hasWaiting, consumer));
     }
 
     /**

@@ -40,30 +40,49 @@ final class Deployables implements AutoCloseable {
         }
     }
 
-    private record Running(Process process, int port, Path log) {
+    private record Running(Stage stage, String name, Process process, int port, Path log) {
     }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Map<Stage, Integer> ports = new LinkedHashMap<>();
-    private final Map<Stage, Running> running = new LinkedHashMap<>();
+    /** Per stage, the HTTP port of each of its instances. */
+    private final Map<Stage, List<Integer>> ports = new LinkedHashMap<>();
+    private final List<Running> running = new ArrayList<>();
     private final Path dir;
     private final String heap;
 
-    /** Chooses a free port per stage; nothing runs yet ({@link #httpYaml} goes into the pipeline file first). */
+    /** One instance per stage; see {@link #Deployables(Path, String, List, int)}. */
     Deployables(Path dir, String heap, List<Stage> stages) throws IOException {
+        this(dir, heap, stages, 1);
+    }
+
+    /**
+     * Chooses free ports; nothing runs yet ({@link #httpYaml} goes into the pipeline file first). The transform
+     * and the sink get {@code instances} processes each, sharing the topics' partitions in their consumer
+     * groups; a capture has one (a second would only wait as a standby).
+     */
+    Deployables(Path dir, String heap, List<Stage> stages, int instances) throws IOException {
         this.dir = dir;
         this.heap = heap;
         for (Stage s : stages) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                ports.put(s, socket.getLocalPort());
+            List<Integer> p = new ArrayList<>();
+            for (int i = 0; i < (s == Stage.TRANSFORM || s == Stage.SINK ? instances : 1); i++) {
+                try (ServerSocket socket = new ServerSocket(0)) {
+                    p.add(socket.getLocalPort());
+                }
             }
+            ports.put(s, p);
         }
     }
 
-    /** The pipeline file's {@code http:} section for these stages. */
+    /** The pipeline file's {@code http:} section for the first instance of each stage. */
     String httpYaml() {
+        return httpYaml(0);
+    }
+
+    /** The {@code http:} section of instance {@code i}'s pipeline file (a stage with fewer instances keeps its first port). */
+    private String httpYaml(int i) {
         StringBuilder y = new StringBuilder("http: { bind: 127.0.0.1");
-        ports.forEach((s, p) -> y.append(", ").append(s.deployable).append(": ").append(p));
+        ports.forEach((s, p) -> y.append(", ").append(s.deployable).append(": ").append(p.get(Math.min(i, p.size() - 1))));
         return y.append(" }\n").toString();
     }
 
@@ -71,28 +90,61 @@ final class Deployables implements AutoCloseable {
         return List.copyOf(ports.keySet());
     }
 
-    /** Starts every stage's deployable on {@code pipeline}, logs to a file each. */
+    /**
+     * Starts every instance of every stage on {@code pipeline}, logs to a file each; instance {@code i > 0} runs
+     * on a copy of the file that differs only in its {@code http:} ports.
+     */
     void start(Path pipeline) throws IOException {
-        for (Stage s : ports.keySet()) {
-            Path log = dir.resolve(s.deployable + ".log");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                    "-Dlog4j2.configurationFile=classpath:tributary-log4j2.xml", "-cp", System.getProperty("java.class.path"),
-                    "io.tributary.ops.Main", s.deployable, "--config", pipeline.toString()));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            running.put(s, new Running(p, ports.get(s), log));
+        String yaml = Files.readString(pipeline);
+        int most = ports.values().stream().mapToInt(List::size).max().orElse(1);
+        for (int i = 0; i < most; i++) {
+            Path file = pipeline;
+            if (i > 0) {
+                file = dir.resolve("pipeline-" + (i + 1) + ".yaml");
+                Files.writeString(file, yaml.replace(httpYaml(0), httpYaml(i)));
+            }
+            for (Map.Entry<Stage, List<Integer>> s : ports.entrySet()) {
+                if (i < s.getValue().size()) {
+                    start(s.getKey(), i, s.getValue().get(i), file);
+                }
+            }
         }
     }
 
-    /** Events handled so far by {@code stage}, from its /metrics; -1 while it does not answer yet. */
+    private void start(Stage s, int instance, int port, Path file) throws IOException {
+        String name = instance == 0 ? s.deployable : s.deployable + "-" + (instance + 1);
+        Path log = dir.resolve(name + ".log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
+                "-Dlog4j2.configurationFile=classpath:tributary-log4j2.xml", "-cp", System.getProperty("java.class.path"),
+                "io.tributary.ops.Main", s.deployable, "--config", file.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        running.add(new Running(s, name, p, port, log));
+    }
+
+    /** Events handled so far by {@code stage}, summed over its instances, from their /metrics; -1 while one does not answer yet. */
     long count(Stage stage) {
-        Running r = running.get(stage);
+        long total = 0;
+        for (Running r : running) {
+            if (r.stage != stage) {
+                continue;
+            }
+            long n = count(r);
+            if (n < 0) {
+                return -1;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private long count(Running r) {
         try {
             HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.port + "/metrics"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             if (res.statusCode() != 200) {
                 return -1;
             }
-            return sum(res.body(), stage.counter, stage.label);
+            return sum(res.body(), r.stage.counter, r.stage.label);
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -121,11 +173,11 @@ final class Deployables implements AutoCloseable {
 
     /** The deployable that has exited, with its code and last log lines, or null while all run. */
     String failure() throws IOException {
-        for (Map.Entry<Stage, Running> e : running.entrySet()) {
-            Process p = e.getValue().process;
+        for (Running r : running) {
+            Process p = r.process;
             if (!p.isAlive()) {
-                List<String> lines = Files.readAllLines(e.getValue().log);
-                return e.getKey().deployable + " exited with code " + p.exitValue() + "; its log ends:\n  "
+                List<String> lines = Files.readAllLines(r.log);
+                return r.name + " exited with code " + p.exitValue() + "; its log ends:\n  "
                         + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
             }
         }
@@ -135,8 +187,8 @@ final class Deployables implements AutoCloseable {
     /** Peak resident memory (VmHWM) of each deployable's process, in MiB, read while they still run. */
     Map<String, Long> peakRssMb() throws IOException {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (Map.Entry<Stage, Running> e : running.entrySet()) {
-            Path status = Path.of("/proc", String.valueOf(e.getValue().process.pid()), "status");
+        for (Running r : running) {
+            Path status = Path.of("/proc", String.valueOf(r.process.pid()), "status");
             long kb = -1;
             if (Files.isReadable(status)) {
                 for (String line : Files.readAllLines(status)) {
@@ -145,7 +197,7 @@ final class Deployables implements AutoCloseable {
                     }
                 }
             }
-            out.put(e.getKey().deployable, kb < 0 ? -1 : kb / 1024);
+            out.put(r.name, kb < 0 ? -1 : kb / 1024);
         }
         return out;
     }
@@ -153,8 +205,8 @@ final class Deployables implements AutoCloseable {
     /** Stops every deployable as SIGTERM does; kills what has not ended within 30 s. */
     @Override
     public void close() throws InterruptedException {
-        running.values().forEach(r -> r.process.destroy());
-        for (Running r : running.values()) {
+        running.forEach(r -> r.process.destroy());
+        for (Running r : running) {
             if (!r.process.waitFor(30, TimeUnit.SECONDS)) {
                 r.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

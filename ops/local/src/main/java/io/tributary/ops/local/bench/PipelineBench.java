@@ -42,7 +42,17 @@ import java.util.concurrent.TimeUnit;
 public final class PipelineBench {
     private static final PrintStream out = System.out;
 
-    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap) {
+    /** {@code partitions}: of every topic the run creates; {@code instances}: transform and sink processes each. */
+    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap, int partitions, int instances) {
+        /** The deployables of this run, nothing started yet. */
+        Deployables deployables(Path dir, Stage capture) throws java.io.IOException {
+            return new Deployables(dir, heap, List.of(capture, Stage.TRANSFORM, Stage.SINK), instances);
+        }
+
+        String scale() {
+            return partitions + " partition" + (partitions == 1 ? "" : "s") + " per topic, " + instances + " transform and sink instance"
+                    + (instances == 1 ? "" : "s");
+        }
     }
 
     private PipelineBench() {
@@ -62,6 +72,8 @@ public final class PipelineBench {
         int clients = 8;
         int rate = 0;
         String heap = "2g"; // bin/tributary's default for every deployable
+        int partitions = 1;
+        int instances = 1;
         for (int i = args.length > 1 && !args[1].startsWith("--") ? 2 : 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rows" -> rows = Long.parseLong(args[i + 1].replace("_", ""));
@@ -69,11 +81,16 @@ public final class PipelineBench {
                 case "--clients" -> clients = Integer.parseInt(args[i + 1]);
                 case "--rate" -> rate = Integer.parseInt(args[i + 1]);
                 case "--heap" -> heap = args[i + 1];
+                case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
+                case "--instances" -> instances = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE; stream also --seconds N, --clients N, --rate TPS)");
+                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE, --partitions N, --instances N; stream also --seconds N, --clients N, --rate TPS)");
             }
         }
-        Options o = new Options(kind, rows, seconds, clients, rate, heap);
+        if (partitions < 1 || instances < 1) {
+            throw new IllegalArgumentException("--partitions and --instances take a number of at least 1");
+        }
+        Options o = new Options(kind, rows, seconds, clients, rate, heap, partitions, instances);
         if (kind.equals("stream") && !Workloads.onPath("pgbench")) {
             out.println("bench pipeline stream: skipped, pgbench is not on the PATH (Debian: apt-get install postgresql-client)");
             return true;
@@ -90,12 +107,12 @@ public final class PipelineBench {
     }
 
     private static void sqlite(Options o, Path dir, LocalStack stack) throws Exception {
-        out.printf("pipeline benchmark: SQLite -> PostgreSQL, %,d experiment_metrics rows, deployables with -Xmx%s%n", o.rows, o.heap);
+        out.printf("pipeline benchmark: SQLite -> PostgreSQL, %,d experiment_metrics rows, %s, deployables with -Xmx%s%n", o.rows, o.scale(), o.heap);
         Path file = dir.resolve("experiments.db");
         ReconcileBench.sqliteSource(file, o.rows);
         String target = database(stack, "target");
-        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_SQLITE, Stage.TRANSFORM, Stage.SINK));
-        Path pipeline = pipeline(dir, stack, d, "  - name: bench\n    sqlite: { path: \"" + file + "\" }\n    tables: [" + ReconcileBench.TABLE + "]\n",
+        Deployables d = o.deployables(dir, Stage.CAPTURE_SQLITE);
+        Path pipeline = pipeline(dir, stack, d, o, "  - name: bench\n    sqlite: { path: \"" + file + "\" }\n    tables: [" + ReconcileBench.TABLE + "]\n",
                 target, "bench.main." + ReconcileBench.TABLE);
         double pipelineSeconds = untilRows(d, pipeline, target, ReconcileBench.TABLE, o.rows);
         double copy = Workloads.sqliteCopy(file, database(stack, "floor_copy"));
@@ -109,12 +126,12 @@ public final class PipelineBench {
     }
 
     private static void postgres(Options o, Path dir, LocalStack stack) throws Exception {
-        out.printf("pipeline benchmark: PostgreSQL -> PostgreSQL, %,d trades rows, deployables with -Xmx%s%n", o.rows, o.heap);
+        out.printf("pipeline benchmark: PostgreSQL -> PostgreSQL, %,d trades rows, %s, deployables with -Xmx%s%n", o.rows, o.scale(), o.heap);
         String source = database(stack, "monolith");
         Workloads.trades(source, o.rows);
         String target = database(stack, "target");
-        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
-        Path pipeline = pipeline(dir, stack, d, postgresSource(source), target, "bench.public.trades");
+        Deployables d = o.deployables(dir, Stage.CAPTURE_POSTGRES);
+        Path pipeline = pipeline(dir, stack, d, o, postgresSource(source), target, "bench.public.trades");
         double pipelineSeconds = untilRows(d, pipeline, target, "trades", o.rows);
         double copy = Workloads.copyPipe(source, database(stack, "floor_copy"));
         out.printf("%n  Tributary end to end: %.1f s (%,.0f rows/s)%n", pipelineSeconds, o.rows / pipelineSeconds);
@@ -125,13 +142,13 @@ public final class PipelineBench {
 
     private static void stream(Options o, Path dir, LocalStack stack) throws Exception {
         out.printf("pipeline benchmark: streaming PostgreSQL -> PostgreSQL, %,d trades first, then pgbench with %d clients for %d s "
-                + "(10 inserts, 1 update, 1 delete per transaction%s), deployables with -Xmx%s%n", o.rows, o.clients, o.seconds,
-                o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.heap);
+                + "(10 inserts, 1 update, 1 delete per transaction%s), %s, deployables with -Xmx%s%n", o.rows, o.clients, o.seconds,
+                o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.scale(), o.heap);
         String source = database(stack, "monolith");
         Workloads.trades(source, o.rows);
         String target = database(stack, "target");
-        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
-        Path pipeline = pipeline(dir, stack, d, postgresSource(source), target, "bench.public.trades");
+        Deployables d = o.deployables(dir, Stage.CAPTURE_POSTGRES);
+        Path pipeline = pipeline(dir, stack, d, o, postgresSource(source), target, "bench.public.trades");
         try (d) {
             d.start(pipeline);
             double snapshot = until(d, () -> count(target, "trades") == o.rows, 1800, null);
@@ -284,9 +301,9 @@ public final class PipelineBench {
         }
     }
 
-    private static Path pipeline(Path dir, LocalStack stack, Deployables d, String source, String target, String table) throws Exception {
+    private static Path pipeline(Path dir, LocalStack stack, Deployables d, Options o, String source, String target, String table) throws Exception {
         Path file = dir.resolve("pipeline.yaml");
-        Files.writeString(file, "kafka: { bootstrap: \"" + stack.kafkaBootstrap() + "\" }\nregistry: { url: \"" + stack.registryUrl() + "\" }\n"
+        Files.writeString(file, "kafka: { bootstrap: \"" + stack.kafkaBootstrap() + "\", partitions: " + o.partitions + " }\nregistry: { url: \"" + stack.registryUrl() + "\" }\n"
                 + "sources:\n" + source + "services:\n  - name: bench-svc\n    target: { url: \"" + target + "\", user: postgres }\n    tables: ["
                 + table + "]\n" + d.httpYaml());
         return file;
