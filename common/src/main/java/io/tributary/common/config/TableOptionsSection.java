@@ -46,7 +46,7 @@ final class TableOptionsSection {
     }
 
     private PipelineConfig.TableOptions table(JsonNode n, String where, TimescaleReader timescale) {
-        r.known(n, where, "delete", "conflict", "timestamp-column", "timescale");
+        r.known(n, where, "delete", "conflict", "timestamp-column", "timescale", "convert");
         String delete = r.optional(n, where, "delete", "hard");
         String conflict = r.optional(n, where, "conflict", "position");
         String tsColumn = r.optional(n, where, "timestamp-column", null);
@@ -59,6 +59,35 @@ final class TableOptionsSection {
             r.problem(where + ".timestamp-column", "last-write-wins needs the column that orders writes", "name a timestamp column of the table");
         }
         PipelineConfig.Timescale ts = n.has("timescale") ? timescale.read(n.get("timescale"), where + ".timescale") : null;
-        return new PipelineConfig.TableOptions("soft".equals(delete), "last-write-wins".equals(conflict) ? tsColumn : null, ts);
+        return new PipelineConfig.TableOptions("soft".equals(delete), "last-write-wins".equals(conflict) ? tsColumn : null, ts,
+                convert(n.path("convert"), where + ".convert"));
+    }
+
+    /** {@code convert: {<column>: {time-zone, round, epoch}}}: declared conversions into an existing target's column types. */
+    private Map<String, PipelineConfig.Convert> convert(JsonNode n, String where) {
+        Map<String, PipelineConfig.Convert> out = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String at = where + "." + e.getKey();
+            r.known(e.getValue(), at, "time-zone", "round", "epoch");
+            String zone = r.optional(e.getValue(), at, "time-zone", null);
+            String round = r.optional(e.getValue(), at, "round", null);
+            String epoch = r.optional(e.getValue(), at, "epoch", null);
+            if (zone != null) {
+                try {
+                    java.time.ZoneId.of(zone);
+                } catch (java.time.DateTimeException ex) {
+                    r.problem(at + ".time-zone", "'" + zone + "' is not a time zone", "an IANA name such as Europe/Berlin, or UTC");
+                }
+            }
+            if (round != null && !Set.of("half-even", "half-up").contains(round)) {
+                r.problem(at + ".round", "'" + round + "' is not a rounding", "half-even or half-up");
+            }
+            if (epoch != null && !Set.of("seconds", "milliseconds", "microseconds").contains(epoch)) {
+                r.problem(at + ".epoch", "'" + epoch + "' is not an epoch unit", "seconds, milliseconds or microseconds");
+            }
+            out.put(e.getKey(), new PipelineConfig.Convert(zone, round, epoch));
+        }
+        return out;
     }
 }

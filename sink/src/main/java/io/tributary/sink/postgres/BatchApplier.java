@@ -45,6 +45,8 @@ final class BatchApplier implements AutoCloseable {
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
     private final TimescaleBatch timescale;
     private Connection db;
+    /** Whether the shared side tables are known to exist on this connection (see {@link TargetTables#ensureShared}). */
+    private boolean shared;
     private long lastSequenceUpdate;
 
     BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
@@ -82,6 +84,13 @@ final class BatchApplier implements AutoCloseable {
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
+            for (SinkEvent e : fresh) {
+                writer(e.schema()); // every table of the batch is checked before the shared bookkeeping is created
+            }
+            if (!shared) {
+                TargetTables.ensureShared(db, service.name(), service.tables().stream().map(io.tributary.schemas.event.TableRef::table).toList());
+                shared = true;
+            }
             Outcome o = applyInTransaction(fresh);
             List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, service.name(), newestSnapshotRows(fresh)));
             for (GenerationMarker m : markers) {
@@ -95,6 +104,7 @@ final class BatchApplier implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly();
             writers.clear(); // tables created in the rolled-back transaction are gone again
+            shared = false;
             throw e;
         }
     }
@@ -295,9 +305,9 @@ final class BatchApplier implements AutoCloseable {
         TableWriter w = writers.get(t);
         if (w == null) {
             PipelineConfig.TableOptions options = service.options(t.table().table());
-            TargetTables.ensure(db, t, options);
+            Map<String, ColumnBinding> converted = TargetTables.ensure(db, t, options);
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
-            w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null);
+            w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null, converted);
             writers.put(t, w);
         }
         return w;
@@ -326,6 +336,7 @@ final class BatchApplier implements AutoCloseable {
     private void connect() throws SQLException {
         if (db == null || db.isClosed()) {
             writers.clear();
+            shared = false;
             db = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
             db.setAutoCommit(false);
             if (timescale.declared()) {
@@ -334,7 +345,6 @@ final class BatchApplier implements AutoCloseable {
                     s.execute("SET plan_cache_mode = force_custom_plan");
                 }
             }
-            TargetTables.ensureShared(db, service.name(), service.tables().stream().map(io.tributary.schemas.event.TableRef::table).toList());
         }
     }
 

@@ -45,9 +45,13 @@ final class TableWriter {
     private final List<String> conflictKey;
     /** Where a hypertable's rows are in time; null for a plain table. */
     private final HypertableRows hypertable;
+    /** The columns an existing target declares with another type, written through their conversion. */
+    private final Map<String, ColumnBinding> converted;
 
-    TableWriter(TableSchema schema, String service, PipelineConfig.TableOptions options, HypertableRows hypertable) {
+    TableWriter(TableSchema schema, String service, PipelineConfig.TableOptions options, HypertableRows hypertable,
+                Map<String, ColumnBinding> converted) {
         this.schema = schema;
+        this.converted = converted;
         this.service = service;
         this.options = options;
         this.hypertable = hypertable;
@@ -199,31 +203,37 @@ final class TableWriter {
         return cols.stream().map(c -> prefix + Identifiers.quote(c.name())).collect(Collectors.joining(", "));
     }
 
-    private static String unnest(List<Column> cols) {
+    private String unnest(List<Column> cols) {
         return unnest(cols, true);
     }
 
     /** {@code unnest(?::type[], ...[, positions]) AS s(col, ...[, _p0.._p3])}. */
-    private static String unnest(List<Column> cols, boolean withPositions) {
-        String params = cols.stream().map(c -> "?::" + arrayType(c) + "[]" + PgTypes.arrayCast(c)).collect(Collectors.joining(", "));
+    private String unnest(List<Column> cols, boolean withPositions) {
+        String params = cols.stream().map(c -> binding(c).parameter()).collect(Collectors.joining(", "));
         String alias = cols.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
         return withPositions
                 ? "unnest(" + params + ", ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS s(" + alias + ", _p0, _p1, _p2, _p3)"
                 : "unnest(" + params + ") AS s(" + alias + ")";
     }
 
-    private static int bindColumns(Connection c, PreparedStatement ps, int first, List<Column> cols, List<SinkEvent> rows, boolean fromKey)
+    private int bindColumns(Connection c, PreparedStatement ps, int first, List<Column> cols, List<SinkEvent> rows, boolean fromKey)
             throws SQLException {
         int i = first;
         for (Column col : cols) {
-            Object[] values = newArray(col, rows.size());
+            ColumnBinding binding = binding(col);
+            Object[] values = binding.newArray(rows.size());
             for (int r = 0; r < rows.size(); r++) {
                 Map<String, Object> img = fromKey ? rows.get(r).event().keyImage() : rows.get(r).after();
-                values[r] = element(col, img.get(col.name()));
+                values[r] = binding.element(img.get(col.name()));
             }
-            ps.setArray(i++, c.createArrayOf(arrayType(col), values));
+            ps.setArray(i++, c.createArrayOf(binding.arrayType(), values));
         }
         return i;
+    }
+
+    private ColumnBinding binding(Column c) {
+        ColumnBinding b = converted.get(c.name());
+        return b != null ? b : ColumnBinding.of(c);
     }
 
     private static void bindPositions(Connection c, PreparedStatement ps, int first, List<SinkEvent> rows) throws SQLException {
