@@ -121,7 +121,13 @@ final class TableWriter {
      * Remembers the deletes in the side table and removes (or flags) the rows, all guarded by position; on a
      * hypertable at the times {@code prior} says the rows can be at.
      */
-    void delete(Connection c, List<SinkEvent> rows, HypertableRows.Prior prior) throws SQLException {
+    void delete(Connection c, List<SinkEvent> all, HypertableRows.Prior prior) throws SQLException {
+        List<SinkEvent> rows = new java.util.ArrayList<>();
+        for (SinkEvent e : all) {
+            if (keyFits(e)) { // a key the target's converted key column cannot hold names no row of the table: nothing to delete
+                rows.add(e);
+            }
+        }
         if (rows.isEmpty()) {
             return;
         }
@@ -229,6 +235,17 @@ final class TableWriter {
             ps.setArray(i++, c.createArrayOf(binding.arrayType(), values));
         }
         return i;
+    }
+
+    private boolean keyFits(SinkEvent e) {
+        for (Column col : keyColumns()) {
+            try {
+                binding(col).element(e.event().keyImage().get(col.name()));
+            } catch (ValueDoesNotFit notInTarget) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private ColumnBinding binding(Column c) {
