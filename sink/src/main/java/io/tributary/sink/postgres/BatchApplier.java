@@ -84,6 +84,7 @@ final class BatchApplier implements AutoCloseable {
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
+            markApplied();
             for (SinkEvent e : fresh) {
                 writer(e.schema()); // every table of the batch is checked before the shared bookkeeping is created
             }
@@ -106,6 +107,19 @@ final class BatchApplier implements AutoCloseable {
             writers.clear(); // tables created in the rolled-back transaction are gone again
             shared = false;
             throw e;
+        }
+    }
+
+    /**
+     * Marks the transaction as Tributary's, before any write: a capture of this database leaves its row changes
+     * out ({@link io.tributary.common.sql.Bookkeeping#APPLIED_MESSAGE}). First, because pgoutput sends a
+     * transactional message where it was written, among the transaction's changes.
+     */
+    private void markApplied() throws SQLException {
+        try (java.sql.PreparedStatement ps = db.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)")) {
+            ps.setString(1, io.tributary.common.sql.Bookkeeping.APPLIED_MESSAGE);
+            ps.setString(2, service.name());
+            ps.execute();
         }
     }
 
@@ -326,7 +340,7 @@ final class BatchApplier implements AutoCloseable {
         }
         connect();
         for (String t : sequencesPending) {
-            TargetTables.advanceSequences(db, t);
+            io.tributary.common.sql.Sequences.advance(db, t);
         }
         db.commit();
         sequencesPending.clear();
