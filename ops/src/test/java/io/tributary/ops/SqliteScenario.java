@@ -20,11 +20,21 @@ final class SqliteScenario {
 
     /** Writes {@code pipeline.yaml} in {@code dir}: source {@code <prefix><unique>} with {@code table} of {@code db}, service into {@code targetUrl}. */
     SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl) throws Exception {
-        this(dir, prefix, db, List.of(table), targetUrl);
+        this(dir, prefix, db, List.of(table), targetUrl, "");
+    }
+
+    /** As above, {@code serviceYaml} added to the service (its {@code options:}, indented by four spaces). */
+    SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl, String serviceYaml) throws Exception {
+        this(dir, prefix, db, List.of(table), targetUrl, serviceYaml);
     }
 
     /** As above, with several tables of {@code db}, all owned by the one service. */
     SqliteScenario(Path dir, String prefix, Path db, List<String> tables, String targetUrl) throws Exception {
+        this(dir, prefix, db, tables, targetUrl, "");
+    }
+
+    /** Several tables of {@code db}, all owned by the one service, {@code serviceYaml} added to the service. */
+    SqliteScenario(Path dir, String prefix, Path db, List<String> tables, String targetUrl, String serviceYaml) throws Exception {
         this.file = dir.resolve("pipeline.yaml");
         this.source = prefix + Long.toHexString(System.nanoTime());
         String owned = tables.stream().map(t -> source + ".main." + t).collect(java.util.stream.Collectors.joining(", "));
@@ -39,7 +49,8 @@ final class SqliteScenario {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, String.join(", ", tables), source, targetUrl, owned));
+                %s""".formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, String.join(", ", tables), source, targetUrl, owned,
+                serviceYaml));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }
 

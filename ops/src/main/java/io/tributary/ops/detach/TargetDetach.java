@@ -4,8 +4,6 @@ import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.sql.Bookkeeping;
 import io.tributary.common.sql.Identifiers;
-import io.tributary.schemas.event.TableRef;
-import io.tributary.schemas.kafka.Topics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,13 +32,13 @@ public final class TargetDetach {
         List<String> done = new ArrayList<>();
         try (Connection c = Preflight.connect(service.target().url(), service.target().user(), service.target().password())) {
             c.setAutoCommit(false);
-            List<String> tables = service.tables().stream().map(TableRef::table).toList();
+            List<String> tables = service.tables().stream().map(service::targetTable).toList();
             try (Statement s = c.createStatement()) {
                 for (String table : tables) {
                     detachTable(c, s, table, done);
                 }
             }
-            List<String> topics = service.tables().stream().map(t -> Topics.perService(service.name(), t.table())).toList();
+            List<String> topics = service.tables().stream().map(service::topic).toList();
             forget(c, Bookkeeping.FLOOR, "service = ?", service.name(), done);
             forget(c, Bookkeeping.PARKED, "topic = ANY (?)", topics, done);
             forget(c, Bookkeeping.QUARANTINE, "topic = ANY (?)", topics, done);

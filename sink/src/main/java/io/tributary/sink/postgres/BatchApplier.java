@@ -89,7 +89,7 @@ final class BatchApplier implements AutoCloseable {
                 writer(e.schema()); // every table of the batch is checked before the shared bookkeeping is created
             }
             if (!shared) {
-                TargetTables.ensureShared(db, service.name(), service.tables().stream().map(io.tributary.schemas.event.TableRef::table).toList());
+                TargetTables.ensureShared(db, service.name(), service.tables().stream().map(service::targetTable).toList());
                 shared = true;
             }
             Outcome o = applyInTransaction(fresh);
