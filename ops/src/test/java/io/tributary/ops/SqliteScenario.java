@@ -20,13 +20,24 @@ final class SqliteScenario {
 
     /** Writes {@code pipeline.yaml} in {@code dir}: source {@code <prefix><unique>} with {@code table} of {@code db}, service into {@code targetUrl}. */
     SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl) throws Exception {
-        this(dir, prefix, db, table, targetUrl, "");
+        this(dir, prefix, db, List.of(table), targetUrl, "");
     }
 
     /** As above, {@code serviceYaml} added to the service (its {@code options:}, indented by four spaces). */
     SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl, String serviceYaml) throws Exception {
+        this(dir, prefix, db, List.of(table), targetUrl, serviceYaml);
+    }
+
+    /** As above, with several tables of {@code db}, all owned by the one service. */
+    SqliteScenario(Path dir, String prefix, Path db, List<String> tables, String targetUrl) throws Exception {
+        this(dir, prefix, db, tables, targetUrl, "");
+    }
+
+    /** Several tables of {@code db}, all owned by the one service, {@code serviceYaml} added to the service. */
+    SqliteScenario(Path dir, String prefix, Path db, List<String> tables, String targetUrl, String serviceYaml) throws Exception {
         this.file = dir.resolve("pipeline.yaml");
         this.source = prefix + Long.toHexString(System.nanoTime());
+        String owned = tables.stream().map(t -> source + ".main." + t).collect(java.util.stream.Collectors.joining(", "));
         Files.writeString(file, """
                 kafka: { bootstrap: "%s" }
                 registry: { url: "%s" }
@@ -37,8 +48,8 @@ final class SqliteScenario {
                 services:
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
-                    tables: [%s.main.%s]
-                %s""".formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, table, source, targetUrl, source, table,
+                    tables: [%s]
+                %s""".formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, String.join(", ", tables), source, targetUrl, owned,
                 serviceYaml));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }

@@ -129,11 +129,17 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     }
 
     /**
-     * {@code services[].options.<table>}: how the sink applies one table, and how the transform maps it
-     * ({@code mapping}, null: not mapped). Kept by the target table's name; column names are the target's.
+     * {@code services[].options.<table>}: how the sink applies one table, how the transform maps it
+     * ({@code mapping}, null: not mapped), and how the sink converts columns into an existing target's declared
+     * types ({@code convert}, by column). Kept by the target table's name; column names are the target's.
      */
-    public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale, TableMapping mapping) {
+    public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale, TableMapping mapping,
+                               Map<String, Convert> convert) {
         public static final TableOptions DEFAULT = new TableOptions(false, null, null);
+
+        public TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale, TableMapping mapping) {
+            this(softDelete, lastWriteWinsColumn, timescale, mapping, Map.of());
+        }
 
         public TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale) {
             this(softDelete, lastWriteWinsColumn, timescale, null);
@@ -142,6 +148,26 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
         public TableOptions(boolean softDelete, String lastWriteWinsColumn) {
             this(softDelete, lastWriteWinsColumn, null);
         }
+
+        /** What is declared for converting {@code column} into an existing target column ({@link Convert#NONE} when nothing is). */
+        public Convert convert(String column) {
+            return convert.getOrDefault(column, Convert.NONE);
+        }
+    }
+
+    /**
+     * {@code options.<table>.convert.<column>}: how the sink converts a column's values into the type an
+     * existing (migration-owned) target column declares, where the conversion needs a decision (see
+     * docs/sink.md). Null fields are not declared.
+     *
+     * @param timeZone the zone naive date-times mean (source naive text into timestamptz) or are written in
+     *                 (a source instant into a naive timestamp column); an IANA name or UTC
+     * @param round    {@code half-even} or {@code half-up}: a decimal with more fractional digits than the
+     *                 target's numeric scale is rounded (else it is a dead letter)
+     * @param epoch    {@code seconds}, {@code milliseconds} or {@code microseconds}: numbers into a timestamp column
+     */
+    public record Convert(String timeZone, String round, String epoch) {
+        public static final Convert NONE = new Convert(null, null, null);
     }
 
     /**

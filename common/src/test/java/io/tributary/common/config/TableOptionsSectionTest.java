@@ -58,6 +58,28 @@ class TableOptionsSectionTest {
     }
 
     @Test
+    void conversionsAreDeclaredPerColumn() {
+        PipelineConfig.TableOptions o = options.read(yaml("""
+                runs: { convert: { started_at: { time-zone: Europe/Berlin }, price: { round: half-up }, created: { epoch: seconds } } }
+                """), "s.options", OWNED).get("runs");
+        assertEquals(new PipelineConfig.Convert("Europe/Berlin", null, null), o.convert("started_at"));
+        assertEquals(new PipelineConfig.Convert(null, "half-up", null), o.convert("price"));
+        assertEquals(new PipelineConfig.Convert(null, null, "seconds"), o.convert("created"));
+        assertEquals(PipelineConfig.Convert.NONE, o.convert("other"));
+        assertEquals(List.of(), r.problems());
+    }
+
+    @Test
+    void badConversionsAreProblemsAtTheirPaths() {
+        options.read(yaml("runs: { convert: { t: { time-zone: Mars/Olympus, round: up, epoch: days, unit: ms } } }"), "s.options", OWNED);
+        assertEquals(List.of(
+                "s.options.runs.convert.t.unit: unknown key",
+                "s.options.runs.convert.t.time-zone: 'Mars/Olympus' is not a time zone",
+                "s.options.runs.convert.t.round: 'up' is not a rounding",
+                "s.options.runs.convert.t.epoch: 'days' is not an epoch unit"), problems());
+    }
+
+    @Test
     void badOptionsAreProblemsAtTheirPaths() {
         options.read(yaml("""
                 ghost: { delete: soft }

@@ -78,6 +78,7 @@ final class Canonical {
                 case BYTEA -> HexFormat.of().formatHex((byte[]) v);
                 case DATE -> LocalDate.ofEpochDay(((Number) v).longValue()).toString();
                 case TIMESTAMPTZ -> timestamptz((Long) v);
+                case TIMESTAMP -> naive((Long) v);
                 case JSONB -> jsonValue((String) v);
                 default -> v.toString();
             };
@@ -140,6 +141,15 @@ final class Canonical {
             pad(sb.append('.'), fraction, digits);
         }
         return sb.append("+00").toString();
+    }
+
+    /**
+     * A naive date-time as PostgreSQL prints a {@code timestamp} ({@code 2024-01-02 03:04:05.678}): the sink
+     * keeps a SQLite DATETIME naive in an existing {@code timestamp} column, from the UTC microseconds it travelled as.
+     */
+    static String naive(long micros) {
+        String t = timestamptz(micros);
+        return t.startsWith(UNCONVERTIBLE) ? t : t.substring(0, t.length() - 3);
     }
 
     private static StringBuilder pad(StringBuilder sb, int value, int width) {

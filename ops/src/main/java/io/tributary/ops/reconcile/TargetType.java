@@ -32,13 +32,14 @@ enum TargetType {
     /**
      * The {@link io.tributary.schemas.event.Column#normalizedType()} a SQLite column of this target type
      * carried: the sink created the target column from the normalised schema, so the target type is the type
-     * the capture declared the stored values to mean (0/1 meaning BOOLEAN, naive UTC text meaning TIMESTAMPTZ,
+     * the capture declared the stored values to mean (0/1 meaning BOOLEAN, naive UTC text meaning TIMESTAMPTZ or,
+     * in an existing naive {@code timestamp} column, the same naive date-time,
      * date text meaning DATE, JSON text). Null when SQLite stores values of this type as themselves.
      */
     ColumnType sqliteMeaning() {
         return switch (this) {
             case BOOL -> ColumnType.BOOLEAN;
-            case TIMESTAMPTZ -> ColumnType.TIMESTAMPTZ;
+            case TIMESTAMPTZ, TIMESTAMP -> ColumnType.TIMESTAMPTZ; // a naive timestamp target: the same text, kept naive (Canonical.naive)
             case DATE -> ColumnType.DATE;
             case JSON, JSONB -> ColumnType.JSON;
             default -> null;

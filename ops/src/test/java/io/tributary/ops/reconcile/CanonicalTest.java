@@ -35,6 +35,13 @@ class CanonicalTest {
     }
 
     @Test
+    void aSqliteDateTimeKeptNaiveInATimestampColumnMeetsItsTargetValue() {
+        same("2024-01-02 03:04:05.500", "2024-01-02 03:04:05.5", TargetType.TIMESTAMP);
+        same("2024-01-02T03:04:05", "2024-01-02 03:04:05", TargetType.TIMESTAMP);
+        assertTrue(Canonical.fromSqlite("not a time", TargetType.TIMESTAMP).startsWith(Canonical.UNCONVERTIBLE));
+    }
+
+    @Test
     void whatTheTransformCouldNotConvertEqualsNothing() {
         String seven = Canonical.fromSqlite(7L, TargetType.BOOL);
         assertTrue(seven.startsWith(Canonical.UNCONVERTIBLE), seven);

@@ -46,6 +46,8 @@ final class BatchApplier implements AutoCloseable {
     private final TimescaleBatch timescale;
     private final GenerationFloor.Drain drain;
     private Connection db;
+    /** Whether the shared side tables are known to exist on this connection (see {@link TargetTables#ensureShared}). */
+    private boolean shared;
     private long lastSequenceUpdate;
 
     BatchApplier(PipelineConfig.Service service, ParkedEvents.Decoder decoder) {
@@ -90,6 +92,13 @@ final class BatchApplier implements AutoCloseable {
         connect();
         try {
             markApplied();
+            for (SinkEvent e : fresh) {
+                writer(e); // every table of the batch is checked before the shared bookkeeping is created
+            }
+            if (!shared) {
+                TargetTables.ensureShared(db, service.name(), service.tables().stream().map(service::targetTable).toList());
+                shared = true;
+            }
             Outcome o = applyInTransaction(fresh);
             List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, service.name(), newestSnapshotRows(fresh), drain));
             for (GenerationMarker m : markers) {
@@ -103,6 +112,7 @@ final class BatchApplier implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly();
             writers.clear(); // tables created in the rolled-back transaction are gone again
+            shared = false;
             throw e;
         }
     }
@@ -327,9 +337,9 @@ final class BatchApplier implements AutoCloseable {
         if (w == null) {
             PipelineConfig.TableOptions options = service.options(t.table().table());
             TargetTypes types = TargetTypes.of(db, e.event());
-            TargetTables.ensure(db, t, options, types);
+            Map<String, ColumnBinding> converted = TargetTables.ensure(db, t, options, types);
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
-            w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null, types);
+            w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null, types, converted);
             writers.put(t, w);
         }
         return w;
@@ -358,6 +368,7 @@ final class BatchApplier implements AutoCloseable {
     private void connect() throws SQLException {
         if (db == null || db.isClosed()) {
             writers.clear();
+            shared = false;
             db = Preflight.connect(service.target().url(), service.target().user(), service.target().password());
             db.setAutoCommit(false);
             if (timescale.declared()) {
@@ -366,7 +377,6 @@ final class BatchApplier implements AutoCloseable {
                     s.execute("SET plan_cache_mode = force_custom_plan");
                 }
             }
-            TargetTables.ensureShared(db, service.name(), service.tables().stream().map(service::targetTable).toList());
         }
     }
 

@@ -315,10 +315,15 @@ final class GenerationFloor {
         return c.createArrayOf("bigint", p.toList().toArray());
     }
 
+    /**
+     * Whether the sink has prepared {@code table} (its remembered deletes and its position column exist): a
+     * migration-owned table the sink has not checked yet has neither, and its rows are the application's.
+     */
     private static boolean exists(Connection c, String table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, Identifiers.quote(table));
-            ps.setString(2, Identifiers.quote(Bookkeeping.deletesTable(table)));
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute "
+                + "WHERE attrelid = to_regclass(?) AND attname = '" + Bookkeeping.POSITION + "' AND NOT attisdropped)")) {
+            ps.setString(1, Identifiers.quote(Bookkeeping.deletesTable(table)));
+            ps.setString(2, Identifiers.quote(table));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }

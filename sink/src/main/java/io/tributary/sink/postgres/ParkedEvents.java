@@ -91,7 +91,14 @@ final class ParkedEvents {
         return out;
     }
 
+    /** Whether events of this service are parked; false where the sink has not created its parked table yet. */
     boolean any(Connection db) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT to_regclass('" + Bookkeeping.PARKED + "') IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                return false;
+            }
+        }
         try (PreparedStatement ps = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + Bookkeeping.PARKED + " WHERE topic = ANY (?))")) {
             ps.setArray(1, topics(db));
             try (ResultSet rs = ps.executeQuery()) {

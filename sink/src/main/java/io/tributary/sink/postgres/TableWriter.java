@@ -47,10 +47,14 @@ final class TableWriter {
     private final HypertableRows hypertable;
     /** The target column types: the columns cast to a type the source declared (see {@link TargetTypes}). */
     private final TargetTypes types;
+    /** The columns an existing target declares with another type, written through their conversion. */
+    private final Map<String, ColumnBinding> converted;
 
-    TableWriter(TableSchema schema, String service, PipelineConfig.TableOptions options, HypertableRows hypertable, TargetTypes types) {
+    TableWriter(TableSchema schema, String service, PipelineConfig.TableOptions options, HypertableRows hypertable, TargetTypes types,
+                Map<String, ColumnBinding> converted) {
         this.schema = schema;
         this.types = types;
+        this.converted = converted;
         this.service = service;
         this.options = options;
         this.hypertable = hypertable;
@@ -120,7 +124,13 @@ final class TableWriter {
      * Remembers the deletes in the side table and removes (or flags) the rows, all guarded by position; on a
      * hypertable at the times {@code prior} says the rows can be at.
      */
-    void delete(Connection c, List<SinkEvent> rows, HypertableRows.Prior prior) throws SQLException {
+    void delete(Connection c, List<SinkEvent> all, HypertableRows.Prior prior) throws SQLException {
+        List<SinkEvent> rows = new java.util.ArrayList<>();
+        for (SinkEvent e : all) {
+            if (keyFits(e)) { // a key the target's converted key column cannot hold names no row of the table: nothing to delete
+                rows.add(e);
+            }
+        }
         if (rows.isEmpty()) {
             return;
         }
@@ -209,34 +219,57 @@ final class TableWriter {
     /**
      * {@code unnest(?::type[], ...[, positions]) AS s(col, ...[, _p0.._p3])}; where a column is cast to a type the
      * source declared, a select of the unnested rows that casts it ({@code u.col::mood AS col}): an array column
-     * travels as one text per row, which an array-typed parameter could not carry.
+     * travels as one text per row, which an array-typed parameter could not carry. A converted column is bound
+     * through its conversion ({@link ColumnBinding}).
      */
     private String unnest(List<Column> cols, boolean withPositions) {
-        String params = cols.stream().map(c -> "?::" + arrayType(c) + "[]" + (types.castsTo(c) ? "" : PgTypes.arrayCast(c)))
+        String params = cols.stream().map(c -> castAfter(c) ? "?::" + arrayType(c) + "[]" : binding(c).parameter())
                 .collect(Collectors.joining(", "));
         String alias = cols.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
         String call = withPositions ? "unnest(" + params + ", ?::int8[], ?::int8[], ?::int8[], ?::int8[])" : "unnest(" + params + ")";
         String names = "(" + alias + (withPositions ? ", _p0, _p1, _p2, _p3)" : ")");
-        if (cols.stream().noneMatch(types::castsTo)) {
+        if (cols.stream().noneMatch(this::castAfter)) {
             return call + " AS s" + names;
         }
-        String select = cols.stream().map(c -> "u." + Identifiers.quote(c.name()) + (types.castsTo(c) ? "::" + types.sqlType(c) + " AS " + Identifiers.quote(c.name()) : ""))
+        String select = cols.stream().map(c -> "u." + Identifiers.quote(c.name()) + (castAfter(c) ? "::" + types.sqlType(c) + " AS " + Identifiers.quote(c.name()) : ""))
                 .collect(Collectors.joining(", "));
         return "(SELECT " + select + (withPositions ? ", u._p0, u._p1, u._p2, u._p3" : "") + " FROM " + call + " AS u" + names + ") AS s";
     }
 
-    private static int bindColumns(Connection c, PreparedStatement ps, int first, List<Column> cols, List<SinkEvent> rows, boolean fromKey)
+    private int bindColumns(Connection c, PreparedStatement ps, int first, List<Column> cols, List<SinkEvent> rows, boolean fromKey)
             throws SQLException {
         int i = first;
         for (Column col : cols) {
-            Object[] values = newArray(col, rows.size());
+            ColumnBinding binding = binding(col);
+            Object[] values = binding.newArray(rows.size());
             for (int r = 0; r < rows.size(); r++) {
                 Map<String, Object> img = fromKey ? rows.get(r).event().keyImage() : rows.get(r).after();
-                values[r] = element(col, img.get(col.name()));
+                values[r] = binding.element(img.get(col.name()));
             }
-            ps.setArray(i++, c.createArrayOf(arrayType(col), values));
+            ps.setArray(i++, c.createArrayOf(binding.arrayType(), values));
         }
         return i;
+    }
+
+    private boolean keyFits(SinkEvent e) {
+        for (Column col : keyColumns()) {
+            try {
+                binding(col).element(e.event().keyImage().get(col.name()));
+            } catch (ValueDoesNotFit notInTarget) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code c} is cast to the source's declared type after unnesting (and not converted into another). */
+    private boolean castAfter(Column c) {
+        return types.castsTo(c) && !converted.containsKey(c.name());
+    }
+
+    private ColumnBinding binding(Column c) {
+        ColumnBinding b = converted.get(c.name());
+        return b != null ? b : ColumnBinding.of(c);
     }
 
     private static void bindPositions(Connection c, PreparedStatement ps, int first, List<SinkEvent> rows) throws SQLException {

@@ -13,21 +13,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Makes a target table fit the table shape an event carries. A missing table is created with the exact
- * types, the same primary key and NOT NULL constraints. An existing (migration-owned) table is validated:
- * each column's type must be the source's or a lossless widening, the primary key must match, and a NOT
- * NULL target column the source does not have must have a default; every difference is reported together
- * and the table is refused. Additive evolution: a column the target lacks is added, nullable. Nothing is
+ * types, the same primary key and NOT NULL constraints. An existing (migration-owned) table is checked
+ * ({@link TargetColumns}): its declared column types are written into through {@link TargetConversions},
+ * the primary key must match, and a NOT NULL target column the source does not have must have a default;
+ * every difference is reported together and the table is refused before anything is created in it. Additive evolution: a column the target lacks is added, nullable. Nothing is
  * ever dropped or retyped. Tributary's own state lives in the {@link Bookkeeping} columns and tables:
  * {@value Bookkeeping#POSITION} (and {@value Bookkeeping#DELETED} with soft deletes) on the table, the side
  * table of remembered deletes ({@link Bookkeeping#deletesTable}), and {@value Bookkeeping#FLOOR},
@@ -35,32 +32,32 @@ import org.slf4j.LoggerFactory;
  */
 final class TargetTables {
     private static final Logger log = LoggerFactory.getLogger(TargetTables.class);
-    /** Lossless widenings a migration-owned table may use: source type -> acceptable target types. */
-    private static final Map<String, Set<String>> WIDER = Map.of(
-            "smallint", Set.of("integer", "bigint", "numeric"),
-            "integer", Set.of("bigint", "numeric"),
-            "bigint", Set.of("numeric"),
-            "real", Set.of("double precision"),
-            "json", Set.of("jsonb"));
+    /** The position of a row the sink did not write (there before, or the application's): older than every event's. */
+    static final String OLDEST = "{-1,-1,-1,-1}";
 
     private TargetTables() {
     }
 
-    /** The side tables services share in a database: the generation floor, parked and quarantined events. */
+    /**
+     * The side tables services share in a database: the generation floor, parked and quarantined events; in the
+     * caller's transaction, which creates them with the first tables it checked and accepted.
+     */
     static void ensureShared(Connection c, String service, List<String> tables) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SELECT pg_advisory_xact_lock(hashtext('tributary:shared'))"); // sinks starting together must not race on the DDL
             ParkedEvents.createTables(s);
         }
         GenerationFloor.ensure(c, service, tables);
-        c.commit();
     }
 
     /**
-     * Makes the target fit {@code t}, its columns of the {@code types} given, inside the caller's transaction;
-     * throws {@link TargetSchemaException} listing every difference it cannot fix.
+     * Makes the target fit {@code t}, its columns of the {@code types} given, inside the caller's transaction, and
+     * says how each column is written: a {@link ColumnBinding} per column an existing table declares with another
+     * type (see {@link TargetConversions}; the others are written as they are). An existing table is checked
+     * completely before anything is created or changed in it; throws {@link TargetSchemaException} listing every
+     * difference it cannot fix.
      */
-    static void ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options, TargetTypes types) throws SQLException {
+    static Map<String, ColumnBinding> ensure(Connection c, TableSchema t, PipelineConfig.TableOptions options, TargetTypes types) throws SQLException {
         String name = t.table().table();
         if (!Identifiers.fitsPostgres(name)) { // the start-up check refuses it too (SinkApp); replay and tools come here
             throw new TargetSchemaException(name, List.of("its name is longer than PostgreSQL's " + Identifiers.POSTGRES_MAX_BYTES
@@ -72,9 +69,10 @@ final class TargetTables {
         }
         PipelineConfig.Timescale ts = timescale(c, name, options);
         List<String> key = Hypertables.conflictColumns(t.primaryKey(), ts);
-        Map<String, TargetColumn> existing = columns(c, name);
+        TargetColumns existing = TargetColumns.read(c, name);
+        Map<String, ColumnBinding> converted = Map.of();
         try (Statement s = c.createStatement()) {
-            if (existing.isEmpty()) {
+            if (!existing.exists()) {
                 String cols = t.columns().stream()
                         .map(col -> Identifiers.quote(col.name()) + " " + types.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
                         .collect(Collectors.joining(", "));
@@ -84,22 +82,8 @@ final class TargetTables {
                 log.info("created target table table={} columns={}", name, t.columns().size());
                 t.columns().forEach(col -> warnFallback(name, col, types));
             } else {
-                List<String> differences = differences(c, t, existing, key, types);
-                if (!differences.isEmpty()) {
-                    throw new TargetSchemaException(name, differences);
-                }
-                for (Column col : t.columns()) {
-                    if (!existing.containsKey(col.name())) {
-                        s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Identifiers.quote(col.name()) + " " + types.sqlType(col)
-                                + PgTypes.defaultClause(col));
-                        log.info("added target column table={} column={} type={}{}", name, col.name(), types.sqlType(col), PgTypes.defaultClause(col));
-                        warnFallback(name, col, types);
-                    }
-                }
-                s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");
-                if (options.softDelete()) {
-                    s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false");
-                }
+                converted = existing.plan(c, t, options, key, types);
+                addMissing(s, t, existing, options, types);
             }
             String keys = t.primaryKey().stream().map(k -> t.column(k).orElseThrow())
                     .map(col -> Identifiers.quote(col.name()) + " " + types.sqlType(col) + " NOT NULL").collect(Collectors.joining(", "));
@@ -109,6 +93,29 @@ final class TargetTables {
         if (ts != null) {
             applyTimescale(c, name, ts);
         }
+        return converted;
+    }
+
+    /**
+     * Adds to an existing table the source columns it lacks (nullable, with the source default) and the
+     * bookkeeping columns, each with a constant default: instant in PostgreSQL 11+, and never in the way of
+     * the application's own INSERT, UPDATE and DELETE. A row the sink did not write reads as the oldest position.
+     */
+    private static void addMissing(Statement s, TableSchema t, TargetColumns existing, PipelineConfig.TableOptions options, TargetTypes types)
+            throws SQLException {
+        String name = Identifiers.quote(t.table().table());
+        for (Column col : t.columns()) {
+            if (!existing.has(col.name())) {
+                s.execute("ALTER TABLE " + name + " ADD COLUMN IF NOT EXISTS " + Identifiers.quote(col.name()) + " " + types.sqlType(col)
+                        + PgTypes.defaultClause(col));
+                log.info("added target column table={} column={} type={}{}", t.table().table(), col.name(), types.sqlType(col), PgTypes.defaultClause(col));
+                warnFallback(t.table().table(), col, types);
+            }
+        }
+        s.execute("ALTER TABLE " + name + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '" + OLDEST + "'");
+        if (options.softDelete()) {
+            s.execute("ALTER TABLE " + name + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false");
+        }
     }
 
     /**
@@ -116,7 +123,7 @@ final class TargetTables {
      * (a table that does not exist yet gets it when {@link #ensure} creates it).
      */
     static void reconcileTimescale(Connection c, String table, PipelineConfig.TableOptions options) throws SQLException {
-        if (options.timescale() == null || columns(c, table).isEmpty()) {
+        if (options.timescale() == null || !TargetColumns.read(c, table).exists()) {
             return;
         }
         PipelineConfig.Timescale ts = timescale(c, table, options);
@@ -160,90 +167,6 @@ final class TargetTables {
                     table, col.name(), types.sqlType(col), declared, declared, Identifiers.quote(table), Identifiers.quote(col.name()), declared,
                     Identifiers.quote(col.name()), declared);
         }
-    }
-
-    private static List<String> differences(Connection c, TableSchema t, Map<String, TargetColumn> existing, List<String> key, TargetTypes types)
-            throws SQLException {
-        List<String> out = new ArrayList<>();
-        Set<String> source = new HashSet<>();
-        for (Column col : t.columns()) {
-            source.add(col.name());
-            TargetColumn target = existing.get(col.name());
-            String want = canonical(types.sqlType(col));
-            if (target != null && !target.type.equals(want) && !WIDER.getOrDefault(want.replaceAll("\\(.*", ""), Set.of()).contains(target.type.replaceAll("\\(.*", ""))
-                    && !widerText(want, target.type) && !widerNumeric(want, target.type)) {
-                out.add("column " + col.name() + " is " + target.type + " in the target but " + want + " in the source (declared "
-                        + col.sourceType() + "); change the target column to " + want + " or a wider type");
-            }
-        }
-        for (TargetColumn tc : existing.values()) {
-            if (!source.contains(tc.name) && tc.notNull && !tc.hasDefault && !tc.name.startsWith(Bookkeeping.PREFIX)) {
-                out.add("column " + tc.name + " is NOT NULL without a default in the target and the source has no such column; "
-                        + "give it a default or make it nullable");
-            }
-        }
-        List<String> targetPk = primaryKey(c, t.table().table());
-        if (!new HashSet<>(targetPk).equals(new HashSet<>(key))) {
-            out.add("primary key is (" + String.join(", ", targetPk) + ") in the target but must be (" + String.join(", ", key)
-                    + "): the sink applies rows by the source's key (plus the time column of a hypertable)");
-        }
-        return out;
-    }
-
-    private static boolean widerText(String want, String have) {
-        return want.startsWith("character varying(") && (have.equals("text") || have.equals("character varying")
-                || have.startsWith("character varying(") && size(have) >= size(want));
-    }
-
-    private static boolean widerNumeric(String want, String have) {
-        return want.startsWith("numeric") && (have.equals("numeric") || want.startsWith("numeric(") && have.startsWith("numeric(")
-                && have.endsWith("," + want.replaceAll(".*,", "")) && size(have) >= size(want));
-    }
-
-    private static int size(String type) {
-        return Integer.parseInt(type.replaceAll(".*\\((\\d+).*", "$1"));
-    }
-
-    /** Our type spelled as PostgreSQL's format_type spells it. */
-    static String canonical(String sqlType) {
-        return sqlType.replaceFirst("^varchar", "character varying").replaceFirst("^char\\(", "character(")
-                .replace("timestamptz", "timestamp with time zone").replaceFirst("^timestamp$", "timestamp without time zone")
-                .replaceFirst("^time$", "time without time zone");
-    }
-
-    /** A column the target table has: its type as format_type prints it. */
-    record TargetColumn(String name, String type, boolean notNull, boolean hasDefault) {
-    }
-
-    /** The columns the target table has, in order; empty when there is no such table. */
-    static Map<String, TargetColumn> columns(Connection c, String table) throws SQLException {
-        Map<String, TargetColumn> cols = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef "
-                + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid "
-                + "WHERE r.relname = ? AND r.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    cols.put(rs.getString(1), new TargetColumn(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4)));
-                }
-            }
-        }
-        return cols;
-    }
-
-    private static List<String> primaryKey(Connection c, String table) throws SQLException {
-        List<String> pk = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid "
-                + "JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = ANY (i.indkey) "
-                + "WHERE r.relname = ? AND r.relnamespace = current_schema()::regnamespace AND i.indisprimary")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    pk.add(rs.getString(1));
-                }
-            }
-        }
-        return pk;
     }
 
     private static String pk(TableSchema t) {

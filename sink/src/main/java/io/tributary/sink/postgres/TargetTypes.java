@@ -78,13 +78,13 @@ final class TargetTypes {
     private static TargetTypes of(Connection c, TableSchema t) throws SQLException {
         Map<String, String> found = new HashMap<>();
         Map<String, String> notFound = new HashMap<>();
-        Map<String, TargetTables.TargetColumn> existing = TargetTables.columns(c, t.table().table());
+        TargetColumns existing = TargetColumns.read(c, t.table().table());
         for (Column col : t.columns()) {
             String wanted = wanted(col);
             if (wanted != null) {
                 String spelled = lookUp(c, wanted);
-                TargetTables.TargetColumn made = existing.get(col.name());
-                if (made != null && !made.type().equals(spelled)) {
+                String made = existing.type(col.name());
+                if (made != null && !made.equals(spelled)) {
                     continue; // made before as the contract type's column (text): it keeps the form its values were written in
                 }
                 if (spelled != null) {

@@ -294,19 +294,48 @@ class BatchApplierIT {
     }
 
     @Test
-    void aMigrationOwnedTableThatDoesNotFitIsRefusedWithEveryDifference() throws Exception {
+    void aMigrationOwnedTableWithNarrowerDeclaredTypesIsWrittenThroughCheckedConversions() throws Exception {
+        String url = db("narrower");
+        sql(url, "CREATE TABLE items (id integer PRIMARY KEY, name varchar(5), qty numeric(12,4), price numeric(20,6), "
+                + "updated_at timestamptz, notes jsonb)");
+        try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
+            SinkEvent fits = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(1, "short", "1.5", 0.1, 1L, "{\"a\": [1, 2]}"), 1, List.of());
+            SinkEvent outOfRange = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(3_000_000_000L, "x", null, null, null, null), 2, List.of());
+            SinkEvent tooLong = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(3, "toolong", null, null, null, null), 3, List.of());
+            SinkEvent notJson = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(4, "j", null, null, null, "{oops"), 4, List.of());
+            SinkEvent tooPrecise = events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(5, "p", null, 0.1234567, null, null), 5, List.of());
+            BatchApplier.Outcome o = applier.apply(List.of(fits, outOfRange, tooLong, notJson, tooPrecise,
+                    events.event(SinkEvents.ITEMS, Op.CREATE, null, SinkEvents.item(6, "six", null, 0.6, null, "true"), 6, List.of())));
+            Map<Object, String> reasons = new TreeMap<>();
+            o.deadLetters().forEach(d -> reasons.put(d.event().keyValues().get(0), d.reason()));
+            assertEquals(List.of(3L, 4L, 5L, 3_000_000_000L), new ArrayList<>(reasons.keySet()));
+            assertTrue(reasons.get(3_000_000_000L).contains("column id of target table items (integer): a value out of range"), reasons.toString());
+            assertTrue(reasons.get(3L).contains("column name") && reasons.get(3L).contains("7 characters, longer than character varying(5)"), reasons.toString());
+            assertTrue(reasons.get(4L).contains("column notes") && reasons.get(4L).contains("not a JSON document"), reasons.toString());
+            assertTrue(reasons.get(5L).contains("7 fractional digits; numeric(20,6) keeps 6 (declare options.items.convert.price.round"), reasons.toString());
+        }
+        assertEquals(List.of(List.of("1", "short", "0.100000", "{\"a\": [1, 2]}"), List.of("6", "six", "0.600000", "true")),
+                rows(url, "SELECT id, name, price, notes FROM items ORDER BY id"));
+    }
+
+    @Test
+    void aMigrationOwnedTableThatDoesNotFitIsRefusedWithEveryDifferenceAndNothingIsCreatedInIt() throws Exception {
         String url = db("mismatch");
         sql(url, "CREATE TABLE items (id integer PRIMARY KEY, name text, qty real, price double precision, updated_at timestamp, "
                 + "notes text, owner text NOT NULL)");
         try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, Map.of(), Duration.ofMinutes(10)), events.decoder)) {
             TargetSchemaException e = assertThrows(TargetSchemaException.class, () -> applier.apply(List.of(events.upsert(1, "a", 1))));
             String m = e.getMessage();
-            assertTrue(m.contains("column id is integer in the target but bigint"), m);
-            assertTrue(m.contains("column qty is real in the target but numeric(12,4)"), m);
-            assertTrue(m.contains("column updated_at is timestamp without time zone in the target but timestamp with time zone"), m);
+            assertTrue(m.contains("column qty is real in the target but numeric(12,4) in the source (declared NUMERIC(12,4)): no conversion"), m);
+            assertTrue(m.contains("column updated_at is timestamp without time zone in the target but timestamp with time zone in the source")
+                    && m.contains("declare options.items.convert.updated_at.time-zone"), m);
             assertTrue(m.contains("column owner is NOT NULL without a default"), m);
+            assertTrue(!m.contains("column id "), "a narrower integer is a conversion, not a difference: " + m);
         }
         assertEquals(List.of(), rows(url, "SELECT id FROM items"), "nothing was written");
+        assertEquals(List.of(), rows(url, "SELECT relname FROM pg_class WHERE relname LIKE '\\_tributary\\_%'"), "no bookkeeping table was left behind");
+        assertEquals(List.of(), rows(url, "SELECT attname FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname LIKE '\\_tributary\\_%'"),
+                "no bookkeeping column was added");
     }
 
     @Test

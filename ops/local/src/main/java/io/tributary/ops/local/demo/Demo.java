@@ -54,6 +54,9 @@ public final class Demo {
             try (Connection c = DriverManager.getConnection(monolith, "postgres", "")) {
                 DemoData.createMonolith(c, scale);
             }
+            try (Connection c = DriverManager.getConnection(LocalPostgres.withDatabase(pg, "ml_platform"), "postgres", "")) {
+                DemoData.createMlPlatformMigration(c); // a migration-owned target: the sink converts into its declared types
+            }
             Path sqlite = work.resolve("experiments.db");
             DemoData.createExperiments(sqlite, scale);
             Path pipeline = work.resolve("pipeline.yaml");

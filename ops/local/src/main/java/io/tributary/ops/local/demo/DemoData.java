@@ -59,6 +59,18 @@ final class DemoData {
         }
     }
 
+    /**
+     * The ML platform's own migration, run on its target before the pipeline starts, as the plan's DDL writes it:
+     * the sink writes into these declared types (SQLite INTEGER into SERIAL, TEXT into VARCHAR, naive DATETIME
+     * text into a naive TIMESTAMP, JSON into JSONB) instead of creating the table itself.
+     */
+    static void createMlPlatformMigration(Connection target) throws SQLException {
+        try (Statement s = target.createStatement()) {
+            s.execute("CREATE TABLE experiments (id SERIAL PRIMARY KEY, experiment_name VARCHAR(255) NOT NULL, model_type VARCHAR(50) NOT NULL, "
+                    + "config JSONB NOT NULL, created_at TIMESTAMP, status VARCHAR(20) DEFAULT 'running')");
+        }
+    }
+
     static void createExperiments(Path file, int scale) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
             try (Statement s = c.createStatement()) {
