@@ -99,9 +99,16 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
         }
     }
 
-    /** {@code services[].options.<table>}: how the sink applies one table. */
-    public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale) {
-        public static final TableOptions DEFAULT = new TableOptions(false, null, null);
+    /**
+     * {@code services[].options.<table>}: how the sink applies one table. {@code sourceConstraints}: a table
+     * the sink creates gets the source's foreign keys, CHECK and UNIQUE constraints once its snapshot is complete.
+     */
+    public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale, boolean sourceConstraints) {
+        public static final TableOptions DEFAULT = new TableOptions(false, null, null, false);
+
+        public TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale) {
+            this(softDelete, lastWriteWinsColumn, timescale, false);
+        }
 
         public TableOptions(boolean softDelete, String lastWriteWinsColumn) {
             this(softDelete, lastWriteWinsColumn, null);

@@ -46,7 +46,7 @@ final class TableOptionsSection {
     }
 
     private PipelineConfig.TableOptions table(JsonNode n, String where, TimescaleReader timescale) {
-        r.known(n, where, "delete", "conflict", "timestamp-column", "timescale");
+        r.known(n, where, "delete", "conflict", "timestamp-column", "timescale", "constraints");
         String delete = r.optional(n, where, "delete", "hard");
         String conflict = r.optional(n, where, "conflict", "position");
         String tsColumn = r.optional(n, where, "timestamp-column", null);
@@ -59,6 +59,7 @@ final class TableOptionsSection {
             r.problem(where + ".timestamp-column", "last-write-wins needs the column that orders writes", "name a timestamp column of the table");
         }
         PipelineConfig.Timescale ts = n.has("timescale") ? timescale.read(n.get("timescale"), where + ".timescale") : null;
-        return new PipelineConfig.TableOptions("soft".equals(delete), "last-write-wins".equals(conflict) ? tsColumn : null, ts);
+        boolean constraints = r.bool(n, where, "constraints", false);
+        return new PipelineConfig.TableOptions("soft".equals(delete), "last-write-wins".equals(conflict) ? tsColumn : null, ts, constraints);
     }
 }
