@@ -44,6 +44,7 @@ final class BatchApplier implements AutoCloseable {
     private final ParkedEvents parked;
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
     private final TimescaleBatch timescale;
+    private final SourceConstraints constraints;
     private Connection db;
     private long lastSequenceUpdate;
 
@@ -51,6 +52,7 @@ final class BatchApplier implements AutoCloseable {
         this.service = service;
         this.parked = new ParkedEvents(service, decoder);
         this.timescale = new TimescaleBatch(service);
+        this.constraints = new SourceConstraints(service.name(), new HashSet<>(service.tables().stream().map(io.tributary.schemas.event.TableRef::table).toList()));
     }
 
     /**
@@ -296,6 +298,7 @@ final class BatchApplier implements AutoCloseable {
         if (w == null) {
             PipelineConfig.TableOptions options = service.options(t.table().table());
             TargetTables.ensure(db, t, options);
+            constraints.track(t, options.sourceConstraints());
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
             w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null);
             writers.put(t, w);
@@ -307,17 +310,19 @@ final class BatchApplier implements AutoCloseable {
 
     /**
      * Moves sequences of the tables written since the last run past what was loaded, at most every
-     * {@code everyMillis}; tables written meanwhile wait for the next run (call it when idle too).
+     * {@code everyMillis}; tables written meanwhile wait for the next run (call it when idle too). Adds the
+     * source constraints whose snapshots are complete at the same pace ({@link SourceConstraints}).
      */
     void advanceSequences(Set<String> tables, long everyMillis) throws SQLException {
         sequencesPending.addAll(tables);
-        if (System.currentTimeMillis() - lastSequenceUpdate < everyMillis || sequencesPending.isEmpty()) {
+        if (System.currentTimeMillis() - lastSequenceUpdate < everyMillis || sequencesPending.isEmpty() && !constraints.pending()) {
             return;
         }
         connect();
         for (String t : sequencesPending) {
             TargetTables.advanceSequences(db, t);
         }
+        constraints.addDue(db);
         db.commit();
         sequencesPending.clear();
         lastSequenceUpdate = System.currentTimeMillis();

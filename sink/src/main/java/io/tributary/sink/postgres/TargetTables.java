@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes a target table fit the table shape an event carries. A missing table is created with the exact
- * types, the same primary key and NOT NULL constraints. An existing (migration-owned) table is validated:
+ * types, the same primary key and NOT NULL constraints, and what the application needs to take it over
+ * ({@link AppReadyDdl}: identities, defaults, indexes; the constraints later, {@link SourceConstraints}). An existing (migration-owned) table is validated:
  * each column's type must be the source's or a lossless widening, the primary key must match, and a NOT
  * NULL target column the source does not have must have a default; every difference is reported together
  * and the table is refused. Additive evolution: a column the target lacks is added, nullable. Nothing is
@@ -42,6 +43,13 @@ final class TargetTables {
             "bigint", Set.of("numeric"),
             "real", Set.of("double precision"),
             "json", Set.of("jsonb"));
+
+    /**
+     * The position column of a target table. Its default, older than every position, is what a row the
+     * application writes (after cutover, or into a migration-owned table) carries: the guard then treats it
+     * as oldest, and the application never has to name the column.
+     */
+    static final String POSITION_COLUMN = Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'";
 
     private TargetTables() {
     }
@@ -72,13 +80,12 @@ final class TargetTables {
         Map<String, TargetColumn> existing = columns(c, name);
         try (Statement s = c.createStatement()) {
             if (existing.isEmpty()) {
-                String cols = t.columns().stream()
-                        .map(col -> Identifiers.quote(col.name()) + " " + PgTypes.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
-                        .collect(Collectors.joining(", "));
-                s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(name) + " (" + cols + ", " + Bookkeeping.POSITION
-                        + " bigint[] NOT NULL" + (options.softDelete() ? ", " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false" : "")
+                String cols = t.columns().stream().map(col -> AppReadyDdl.column(col, t.definition())).collect(Collectors.joining(", "));
+                s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(name) + " (" + cols + ", " + POSITION_COLUMN
+                        + (options.softDelete() ? ", " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false" : "")
                         + ", PRIMARY KEY (" + key.stream().map(Identifiers::quote).collect(Collectors.joining(", ")) + "))");
                 log.info("created target table table={} columns={}", name, t.columns().size());
+                AppReadyDdl.createIndexes(s, t, options.sourceConstraints());
             } else {
                 List<String> differences = differences(c, t, existing, key);
                 if (!differences.isEmpty()) {
@@ -91,7 +98,9 @@ final class TargetTables {
                         log.info("added target column table={} column={} type={}{}", name, col.name(), PgTypes.sqlType(col), PgTypes.defaultClause(col));
                     }
                 }
-                s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '{-1,-1,-1,-1}'");
+                s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + POSITION_COLUMN);
+                // a table an older sink created has no default: give it one, so the application's INSERTs need not name it
+                s.execute("ALTER TABLE " + Identifiers.quote(name) + " ALTER COLUMN " + Bookkeeping.POSITION + " SET DEFAULT '{-1,-1,-1,-1}'");
                 if (options.softDelete()) {
                     s.execute("ALTER TABLE " + Identifiers.quote(name) + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false");
                 }
