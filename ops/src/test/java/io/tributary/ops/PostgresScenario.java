@@ -41,6 +41,11 @@ final class PostgresScenario {
 
     /** (Re)writes the pipeline file: the source captures {@code public.<table>} of each table, one service owns them all. */
     void pipeline(String... tables) throws Exception {
+        pipelineWithOptions("", tables);
+    }
+
+    /** As {@link #pipeline}, with the service's {@code options:} given as YAML flow mappings, e.g. {@code "items: { constraints: true }"}. */
+    void pipelineWithOptions(String options, String... tables) throws Exception {
         String captured = Arrays.stream(tables).map(t -> "public." + t).collect(Collectors.joining(", "));
         String owned = Arrays.stream(tables).map(t -> source + ".public." + t).collect(Collectors.joining(", "));
         Files.writeString(file, """
@@ -54,8 +59,9 @@ final class PostgresScenario {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
+                    options: { %s }
                 """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, sourceUrl, source, source, captured,
-                source, targetUrl, owned));
+                source, targetUrl, owned, options));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }
 

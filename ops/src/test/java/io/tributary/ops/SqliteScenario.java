@@ -20,6 +20,11 @@ final class SqliteScenario {
 
     /** Writes {@code pipeline.yaml} in {@code dir}: source {@code <prefix><unique>} with {@code table} of {@code db}, service into {@code targetUrl}. */
     SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl) throws Exception {
+        this(dir, prefix, db, targetUrl, "", table);
+    }
+
+    /** As above, for several tables, with the service's {@code options:} as YAML flow mappings ({@code "t: { constraints: true }"}). */
+    SqliteScenario(Path dir, String prefix, Path db, String targetUrl, String options, String... tables) throws Exception {
         this.file = dir.resolve("pipeline.yaml");
         this.source = prefix + Long.toHexString(System.nanoTime());
         Files.writeString(file, """
@@ -32,8 +37,10 @@ final class SqliteScenario {
                 services:
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
-                    tables: [%s.main.%s]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, table, source, targetUrl, source, table));
+                    tables: [%s]
+                    options: { %s }
+                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, String.join(", ", tables), source, targetUrl,
+                java.util.Arrays.stream(tables).map(t -> source + ".main." + t).collect(java.util.stream.Collectors.joining(", ")), options));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }
 
