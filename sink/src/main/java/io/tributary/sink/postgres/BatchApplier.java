@@ -52,7 +52,8 @@ final class BatchApplier implements AutoCloseable {
         this.service = service;
         this.parked = new ParkedEvents(service, decoder);
         this.timescale = new TimescaleBatch(service);
-        this.constraints = new SourceConstraints(service.name(), new HashSet<>(service.tables().stream().map(io.tributary.schemas.event.TableRef::table).toList()));
+        this.constraints = new SourceConstraints(service.name(),
+                service.tables().stream().map(io.tributary.schemas.event.TableRef::table).collect(java.util.stream.Collectors.toSet()));
     }
 
     /**

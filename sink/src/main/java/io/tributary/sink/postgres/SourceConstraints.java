@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * handles what they refuse in the stream (a child before its parent, a unique value still held).
  *
  * <p>Each constraint is added in a savepoint; one the rows do not satisfy yet (an orphan still parked, a
- * duplicate the stream has not resolved) is logged once with the reason and tried again at the next upkeep.
+ * duplicate the stream has not resolved) is logged once with the reason and tried again later, the wait
+ * doubling from 10 s up to 10 minutes (adding a foreign key reads both tables).
  * A constraint is found by its name, so a restart adds only what is missing. A foreign key to a table this
  * service does not own is left out, logged once.
  *
@@ -36,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SourceConstraints {
     private static final Logger log = LoggerFactory.getLogger(SourceConstraints.class);
+    private static final long MAX_WAIT_MILLIS = 600_000;
 
     private record Constraint(String name, String ddl, String references) {
     }
@@ -44,6 +47,8 @@ final class SourceConstraints {
     private final Set<String> owned;
     private final Map<String, List<Constraint>> pending = new LinkedHashMap<>();
     private final Set<String> warned = new HashSet<>();
+    /** Per refused constraint: how often it was refused, and when to try it again (a foreign key's check reads both tables). */
+    private final Map<String, long[]> backoff = new HashMap<>();
 
     SourceConstraints(String service, Set<String> owned) {
         this.service = service;
@@ -86,7 +91,7 @@ final class SourceConstraints {
             } else if (k.references != null && !complete.contains(k.references)) {
                 done = false;
             } else if (!exists(c, table, k.name)) {
-                done &= add(c, table, k);
+                done &= due(table, k) && add(c, table, k);
             }
         }
         return done;
@@ -104,9 +109,18 @@ final class SourceConstraints {
             if (SqlErrors.classify(e) == SqlErrors.Kind.RETRIABLE && !"42P07".equals(SqlErrors.state(e))) {
                 throw e;
             }
-            warnOnce(table, k, "the target's rows do not allow it yet (tried again every few seconds): " + SqlErrors.describe(e));
+            warnOnce(table, k, "the target's rows do not allow it yet (tried again later, waiting longer each time up to 10 minutes): "
+                    + SqlErrors.describe(e));
+            long[] b = backoff.computeIfAbsent(table + "/" + k.name, x -> new long[2]);
+            b[0]++;
+            b[1] = System.currentTimeMillis() + Math.min(MAX_WAIT_MILLIS, 5_000L << Math.min(b[0], 10));
             return false;
         }
+    }
+
+    private boolean due(String table, Constraint k) {
+        long[] b = backoff.get(table + "/" + k.name);
+        return b == null || System.currentTimeMillis() >= b[1];
     }
 
     private void warnOnce(String table, Constraint k, String why) {
