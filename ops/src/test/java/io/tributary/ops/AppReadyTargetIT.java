@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.testkit.Sql;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Path;
@@ -48,6 +49,8 @@ class AppReadyTargetIT {
             sqlite(db, "PRAGMA busy_timeout = 5000", "INSERT INTO owners (email) VALUES ('live@example.com')",
                     "INSERT INTO pets (owner, name) VALUES (41, 'streamed')", "INSERT INTO notes VALUES ('third')", "DELETE FROM pets WHERE id = 3");
             scenario.awaitMatch(runner);
+            assertEquals(1, new SchemaRegistryClient(TestServers.registryUrl()).versions(scenario.source + ".main.pets-value").size(),
+                    "snapshot and streamed events of pets carry one schema, definition included");
             awaitCutoverReady(target, List.of("owners", "pets", "notes"));
             assertNull(runner.failed(), runner.exitCodes().toString());
         }
