@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * The parts of a created target table that let the application take it over after cutover, from the
  * table's {@link TableDefinition}: an identity behind each integer column the source generates (so an INSERT
  * may leave the key out; the sink moves the sequence past the largest value loaded, see
- * {@link TargetTables#advanceSequences}), the source's default expressions, and its secondary indexes. A
+ * {@link io.tributary.common.sql.Sequences}), the source's default expressions, and its secondary indexes. A
  * unique index is created unique only with the table's {@code constraints} option, after the snapshot
  * ({@link SourceConstraints}); without it, as a plain index, so lookups are as fast as in the source.
  *
