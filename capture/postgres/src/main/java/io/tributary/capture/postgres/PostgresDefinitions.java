@@ -50,14 +50,16 @@ final class PostgresDefinitions {
     TableSchema complete(TableSchema shape) {
         TableRef t = shape.table();
         try (Connection c = Preflight.connect(pg.url(), pg.user(), pg.password())) {
-            return shape.withDefinition(read(c, t));
+            return shape.withDefinition(read(c, shape));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the definition of table " + t.schema() + "." + t.table() + " from the source's catalogs ("
                     + Preflight.rootMessage(e) + "); check that the source is reachable and the user may read pg_catalog", e);
         }
     }
 
-    static TableDefinition read(Connection c, TableRef t) throws SQLException {
+    /** The definition of {@code shape}'s table, about its columns only (the capture may leave some out, e.g. bookkeeping on the way back). */
+    static TableDefinition read(Connection c, TableSchema shape) throws SQLException {
+        TableRef t = shape.table();
         long oid = oid(c, t);
         List<String> leftOut = new ArrayList<>();
         List<String> generated = new ArrayList<>();
@@ -65,6 +67,9 @@ final class PostgresDefinitions {
         for (String[] col : rows(c, "SELECT a.attname, a.attidentity::text, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
                 + "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                 + "WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum", oid)) {
+            if (shape.column(col[0]).isEmpty()) {
+                continue;
+            }
             if (!col[1].isEmpty() || col[2] != null && col[2].startsWith("nextval(")) {
                 generated.add(col[0]);
             } else if (col[2] != null) {
@@ -83,8 +88,8 @@ final class PostgresDefinitions {
                 + "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.attnum WHERE n <= x.indnkeyatts) "
                 + "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
                 + "WHERE x.indrelid = ?::oid AND NOT x.indisprimary ORDER BY i.relname", oid)) {
-            if (ix[2].equals("true") || ix[3] == null) {
-                leftOut.add("index " + ix[0] + " (an expression, partial, exclusion or non-btree index)");
+            if (ix[2].equals("true") || ix[3] == null || !Arrays.stream(ix[3].split("\u0001")).allMatch(col -> shape.column(col).isPresent())) {
+                leftOut.add("index " + ix[0] + " (an expression, partial, exclusion or non-btree index, or on a column not captured)");
             } else {
                 indexes.add(new TableDefinition.Index(ix[0], Arrays.asList(ix[3].split("\u0001")), ix[1].equals("true")));
             }
