@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * without it (tags) they do not.
  */
 class AppReadyTargetIT {
-    private static final String OPTIONS = "owners: { constraints: true }, pets: { constraints: true }";
+    private static final String OPTIONS = "    options: { owners: { constraints: true }, pets: { constraints: true } }\n";
 
     @TempDir
     Path dir;
@@ -44,7 +44,7 @@ class AppReadyTargetIT {
                 "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 40) INSERT INTO owners (email) SELECT 'o' || v || '@example.com' FROM n",
                 "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 80) INSERT INTO pets (owner, name) SELECT 1 + v % 40, 'pet' || v FROM n",
                 "INSERT INTO tags (label) VALUES ('a'), ('b')", "INSERT INTO notes VALUES ('first'), ('second')");
-        SqliteScenario scenario = new SqliteScenario(dir, "appready", db, target, OPTIONS, "owners", "pets", "tags", "notes");
+        SqliteScenario scenario = new SqliteScenario(dir, "appready", db, target, OPTIONS, List.of("owners", "pets", "tags", "notes"));
         try (PipelineRunner runner = new PipelineRunner(scenario.file)) {
             sqlite(db, "PRAGMA busy_timeout = 5000", "INSERT INTO owners (email) VALUES ('live@example.com')",
                     "INSERT INTO pets (owner, name) VALUES (41, 'streamed')", "INSERT INTO notes VALUES ('third')", "DELETE FROM pets WHERE id = 3");
@@ -74,7 +74,7 @@ class AppReadyTargetIT {
                 INSERT INTO pets (owner, name) SELECT 1 + g % 40, 'pet' || g FROM generate_series(1, 80) g;
                 INSERT INTO tags (label) VALUES ('a'), ('b');
                 """);
-        scenario.pipelineWithOptions(OPTIONS, "owners", "pets", "tags");
+        scenario.pipelineWith(OPTIONS, "owners", "pets", "tags");
         try (PipelineRunner runner = new PipelineRunner(scenario.file)) {
             PostgresScenario.await(() -> scenario.targetCount("owners") >= 40, Duration.ofSeconds(180), "the snapshot of owners in the target");
             PostgresScenario.sql(scenario.sourceUrl, "INSERT INTO owners (email) VALUES ('live@example.com'); "

@@ -20,11 +20,16 @@ final class SqliteScenario {
 
     /** Writes {@code pipeline.yaml} in {@code dir}: source {@code <prefix><unique>} with {@code table} of {@code db}, service into {@code targetUrl}. */
     SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl) throws Exception {
-        this(dir, prefix, db, targetUrl, "", table);
+        this(dir, prefix, db, table, targetUrl, "");
     }
 
-    /** As above, for several tables, with the service's {@code options:} as YAML flow mappings ({@code "t: { constraints: true }"}). */
-    SqliteScenario(Path dir, String prefix, Path db, String targetUrl, String options, String... tables) throws Exception {
+    /** As above, {@code serviceYaml} added to the service (its {@code options:}, indented by four spaces). */
+    SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl, String serviceYaml) throws Exception {
+        this(dir, prefix, db, targetUrl, serviceYaml, List.of(table));
+    }
+
+    /** As above, for several tables of the database. */
+    SqliteScenario(Path dir, String prefix, Path db, String targetUrl, String serviceYaml, List<String> tables) throws Exception {
         this.file = dir.resolve("pipeline.yaml");
         this.source = prefix + Long.toHexString(System.nanoTime());
         Files.writeString(file, """
@@ -38,9 +43,8 @@ final class SqliteScenario {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
-                    options: { %s }
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, String.join(", ", tables), source, targetUrl,
-                java.util.Arrays.stream(tables).map(t -> source + ".main." + t).collect(java.util.stream.Collectors.joining(", ")), options));
+                %s""".formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, String.join(", ", tables), source, targetUrl,
+                tables.stream().map(t -> source + ".main." + t).collect(java.util.stream.Collectors.joining(", ")), serviceYaml));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }
 

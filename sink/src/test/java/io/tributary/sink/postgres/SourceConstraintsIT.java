@@ -34,7 +34,7 @@ class SourceConstraintsIT {
     @Test
     void constraintsComeAfterTheSnapshotAndOnceTheRowsAllowThem() throws Exception {
         String url = TestServers.newDatabase("sink_source_constraints");
-        var options = Map.of("items", new PipelineConfig.TableOptions(false, null, null, true));
+        var options = Map.of("items", new PipelineConfig.TableOptions(false, null, null, null, true));
         try (BatchApplier applier = new BatchApplier(SinkEvents.service(url, options, Duration.ofMinutes(10)), events.decoder)) {
             List<SinkEvent> snapshot = new ArrayList<>();
             for (long id = 1; id <= 5; id++) {
