@@ -69,6 +69,20 @@ final class ConfigReader {
         return v == null ? dflt : v;
     }
 
+    /** {@code true} or {@code false}; the default when absent or neither (a problem). */
+    boolean bool(JsonNode parent, String at, String key, boolean dflt) {
+        String v = optional(parent, at, key, null);
+        if (v == null) {
+            return dflt;
+        }
+        String t = v.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("true", "false").contains(t)) {
+            problem(at + "." + key, "'" + v + "' is not true or false", "write true or false");
+            return dflt;
+        }
+        return Boolean.parseBoolean(t);
+    }
+
     /** A whole number from {@code min} to {@code max}; the default when absent or not a number. */
     int integer(JsonNode parent, String at, String key, int dflt, int min, int max) {
         String v = optional(parent, at, key, null);

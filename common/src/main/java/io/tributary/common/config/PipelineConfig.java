@@ -132,13 +132,15 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
      * {@code services[].options.<table>}: how the sink applies one table, how the transform maps it
      * ({@code mapping}, null: not mapped), and how the sink converts columns into an existing target's declared
      * types ({@code convert}, by column). Kept by the target table's name; column names are the target's.
+     * {@code sourceConstraints}: a table the sink creates gets the source's foreign keys, CHECK and UNIQUE
+     * constraints once its snapshot is complete.
      */
     public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale, TableMapping mapping,
-                               Map<String, Convert> convert) {
+                               Map<String, Convert> convert, boolean sourceConstraints) {
         public static final TableOptions DEFAULT = new TableOptions(false, null, null);
 
         public TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale, TableMapping mapping) {
-            this(softDelete, lastWriteWinsColumn, timescale, mapping, Map.of());
+            this(softDelete, lastWriteWinsColumn, timescale, mapping, Map.of(), false);
         }
 
         public TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale) {

@@ -71,7 +71,8 @@ final class TableOptionsSection {
     }
 
     private PipelineConfig.TableOptions table(JsonNode n, String where, TimescaleReader timescale, TableRef source) {
-        r.known(n, where, "delete", "conflict", "timestamp-column", "timescale", "target-table", "rename", "exclude", "key", "convert");
+        r.known(n, where, "delete", "conflict", "timestamp-column", "timescale", "target-table", "rename", "exclude", "key", "convert",
+                "constraints");
         String delete = r.optional(n, where, "delete", "hard");
         String conflict = r.optional(n, where, "conflict", "position");
         String tsColumn = r.optional(n, where, "timestamp-column", null);
@@ -85,7 +86,8 @@ final class TableOptionsSection {
         }
         PipelineConfig.Timescale ts = n.has("timescale") ? timescale.read(n.get("timescale"), where + ".timescale") : null;
         TableMapping mapping = new MappingReader(r).read(n, where, source);
+        boolean constraints = r.bool(n, where, "constraints", false);
         return new PipelineConfig.TableOptions("soft".equals(delete), "last-write-wins".equals(conflict) ? tsColumn : null, ts, mapping,
-                new ConvertReader(r).read(n.path("convert"), where + ".convert"));
+                new ConvertReader(r).read(n.path("convert"), where + ".convert"), constraints);
     }
 }

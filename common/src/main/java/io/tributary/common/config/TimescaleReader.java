@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -32,7 +31,7 @@ final class TimescaleReader {
         r.known(n, at, "time-column", "chunk-interval", "optional", "compression", "retention", "aggregates");
         String time = r.required(n, at, "time-column", "the column hypertable chunks are partitioned by, e.g. time");
         String chunk = r.interval(n, at, "chunk-interval", "7 days");
-        boolean optional = bool(n, at, "optional", false);
+        boolean optional = r.bool(n, at, "optional", false);
         JsonNode comp = n.path("compression");
         r.known(comp, at + ".compression", "segment-by", "order-by", "after", "every");
         List<String> segmentBy = r.strings(comp.path("segment-by"), at + ".compression.segment-by");
@@ -91,7 +90,7 @@ final class TimescaleReader {
             r.problem(at + ".refresh", "the refresh window (start-offset " + start + " to end-offset " + end + ") covers less than two "
                     + bucket + " buckets, which TimescaleDB refuses", "make start-offset at least end-offset plus two buckets");
         }
-        return new PipelineConfig.Aggregate(name, bucket, bucketColumn, on, groupBy, columns, bool(a, at, "real-time", false), start, end,
+        return new PipelineConfig.Aggregate(name, bucket, bucketColumn, on, groupBy, columns, r.bool(a, at, "real-time", false), start, end,
                 r.interval(refresh, at + ".refresh", "every", "5 minutes"));
     }
 
@@ -137,18 +136,5 @@ final class TimescaleReader {
             r.problem(at + "." + key, "'" + v + "' is not a plain lower-case SQL name", hint);
         }
         return v;
-    }
-
-    private boolean bool(JsonNode n, String at, String key, boolean dflt) {
-        String v = r.optional(n, at, key, null);
-        if (v == null) {
-            return dflt;
-        }
-        String t = v.trim().toLowerCase(Locale.ROOT);
-        if (!List.of("true", "false").contains(t)) {
-            r.problem(at + "." + key, "'" + v + "' is not true or false", "write true or false");
-            return dflt;
-        }
-        return Boolean.parseBoolean(t);
     }
 }

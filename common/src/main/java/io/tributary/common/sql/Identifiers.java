@@ -21,6 +21,22 @@ public final class Identifiers {
         return identifier.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= POSTGRES_MAX_BYTES;
     }
 
+    /**
+     * A name Tributary makes up for an object in a target (an index, a constraint), as PostgreSQL would keep
+     * it whole: {@code name} itself when it fits, else its start and a hash of all of it, so that two long
+     * names stay apart and the name found again next time is the one created.
+     */
+    public static String fitted(String name) {
+        if (fitsPostgres(name)) {
+            return name;
+        }
+        String start = name.substring(0, Math.min(name.length(), 50));
+        while (!fitsPostgres(start + "_12345678")) {
+            start = start.substring(0, start.length() - 1);
+        }
+        return start + "_" + String.format("%08x", name.hashCode());
+    }
+
     /** {@code identifier} as a delimited identifier: in double quotes, an embedded double quote doubled. */
     public static String quote(String identifier) {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";

@@ -36,6 +36,17 @@ class TableOptionsSectionTest {
     }
 
     @Test
+    void sourceConstraintsAreOffUnlessAsked() {
+        Map<String, PipelineConfig.TableOptions> o = options.read(yaml("""
+                runs: { constraints: true }
+                metrics: { constraints: maybe }
+                """), "s.options", OWNED);
+        assertEquals(true, o.get("runs").sourceConstraints());
+        assertEquals(false, o.get("metrics").sourceConstraints());
+        assertEquals(List.of("s.options.metrics.constraints: 'maybe' is not true or false"), problems());
+    }
+
+    @Test
     void aHypertableWithItsDefaults() {
         PipelineConfig.Timescale ts = options.read(yaml("""
                 metrics:

@@ -113,6 +113,7 @@ public final class Envelope {
                     ? new Schema.Field(field, Schema.createUnion(Schema.create(Schema.Type.NULL), type), null, Schema.Field.NULL_DEFAULT_VALUE)
                     : new Schema.Field(field, type);
             annotate(f, c);
+            DefinitionProps.annotateField(f, c.name(), t.definition());
             rowFields.add(f);
             if (t.primaryKey().contains(c.name())) {
                 Schema.Field k = new Schema.Field(field, c.type().avroSchema());
@@ -134,6 +135,7 @@ public final class Envelope {
         // the table as the source names it (its topic name may differ: Topics makes it a valid topic name)
         String table = t.table().source() + "." + t.table().schema() + "." + t.table().table();
         envelope.addProp(TABLE_PROP, table);
+        DefinitionProps.annotateEnvelope(envelope, t.definition());
         key.addProp(TABLE_PROP, table);
         return new Schemas(key, row, envelope);
     }
@@ -281,7 +283,7 @@ public final class Envelope {
         }
         String[] parts = envelope.getProp(TABLE_PROP).split("\\.", 3);
         return new TableSchema(new TableRef(parts[0], parts[1], parts[2]), cols,
-                key.getFields().stream().map(Envelope::columnName).toList());
+                key.getFields().stream().map(Envelope::columnName).toList(), DefinitionProps.read(envelope, row));
     }
 
     /** The row record schema ({@code <namespace>.Value}) of an envelope schema. */

@@ -1,6 +1,7 @@
 package io.tributary.schemas.event;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -148,5 +149,23 @@ class EnvelopeTest {
         assertEquals(t, back);
         assertEquals(Double.doubleToRawLongBits(0.1 + 0.2), Double.doubleToRawLongBits((Double) back.column("ratio").orElseThrow().defaultValue()));
         assertNull(back.column("id").orElseThrow().defaultValue());
+    }
+
+    @Test
+    void theTableDefinitionTravelsInTheSchemaAndATableWithoutOneKeepsItsSchema() {
+        List<Column> cols = List.of(new Column("id", ColumnType.INT64, "INTEGER", false), new Column("e-mail", ColumnType.TEXT, "TEXT", false),
+                new Column("made", ColumnType.TIMESTAMPTZ, "DATETIME", true), new Column("owner", ColumnType.INT64, "INTEGER", true));
+        TableRef ref = new TableRef("s", "main", "users");
+        TableDefinition d = new TableDefinition(List.of("id"), Map.of("made", "now()"),
+                List.of(new TableDefinition.Index("users_email", List.of("e-mail"), true), new TableDefinition.Index("users_made", List.of("made", "id"), false)),
+                List.of(new TableDefinition.ForeignKey("users_owner_fk", List.of("owner"), "owners", List.of("id"), "CASCADE", "NO ACTION")),
+                List.of(new TableDefinition.Check("users_check_1", "(length(\"e-mail\") > 3)")));
+        TableSchema t = new TableSchema(ref, cols, List.of("id"), d);
+        Schema value = new Schema.Parser().parse(Envelope.valueSchema(t).toString());
+        Schema key = new Schema.Parser().parse(Envelope.keySchema(t).toString());
+        assertEquals(t, Envelope.tableSchema(value, key));
+        TableSchema plain = new TableSchema(ref, cols, List.of("id"));
+        assertEquals(TableDefinition.NONE, Envelope.tableSchema(new Schema.Parser().parse(Envelope.valueSchema(plain).toString()), key).definition());
+        assertFalse(Envelope.valueSchema(plain).toString().contains("tributary.indexes"), "no property for what a table does not have");
     }
 }

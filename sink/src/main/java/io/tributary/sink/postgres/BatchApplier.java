@@ -45,6 +45,7 @@ final class BatchApplier implements AutoCloseable {
     private final Map<TableSchema, TableWriter> writers = new HashMap<>();
     private final TimescaleBatch timescale;
     private final GenerationFloor.Drain drain;
+    private final SourceConstraints constraints;
     private Connection db;
     /** Whether the shared side tables are known to exist on this connection (see {@link TargetTables#ensureShared}). */
     private boolean shared;
@@ -60,6 +61,8 @@ final class BatchApplier implements AutoCloseable {
         this.service = service;
         this.parked = new ParkedEvents(service, decoder);
         this.timescale = new TimescaleBatch(service);
+        this.constraints = new SourceConstraints(service.name(),
+                service.tables().stream().map(io.tributary.schemas.event.TableRef::table).collect(java.util.stream.Collectors.toSet()));
     }
 
     /**
@@ -338,6 +341,7 @@ final class BatchApplier implements AutoCloseable {
             PipelineConfig.TableOptions options = service.options(t.table().table());
             TargetTypes types = TargetTypes.of(db, e.event());
             Map<String, ColumnBinding> converted = TargetTables.ensure(db, t, options, types);
+            constraints.track(t, options.sourceConstraints());
             boolean hypertable = options.timescale() != null && Hypertables.available(db) && Hypertables.isHypertable(db, t.table().table());
             w = new TableWriter(t, service.name(), options, hypertable ? HypertableRows.of(db, t, options.timescale()) : null, types, converted);
             writers.put(t, w);
@@ -349,17 +353,19 @@ final class BatchApplier implements AutoCloseable {
 
     /**
      * Moves sequences of the tables written since the last run past what was loaded, at most every
-     * {@code everyMillis}; tables written meanwhile wait for the next run (call it when idle too).
+     * {@code everyMillis}; tables written meanwhile wait for the next run (call it when idle too). Adds the
+     * source constraints whose snapshots are complete at the same pace ({@link SourceConstraints}).
      */
     void advanceSequences(Set<String> tables, long everyMillis) throws SQLException {
         sequencesPending.addAll(tables);
-        if (System.currentTimeMillis() - lastSequenceUpdate < everyMillis || sequencesPending.isEmpty()) {
+        if (System.currentTimeMillis() - lastSequenceUpdate < everyMillis || sequencesPending.isEmpty() && !constraints.pending()) {
             return;
         }
         connect();
         for (String t : sequencesPending) {
             io.tributary.common.sql.Sequences.advance(db, t);
         }
+        constraints.addDue(db);
         db.commit();
         sequencesPending.clear();
         lastSequenceUpdate = System.currentTimeMillis();

@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes a target table fit the table shape an event carries. A missing table is created with the exact
- * types, the same primary key and NOT NULL constraints. An existing (migration-owned) table is checked
- * ({@link TargetColumns}): its declared column types are written into through {@link TargetConversions},
- * the primary key must match, and a NOT NULL target column the source does not have must have a default;
- * every difference is reported together and the table is refused before anything is created in it. Additive evolution: a column the target lacks is added, nullable. Nothing is
+ * types, the same primary key and NOT NULL constraints, and what the application needs to take it over
+ * ({@link AppReadyDdl}: identities, defaults, indexes; the constraints later, {@link SourceConstraints}).
+ * An existing (migration-owned) table is checked ({@link TargetColumns}): its declared column types are written
+ * into through {@link TargetConversions}, the primary key must match, and a NOT NULL target column the source
+ * does not have must have a default; every difference is reported together and the table is refused before
+ * anything is created in it. Additive evolution: a column the target lacks is added, nullable. Nothing is
  * ever dropped or retyped. Tributary's own state lives in the {@link Bookkeeping} columns and tables:
  * {@value Bookkeeping#POSITION} (and {@value Bookkeeping#DELETED} with soft deletes) on the table, the side
  * table of remembered deletes ({@link Bookkeeping#deletesTable}), and {@value Bookkeeping#FLOOR},
@@ -34,6 +36,13 @@ final class TargetTables {
     private static final Logger log = LoggerFactory.getLogger(TargetTables.class);
     /** The position of a row the sink did not write (there before, or the application's): older than every event's. */
     static final String OLDEST = "{-1,-1,-1,-1}";
+
+    /**
+     * The position column of a target table. Its default, older than every position, is what a row the
+     * application writes (after cutover, or into a migration-owned table) carries: the guard then treats it
+     * as oldest, and the application never has to name the column.
+     */
+    static final String POSITION_COLUMN = Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '" + OLDEST + "'";
 
     private TargetTables() {
     }
@@ -73,14 +82,14 @@ final class TargetTables {
         Map<String, ColumnBinding> converted = Map.of();
         try (Statement s = c.createStatement()) {
             if (!existing.exists()) {
-                String cols = t.columns().stream()
-                        .map(col -> Identifiers.quote(col.name()) + " " + types.sqlType(col) + PgTypes.defaultClause(col) + (col.optional() ? "" : " NOT NULL"))
+                String cols = t.columns().stream().map(col -> AppReadyDdl.column(col, t.definition(), types.sqlType(col)))
                         .collect(Collectors.joining(", "));
-                s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(name) + " (" + cols + ", " + Bookkeeping.POSITION
-                        + " bigint[] NOT NULL" + (options.softDelete() ? ", " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false" : "")
+                s.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(name) + " (" + cols + ", " + POSITION_COLUMN
+                        + (options.softDelete() ? ", " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false" : "")
                         + ", PRIMARY KEY (" + key.stream().map(Identifiers::quote).collect(Collectors.joining(", ")) + "))");
                 log.info("created target table table={} columns={}", name, t.columns().size());
                 t.columns().forEach(col -> warnFallback(name, col, types));
+                AppReadyDdl.createIndexes(s, t, options.sourceConstraints());
             } else {
                 converted = existing.plan(c, t, options, key, types);
                 addMissing(s, t, existing, options, types);
@@ -112,7 +121,9 @@ final class TargetTables {
                 warnFallback(t.table().table(), col, types);
             }
         }
-        s.execute("ALTER TABLE " + name + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.POSITION + " bigint[] NOT NULL DEFAULT '" + OLDEST + "'");
+        s.execute("ALTER TABLE " + name + " ADD COLUMN IF NOT EXISTS " + POSITION_COLUMN);
+        // a table an older sink created has no default: give it one, so the application's INSERTs need not name it
+        s.execute("ALTER TABLE " + name + " ALTER COLUMN " + Bookkeeping.POSITION + " SET DEFAULT '" + OLDEST + "'");
         if (options.softDelete()) {
             s.execute("ALTER TABLE " + name + " ADD COLUMN IF NOT EXISTS " + Bookkeeping.DELETED + " boolean NOT NULL DEFAULT false");
         }

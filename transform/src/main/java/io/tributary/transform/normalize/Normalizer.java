@@ -57,7 +57,7 @@ public final class Normalizer {
                 cols.add(c.normalizedTo(c.normalizedType(), convertValue(c.defaultValue(), c, in)));
             }
         }
-        return new TableSchema(in.table(), cols, in.primaryKey());
+        return new TableSchema(in.table(), cols, in.primaryKey(), in.definition());
     }
 
     /** The before-image, normalised where it can be (see the class comment); the key of a delete must convert. */

@@ -56,6 +56,7 @@ final class PostgresCapture implements AutoCloseable {
     private volatile Throwable failure;
 
     private final CaptureDeadLetters deadLetters;
+    private final PostgresDefinitions definitions;
     private final AppliedTransactions applied;
 
     PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer, TableGenerations generations,
@@ -66,6 +67,7 @@ final class PostgresCapture implements AutoCloseable {
                 .tag("source", source.name()).register(metrics));
         this.writer = writer;
         this.deadLetters = deadLetters;
+        this.definitions = new PostgresDefinitions(source.postgres());
         this.notifications = notificationTopic(source);
         source.tables().forEach(t -> tablesByTopic.put(Topics.perTable(t), t));
         this.requests = new ResnapshotRequests(config.kafka(), source.name(), "tributary-capture-" + source.name(), this::request);
@@ -270,7 +272,7 @@ final class PostgresCapture implements AutoCloseable {
                     + "(add a primary key to the source table)");
         }
         Schema rowSchema = value.schema().field("after").schema();
-        TableSchema shape = shapes.computeIfAbsent(rowSchema, s -> ConnectRecords.tableSchema(table, s, r.keySchema()));
+        TableSchema shape = shapes.computeIfAbsent(rowSchema, s -> definitions.complete(ConnectRecords.tableSchema(table, s, r.keySchema())));
         Map<String, Object> after = ConnectRecords.row(value.getStruct("after"), shape);
         Position position = positions.next(snapshots.generation(table), op, src);
         if (op == Op.READ) {

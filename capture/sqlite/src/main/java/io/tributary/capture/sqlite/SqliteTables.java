@@ -15,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A SQLite table's shape in the change-event contract, built from its definition as decoded from the WAL
@@ -34,7 +33,8 @@ import java.util.Locale;
  * expression is the one piece that needs SQLite over JDBC: SQLite accepts a constant expression such as
  * {@code (CAST(3 AS TEXT))} for ADD COLUMN, and only SQLite can evaluate it (the decoder refuses a row that
  * needs one rather than guess). Time defaults ({@code CURRENT_TIMESTAMP}...) carry no value: SQLite does not
- * allow them for ADD COLUMN, so no row can read one.
+ * allow them for ADD COLUMN, so no row can read one. What else a copy of the table needs (generated keys,
+ * default expressions, indexes, constraints) is {@link SqliteDefinitions}'s.
  */
 final class SqliteTables {
     static final String ROWID = TableSchema.ROWID_COLUMN;
@@ -72,7 +72,8 @@ final class SqliteTables {
             cols.add(0, new Column(ROWID, ColumnType.INT64, "rowid", false));
             key = List.of(ROWID);
         }
-        return new TableSchema(ref, cols, key);
+        TableSchema shape = new TableSchema(ref, cols, key);
+        return shape.withDefinition(SqliteDefinitions.read(shape, def, sqlite));
     }
 
     private static Object defaultOf(TableRef ref, ColumnDef c, Column col, Connection sqlite) throws SQLException {
@@ -91,8 +92,8 @@ final class SqliteTables {
      * becomes one under INTEGER, REAL and NUMERIC affinity); null for a time default.
      */
     private static Object evaluated(Connection sqlite, String expr, Column col, TableRef ref) throws SQLException {
-        if (expr.toUpperCase(Locale.ROOT).startsWith("CURRENT_")) {
-            return null;
+        if (SqliteDefinitions.varies(expr)) {
+            return null; // computed per row (a time, a random value): the target gets it as a default expression, or not at all
         }
         String sql = "SELECT (" + expr + "), CAST((" + expr + ") AS TEXT), CAST((" + expr + ") AS NUMERIC)";
         Object value;

@@ -9,6 +9,7 @@ import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.capture.sqlite.wal.WalDecoder;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
+import io.tributary.schemas.event.TableDefinition;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,6 +106,39 @@ class SqliteTablesTest {
             assertEquals("3", t.column("cast").orElseThrow().defaultValue(), "SQLite evaluated the expression");
             assertNull(t.column("created").orElseThrow().defaultValue());
             assertEquals(2L, t.column("n").orElseThrow().defaultValue());
+        }
+    }
+
+    /**
+     * What a copy needs to take the application's writes: the rowid alias as a generated key, the time
+     * defaults in PostgreSQL terms for the type the column means, indexes (UNIQUE constraints and unique
+     * indexes unique), foreign keys with their actions and the parent's key when the REFERENCES names none,
+     * CHECKs translated, and what has no PostgreSQL form left out rather than failing.
+     */
+    @Test
+    void theDefinitionCarriesKeysDefaultsIndexesAndConstraintsInPostgresTerms() throws Exception {
+        Path db = database("CREATE TABLE owners (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE)",
+                "CREATE TABLE pets (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES owners ON DELETE CASCADE, Name TEXT NOT NULL, "
+                        + "born DATETIME DEFAULT CURRENT_TIMESTAMP, seen TEXT DEFAULT CURRENT_TIMESTAMP, n INTEGER DEFAULT (abs(random())), "
+                        + "CONSTRAINT name_long CHECK (length(Name) >= 2), CHECK (n == 0 OR n > 0), CHECK (Name GLOB '[A-Z]*'))",
+                "CREATE INDEX pets_owner ON pets (owner, Name)", "CREATE UNIQUE INDEX pets_name ON pets (name)",
+                "CREATE INDEX pets_lower ON pets (lower(Name))", "CREATE TABLE log (line TEXT)");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); WalDecoder d = WalDecoder.openAtEnd(db)) {
+            TableDefinition owners = SqliteTables.schema(new TableRef("s", "main", "owners"), d.table("owners"), c).definition();
+            assertEquals(List.of("id"), owners.generated());
+            assertEquals(List.of(new TableDefinition.Index("owners_email_key", List.of("email"), true)), owners.indexes());
+            TableSchema pets = SqliteTables.schema(new TableRef("s", "main", "pets"), d.table("pets"), c);
+            TableDefinition p = pets.definition();
+            assertEquals(Map.of("born", "now()", "seen", "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"), p.defaults());
+            assertNull(pets.column("n").orElseThrow().defaultValue(), "a random default is not evaluated once");
+            assertEquals(List.of(new TableDefinition.Index("pets_name", List.of("Name"), true),
+                    new TableDefinition.Index("pets_owner", List.of("owner", "Name"), false)), p.indexes());
+            assertEquals(List.of(new TableDefinition.ForeignKey("pets_owner_fkey", List.of("owner"), "owners", List.of("id"), "CASCADE", "NO ACTION")),
+                    p.foreignKeys());
+            assertEquals(List.of(new TableDefinition.Check("name_long", "(length(\"Name\") >= 2)"), new TableDefinition.Check("pets_check1", "(\"n\" = 0 OR \"n\" > 0)")),
+                    p.checks());
+            TableSchema log = SqliteTables.schema(new TableRef("s", "main", "log"), d.table("log"), c);
+            assertEquals(List.of(TableSchema.ROWID_COLUMN), log.definition().generated(), "a table without a key: its rowid");
         }
     }
 

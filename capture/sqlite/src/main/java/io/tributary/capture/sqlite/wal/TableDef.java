@@ -90,6 +90,11 @@ public final class TableDef {
         return List.copyOf(names);
     }
 
+    /** The INTEGER PRIMARY KEY column, an alias of the rowid (SQLite gives it a value when an INSERT leaves it out), or null. */
+    public String rowidAlias() {
+        return rowidColumn < 0 ? null : columns.get(rowidColumn).name();
+    }
+
     List<String> columnNames() {
         return columnNames;
     }
