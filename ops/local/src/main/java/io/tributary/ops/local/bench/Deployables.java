@@ -1,5 +1,6 @@
 package io.tributary.ops.local.bench;
 
+import io.tributary.ops.JvmBudget;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -48,11 +49,17 @@ final class Deployables implements AutoCloseable {
     private final Map<Stage, Running> running = new LinkedHashMap<>();
     private final Path dir;
     private final String heap;
+    private final Path profiles;
 
-    /** Chooses a free port per stage; nothing runs yet ({@link #httpYaml} goes into the pipeline file first). */
-    Deployables(Path dir, String heap, List<Stage> stages) throws IOException {
+    /**
+     * Chooses a free port per stage; nothing runs yet ({@link #httpYaml} goes into the pipeline file first). Each
+     * deployable runs with {@code -Xmx<heap>} when {@code heap} is given, else with its own JVM budget
+     * ({@link JvmBudget}); with a flight recording into {@code profiles/<deployable>.jfr} when {@code profiles} is given.
+     */
+    Deployables(Path dir, String heap, Path profiles, List<Stage> stages) throws IOException {
         this.dir = dir;
         this.heap = heap;
+        this.profiles = profiles;
         for (Stage s : stages) {
             try (ServerSocket socket = new ServerSocket(0)) {
                 ports.put(s, socket.getLocalPort());
@@ -75,8 +82,12 @@ final class Deployables implements AutoCloseable {
     void start(Path pipeline) throws IOException {
         for (Stage s : ports.keySet()) {
             Path log = dir.resolve(s.deployable + ".log");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                    "-Dlog4j2.configurationFile=classpath:tributary-log4j2.xml", "-cp", System.getProperty("java.class.path"),
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(heap != null ? List.of("-Xmx" + heap) : JvmBudget.flags(s.deployable));
+            if (profiles != null) {
+                cmd.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + profiles.resolve(s.deployable + ".jfr"));
+            }
+            cmd.addAll(List.of("-Dlog4j2.configurationFile=classpath:tributary-log4j2.xml", "-cp", System.getProperty("java.class.path"),
                     "io.tributary.ops.Main", s.deployable, "--config", pipeline.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             running.put(s, new Running(p, ports.get(s), log));

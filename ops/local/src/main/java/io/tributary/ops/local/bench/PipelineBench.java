@@ -41,8 +41,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PipelineBench {
     private static final PrintStream out = System.out;
+    /**
+     * How often the timeline reads every stage's /metrics: the line it prints every 5 s. A scrape is not free (a
+     * profile of the transform read once a second showed a quarter of its CPU samples in serving /metrics), so the
+     * run is watched no more often than it is printed; the end is checked every second, on the sink alone.
+     */
+    private static final long SAMPLE_MILLIS = 5_000;
 
-    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap) {
+    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap, Path profiles) {
+        /** How the deployables' JVMs are sized, for the run's heading. */
+        String jvm() {
+            return (heap == null ? "each its own JVM budget (JvmBudget)" : "-Xmx" + heap) + (profiles == null ? "" : ", flight recordings in " + profiles);
+        }
     }
 
     private PipelineBench() {
@@ -61,7 +71,8 @@ public final class PipelineBench {
         int seconds = 30;
         int clients = 8;
         int rate = 0;
-        String heap = "2g"; // bin/tributary's default for every deployable
+        String heap = null; // each deployable's own budget, as bin/tributary runs it
+        Path profiles = null;
         for (int i = args.length > 1 && !args[1].startsWith("--") ? 2 : 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rows" -> rows = Long.parseLong(args[i + 1].replace("_", ""));
@@ -69,11 +80,12 @@ public final class PipelineBench {
                 case "--clients" -> clients = Integer.parseInt(args[i + 1]);
                 case "--rate" -> rate = Integer.parseInt(args[i + 1]);
                 case "--heap" -> heap = args[i + 1];
+                case "--profile" -> profiles = Files.createDirectories(Path.of(args[i + 1]).toAbsolutePath());
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE; stream also --seconds N, --clients N, --rate TPS)");
+                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE, --profile DIR; stream also --seconds N, --clients N, --rate TPS)");
             }
         }
-        Options o = new Options(kind, rows, seconds, clients, rate, heap);
+        Options o = new Options(kind, rows, seconds, clients, rate, heap, profiles);
         if (kind.equals("stream") && !Workloads.onPath("pgbench")) {
             out.println("bench pipeline stream: skipped, pgbench is not on the PATH (Debian: apt-get install postgresql-client)");
             return true;
@@ -90,11 +102,11 @@ public final class PipelineBench {
     }
 
     private static void sqlite(Options o, Path dir, LocalStack stack) throws Exception {
-        out.printf("pipeline benchmark: SQLite -> PostgreSQL, %,d experiment_metrics rows, deployables with -Xmx%s%n", o.rows, o.heap);
+        out.printf("pipeline benchmark: SQLite -> PostgreSQL, %,d experiment_metrics rows, deployables with %s%n", o.rows, o.jvm());
         Path file = dir.resolve("experiments.db");
         ReconcileBench.sqliteSource(file, o.rows);
         String target = database(stack, "target");
-        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_SQLITE, Stage.TRANSFORM, Stage.SINK));
+        Deployables d = new Deployables(dir, o.heap, o.profiles, List.of(Stage.CAPTURE_SQLITE, Stage.TRANSFORM, Stage.SINK));
         Path pipeline = pipeline(dir, stack, d, "  - name: bench\n    sqlite: { path: \"" + file + "\" }\n    tables: [" + ReconcileBench.TABLE + "]\n",
                 target, "bench.main." + ReconcileBench.TABLE);
         double pipelineSeconds = untilRows(d, pipeline, target, ReconcileBench.TABLE, o.rows);
@@ -109,11 +121,11 @@ public final class PipelineBench {
     }
 
     private static void postgres(Options o, Path dir, LocalStack stack) throws Exception {
-        out.printf("pipeline benchmark: PostgreSQL -> PostgreSQL, %,d trades rows, deployables with -Xmx%s%n", o.rows, o.heap);
+        out.printf("pipeline benchmark: PostgreSQL -> PostgreSQL, %,d trades rows, deployables with %s%n", o.rows, o.jvm());
         String source = database(stack, "monolith");
         Workloads.trades(source, o.rows);
         String target = database(stack, "target");
-        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
+        Deployables d = new Deployables(dir, o.heap, o.profiles, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
         Path pipeline = pipeline(dir, stack, d, postgresSource(source), target, "bench.public.trades");
         double pipelineSeconds = untilRows(d, pipeline, target, "trades", o.rows);
         double copy = Workloads.copyPipe(source, database(stack, "floor_copy"));
@@ -125,12 +137,12 @@ public final class PipelineBench {
 
     private static void stream(Options o, Path dir, LocalStack stack) throws Exception {
         out.printf("pipeline benchmark: streaming PostgreSQL -> PostgreSQL, %,d trades first, then pgbench with %d clients for %d s "
-                + "(10 inserts, 1 update, 1 delete per transaction%s), deployables with -Xmx%s%n", o.rows, o.clients, o.seconds,
-                o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.heap);
+                + "(10 inserts, 1 update, 1 delete per transaction%s), deployables with %s%n", o.rows, o.clients, o.seconds,
+                o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.jvm());
         String source = database(stack, "monolith");
         Workloads.trades(source, o.rows);
         String target = database(stack, "target");
-        Deployables d = new Deployables(dir, o.heap, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
+        Deployables d = new Deployables(dir, o.heap, o.profiles, List.of(Stage.CAPTURE_POSTGRES, Stage.TRANSFORM, Stage.SINK));
         Path pipeline = pipeline(dir, stack, d, postgresSource(source), target, "bench.public.trades");
         try (d) {
             d.start(pipeline);
@@ -142,7 +154,7 @@ public final class PipelineBench {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("pgbench.log").toFile()).start();
             Timeline timeline = new Timeline(d);
             while (!bench.waitFor(1, TimeUnit.SECONDS)) {
-                timeline.sample();
+                timeline.sampleEvery(SAMPLE_MILLIS);
                 failIfStopped(d);
             }
             if (bench.exitValue() != 0) {
@@ -173,14 +185,14 @@ public final class PipelineBench {
             long t0 = System.nanoTime();
             d.start(pipeline);
             Timeline timeline = new Timeline(d);
-            // the sink's own counter first: a count(*) of a large table every 250 ms would take a core from the run
+            // the sink's own counter first: a count(*) of a large table every second would take a core from the run
             while (d.count(Stage.SINK) < rows || count(target, table) < rows) {
                 if ((System.nanoTime() - t0) / 1e9 > 3600) {
                     throw new IllegalStateException("the target did not reach " + rows + " rows within an hour");
                 }
                 failIfStopped(d);
-                timeline.sampleEvery(1_000);
-                Thread.sleep(250);
+                timeline.sampleEvery(SAMPLE_MILLIS);
+                Thread.sleep(1_000);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             timeline.sample();
@@ -199,9 +211,9 @@ public final class PipelineBench {
             }
             failIfStopped(d);
             if (timeline != null) {
-                timeline.sampleEvery(1_000);
+                timeline.sampleEvery(SAMPLE_MILLIS);
             }
-            Thread.sleep(250);
+            Thread.sleep(1_000);
         }
         return (System.nanoTime() - t0) / 1e9;
     }
@@ -234,7 +246,7 @@ public final class PipelineBench {
         }
     }
 
-    /** Per second of the run, the events each stage had handled: printed as one line every 5 s. */
+    /** Every {@link #SAMPLE_MILLIS} of the run, the events each stage had handled: printed as one line each. */
     private static final class Timeline {
         private final Deployables d;
         private final long t0 = System.nanoTime();
