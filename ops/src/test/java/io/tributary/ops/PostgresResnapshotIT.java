@@ -13,17 +13,11 @@ import io.tributary.common.sql.Bookkeeping;
 import io.tributary.ops.cli.TributaryCommand;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
-import io.tributary.schemas.kafka.ChangeEventReader;
-import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.testkit.TestServers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LongSummaryStatistics;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -65,37 +59,16 @@ class PostgresResnapshotIT {
             assertEquals(String.valueOf(pg.appliedGeneration("fills")), value(pg.targetUrl, "SELECT min(" + Bookkeeping.POSITION + "[1]) FROM fills"),
                     "every row of fills is of its backfill's generation");
             // the capture never stopped streaming orders: its changes were written between the backfill's first and last rows
-            List<ChangeEvent> fills = events(pg.source + ".public.fills");
+            List<ChangeEvent> fills = PostgresScenario.events(pg.source + ".public.fills");
             LongSummaryStatistics backfill = fills.stream().filter(e -> e.op() == Op.READ).mapToLong(ChangeEvent::tsMs).summaryStatistics();
             assertTrue(backfill.getCount() > 40000, "the backfill read fills: " + backfill);
-            long during = events(pg.source + ".public.orders").stream()
+            long during = PostgresScenario.events(pg.source + ".public.orders").stream()
                     .filter(e -> e.op() == Op.CREATE && e.tsMs() > backfill.getMin() && e.tsMs() < backfill.getMax()).count();
             // a blocking snapshot would stream nothing in between; Debezium reads chunks on the streaming thread, so on a busy
             // machine the stream slows down while chunks are read (how much varies), but it never stops
             assertTrue(during > 0, "orders streamed while fills was backfilled: " + during + " inserts between " + backfill);
             assertNull(runner.failed(), runner.exitCodes().toString());
         }
-    }
-
-    /** Every change event of {@code topic}, in order (tombstones left out). */
-    private static List<ChangeEvent> events(String topic) {
-        ChangeEventReader reader = new ChangeEventReader(new SchemaRegistryClient(TestServers.registryUrl()));
-        List<ChangeEvent> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", TestServers.kafkaBootstrap(),
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (c.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (!ChangeEventReader.isTombstone(r.value())) {
-                        out.add(reader.read(topic, r.key(), r.value()));
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     @Test

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.common.sql.Bookkeeping;
+import io.tributary.schemas.event.ChangeEvent;
+import io.tributary.schemas.kafka.ChangeEventReader;
+import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,12 +16,17 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * One PostgreSQL source database replicated to one service's database, for end-to-end tests: fresh
@@ -63,6 +71,27 @@ final class PostgresScenario {
     void awaitMatch(PipelineRunner runner) throws Exception {
         List<io.tributary.ops.reconcile.TableReport> last = runner.awaitMatch(config, Duration.ofSeconds(180));
         assertTrue(last.stream().allMatch(io.tributary.ops.reconcile.TableReport::matches), "target did not match the source within 180 s: " + last);
+    }
+
+    /** Every change event of {@code topic} (one partition), in order (tombstones left out). */
+    static List<ChangeEvent> events(String topic) {
+        ChangeEventReader reader = new ChangeEventReader(new SchemaRegistryClient(TestServers.registryUrl()));
+        List<ChangeEvent> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", TestServers.kafkaBootstrap(),
+                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (!ChangeEventReader.isTombstone(r.value())) {
+                        out.add(reader.read(topic, r.key(), r.value()));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     static void sql(String url, String sql) throws Exception {

@@ -62,10 +62,15 @@ public final class TransformApp implements Deployable {
         return io.tributary.schemas.kafka.Topics.deadLetters("transform", service.name());
     }
 
+    /** The transform's Kafka Streams application id for {@code service}: also its consumer group. */
+    public static String group(String service) {
+        return "tributary-transform-" + service;
+    }
+
     static Properties streamsConfig(PipelineConfig config, PipelineConfig.Service service) {
         Properties p = new Properties();
         p.putAll(KafkaSetup.base(config.kafka()));
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "tributary-transform-" + service.name());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, group(service.name()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.kafka().replicationFactor());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);

@@ -45,6 +45,13 @@ public final class Bookkeeping {
      * span whose aggregates need a refresh, whether migrated history waits to be compressed).
      */
     public static final String HISTORY = PREFIX + "history";
+    /**
+     * Prefix of the transactional logical-decoding message the sink writes first in every transaction it commits
+     * in a target ({@code pg_logical_emit_message(true, 'tributary.applied', '<service>')}): capture-postgres drops
+     * the row changes of a transaction that carries it, so a database that is both a target and a source (the
+     * way back after a cutover, docs/cutover.md) never sends Tributary's own writes round again.
+     */
+    public static final String APPLIED_MESSAGE = "tributary.applied";
     private static final String DELETES_PREFIX = PREFIX + "del_";
     private static final Set<String> COLUMNS = Set.of(POSITION, DELETED);
     /** Length the start of a shortened deletes-table name is cut to, leaving room for the hash. */

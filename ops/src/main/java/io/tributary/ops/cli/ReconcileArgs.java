@@ -45,8 +45,8 @@ final class ReconcileArgs {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "which key ranges --sample picks")
     long seed;
 
-    @Option(names = "--max-mismatch-rate", paramLabel = "RATE", defaultValue = "0",
-            description = "a table passes when differing rows / compared rows <= RATE (e.g. 0.001 = 0.1%%; default 0: every row equal)")
+    @Option(names = "--max-mismatch-rate", paramLabel = "RATE", defaultValue = "0", converter = RateConverter.class,
+            description = "a table passes when differing rows / compared rows <= RATE (0.001 or 0.1%%; default 0: every row equal)")
     double maxMismatchRate;
 
     @Option(names = "--settle", paramLabel = "DURATION", defaultValue = "10s", converter = TimeArgs.DurationConverter.class,

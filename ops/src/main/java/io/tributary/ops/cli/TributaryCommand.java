@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "tributary", mixinStandardHelpOptions = true, versionProvider = TributaryCommand.Version.class,
         description = "Change-data capture from SQLite and PostgreSQL into per-service PostgreSQL databases.",
-        subcommands = {io.tributary.ops.status.StatusCommand.class, io.tributary.ops.tail.TailCommand.class, ReconcileCommand.class, ReplayCommand.class,
+        subcommands = {io.tributary.ops.status.StatusCommand.class, io.tributary.ops.tail.TailCommand.class, ReconcileCommand.class, ReplayCommand.class, CutoverCommand.class,
                 io.tributary.ops.resnapshot.ResnapshotCommand.class, AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a runtime failure, or a check that did not pass", "2:a bad command line, pipeline file or unreachable server"})

@@ -66,6 +66,9 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
         List<Integer> key = new ArrayList<>();
         boolean sameCollations = !sqliteSource;
         for (Source.Column sc : src.columns) {
+            if (Bookkeeping.isColumn(sc.name)) {
+                continue; // a source that is itself a Tributary target (the way back after a cutover)
+            }
             Catalog.PgColumn tc = targetCols.get(sc.name);
             if (tc == null) {
                 if (!targetCols.isEmpty()) {

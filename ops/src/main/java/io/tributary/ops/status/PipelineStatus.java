@@ -112,7 +112,7 @@ final class PipelineStatus {
     private StatusReport.Table table(TopicProbe kafka, PipelineConfig.Service s, TableRef t, List<StatusReport.Deployable> deployables,
                                      Map<String, Long> generations, long now) throws Exception {
         String captureTopic = Topics.perTable(t);
-        StatusReport.Stage transform = stage(kafka, captureTopic, "tributary-transform-" + s.name(), now);
+        StatusReport.Stage transform = stage(kafka, captureTopic, io.tributary.transform.TransformApp.group(s.name()), now);
         StatusReport.Stage sink = stage(kafka, Topics.perService(s.name(), t.table()), s.group(), now);
         Optional<TopicProbe.Timed> last = newest(kafka, captureTopic);
         String capture = config.source(t.source()).map(src -> src.isSqlite() ? "capture-sqlite" : "capture-postgres").orElse("?");
@@ -147,22 +147,8 @@ final class PipelineStatus {
 
     /** A consuming stage on one topic: records after its committed offsets, and the age of the oldest of them. */
     private static StatusReport.Stage stage(TopicProbe kafka, String topic, String group, long now) throws Exception {
-        List<TopicPartition> tps = kafka.partitions(topic);
-        Map<TopicPartition, Long> ends = kafka.ends(tps);
-        Map<TopicPartition, Long> begins = kafka.beginnings(tps);
-        Map<TopicPartition, Long> committed = kafka.committed(group, tps);
-        long lag = 0;
-        double age = 0;
-        for (TopicPartition tp : tps) {
-            long from = committed.getOrDefault(tp, begins.get(tp));
-            long end = ends.get(tp);
-            Optional<Long> ts = from < end ? kafka.timestampAt(tp, from, end) : Optional.empty();
-            if (ts.isPresent()) { // else only transaction markers are left: nothing to consume
-                lag += end - from;
-                age = Math.max(age, (now - ts.get()) / 1000.0);
-            }
-        }
-        return new StatusReport.Stage(topic, lag, age);
+        TopicProbe.Backlog b = kafka.backlog(topic, group, now);
+        return new StatusReport.Stage(topic, b.records(), b.ageSeconds());
     }
 
     private static Optional<TopicProbe.Timed> newest(TopicProbe kafka, String topic) {

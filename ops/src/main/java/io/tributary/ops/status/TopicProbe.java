@@ -28,10 +28,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * is the age of the oldest record it has not consumed: it grows while the stage is stuck, whatever the
  * stage itself reports.
  */
-final class TopicProbe implements AutoCloseable {
+public final class TopicProbe implements AutoCloseable {
     private final Admin admin;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final ChangeEventReader reader;
+
+    /** A probe that reads no change event (offsets, committed offsets and backlogs only). */
+    public TopicProbe(PipelineConfig config) {
+        this(config, null);
+    }
 
     TopicProbe(PipelineConfig config, ChangeEventReader reader) {
         Map<String, Object> props = KafkaSetup.base(config.kafka());
@@ -44,11 +49,11 @@ final class TopicProbe implements AutoCloseable {
     }
 
     /** A topic's partitions (empty when the topic does not exist yet). */
-    List<TopicPartition> partitions(String topic) {
+    public List<TopicPartition> partitions(String topic) {
         return consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
-    Map<TopicPartition, Long> ends(Collection<TopicPartition> tps) {
+    public Map<TopicPartition, Long> ends(Collection<TopicPartition> tps) {
         return consumer.endOffsets(tps, Duration.ofSeconds(10));
     }
 
@@ -67,6 +72,47 @@ final class TopicProbe implements AutoCloseable {
             }
         });
         return out;
+    }
+
+    /**
+     * Whether {@code group} has consumed {@code ends} (offsets noted earlier): its committed offset of each
+     * partition is at or past the noted end, or nothing but transaction markers lies between them (an
+     * exactly-once consumer's committed offset stays below the commit marker that ends a partition).
+     */
+    public boolean consumed(String group, Map<TopicPartition, Long> ends) throws ExecutionException, InterruptedException {
+        Map<TopicPartition, Long> committed = committed(group, ends.keySet());
+        Map<TopicPartition, Long> begins = beginnings(ends.keySet());
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            long from = committed.getOrDefault(e.getKey(), begins.get(e.getKey()));
+            if (from < e.getValue() && timestampAt(e.getKey(), from, e.getValue()).isPresent()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Records of a topic a consuming stage has not committed, and the age in seconds of the oldest of them. */
+    public record Backlog(long records, double ageSeconds) {
+    }
+
+    /** The backlog of {@code group} on {@code topic} at {@code now} (ms): empty when only transaction markers are left. */
+    public Backlog backlog(String topic, String group, long now) throws ExecutionException, InterruptedException {
+        List<TopicPartition> tps = partitions(topic);
+        Map<TopicPartition, Long> ends = ends(tps);
+        Map<TopicPartition, Long> begins = beginnings(tps);
+        Map<TopicPartition, Long> committed = committed(group, tps);
+        long records = 0;
+        double age = 0;
+        for (TopicPartition tp : tps) {
+            long from = committed.getOrDefault(tp, begins.get(tp));
+            long end = ends.get(tp);
+            Optional<Long> ts = from < end ? timestampAt(tp, from, end) : Optional.empty();
+            if (ts.isPresent()) {
+                records += end - from;
+                age = Math.max(age, (now - ts.get()) / 1000.0);
+            }
+        }
+        return new Backlog(records, age);
     }
 
     /** The timestamp of the first record at or after {@code offset} (before {@code end}), if any is readable. */

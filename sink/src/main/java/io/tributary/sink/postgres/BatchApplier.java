@@ -82,6 +82,7 @@ final class BatchApplier implements AutoCloseable {
     Outcome apply(List<SinkEvent> fresh, List<GenerationMarker> markers) throws SQLException {
         connect();
         try {
+            markApplied();
             Outcome o = applyInTransaction(fresh);
             List<String> newGenerations = new ArrayList<>(GenerationFloor.read(db, service.name(), newestSnapshotRows(fresh)));
             for (GenerationMarker m : markers) {
@@ -96,6 +97,19 @@ final class BatchApplier implements AutoCloseable {
             rollbackQuietly();
             writers.clear(); // tables created in the rolled-back transaction are gone again
             throw e;
+        }
+    }
+
+    /**
+     * Marks the transaction as Tributary's, before any write: a capture of this database leaves its row changes
+     * out ({@link io.tributary.common.sql.Bookkeeping#APPLIED_MESSAGE}). First, because pgoutput sends a
+     * transactional message where it was written, among the transaction's changes.
+     */
+    private void markApplied() throws SQLException {
+        try (java.sql.PreparedStatement ps = db.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)")) {
+            ps.setString(1, io.tributary.common.sql.Bookkeeping.APPLIED_MESSAGE);
+            ps.setString(2, service.name());
+            ps.execute();
         }
     }
 
@@ -316,7 +330,7 @@ final class BatchApplier implements AutoCloseable {
         }
         connect();
         for (String t : sequencesPending) {
-            TargetTables.advanceSequences(db, t);
+            io.tributary.common.sql.Sequences.advance(db, t);
         }
         db.commit();
         sequencesPending.clear();

@@ -230,30 +230,4 @@ final class TargetTables {
     private static String pk(TableSchema t) {
         return t.primaryKey().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
     }
-
-    /**
-     * Moves every serial or identity sequence of {@code table} past the largest value loaded, so that the
-     * service can insert once it takes the table over from the source after a snapshot or replay. Never moves
-     * a sequence backwards.
-     */
-    static void advanceSequences(Connection c, String table) throws SQLException {
-        List<String[]> seqs = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, pg_get_serial_sequence(format('%I', r.relname), a.attname) "
-                + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid WHERE r.relname = ? "
-                + "AND r.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped "
-                + "AND pg_get_serial_sequence(format('%I', r.relname), a.attname) IS NOT NULL")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    seqs.add(new String[] {rs.getString(1), rs.getString(2)});
-                }
-            }
-        }
-        try (Statement s = c.createStatement()) {
-            for (String[] seq : seqs) {
-                s.execute("SELECT setval('" + seq[1].replace("'", "''") + "', m) FROM (SELECT max(" + Identifiers.quote(seq[0]) + ") AS m FROM "
-                        + Identifiers.quote(table) + ") x, " + seq[1] + " q WHERE m IS NOT NULL AND (m > q.last_value OR (NOT q.is_called AND m >= q.last_value))");
-            }
-        }
-    }
 }

@@ -14,6 +14,7 @@ import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.kafka.Topics;
 import io.tributary.common.kafka.ChangeEventWriter;
+import io.tributary.common.sql.Bookkeeping;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -55,10 +56,14 @@ final class PostgresCapture implements AutoCloseable {
     private volatile Throwable failure;
 
     private final CaptureDeadLetters deadLetters;
+    private final AppliedTransactions applied;
 
     PostgresCapture(PipelineConfig config, PipelineConfig.Source source, ChangeEventWriter writer, TableGenerations generations,
-                    CaptureDeadLetters deadLetters) {
+                    CaptureDeadLetters deadLetters, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.source = source;
+        this.applied = new AppliedTransactions(io.micrometer.core.instrument.Counter.builder("tributary.capture.applied.skipped")
+                .description("row changes left out because Tributary's sink applied them in this source")
+                .tag("source", source.name()).register(metrics));
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.notifications = notificationTopic(source);
@@ -114,6 +119,9 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("hstore.handling.mode", "map");
         p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("column.propagate.source.type", ".*");
+        // a table that is also a Tributary target (the way back after a cutover) has the sink's columns: not data
+        p.setProperty("column.exclude.list", java.util.stream.Stream.of(Bookkeeping.POSITION, Bookkeeping.DELETED)
+                .map(c -> ".+\\." + java.util.regex.Pattern.quote(c)).collect(Collectors.joining(",")));
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("skipped.operations", "none"); // Debezium skips truncates by default; they empty the targets (PostgresSnapshots.onTruncate)
         heartbeat(p, pg);
@@ -226,7 +234,11 @@ final class PostgresCapture implements AutoCloseable {
                 SourceRecord r = e.record();
                 TableRef table = tablesByTopic.get(r.topic());
                 if (table != null && r.value() instanceof Struct value && value.schema().field("op") != null) {
-                    emit(table, r, value);
+                    if (!applied.applied(value)) {
+                        emit(table, r, value);
+                    }
+                } else if (r.value() instanceof Struct value && applied.onMessage(value)) {
+                    continue; // a logical-decoding message: a heartbeat, or the mark of a transaction Tributary applied
                 } else if (notifications.equals(r.topic()) && r.value() instanceof Struct value) {
                     snapshots.onNotification(value);
                 }

@@ -154,7 +154,7 @@ public final class PostgresCaptureApp implements Deployable {
             ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics);
             CaptureDeadLetters dead = new CaptureDeadLetters(config, s, metrics);
             TableGenerations generations = TableGenerations.load(config.kafka(), s.name());
-            PostgresCapture capture = new PostgresCapture(config, s, writer, generations, dead);
+            PostgresCapture capture = new PostgresCapture(config, s, writer, generations, dead, metrics);
             deadLetters.add(dead);
             writers.add(writer);
             this.generations.add(generations);

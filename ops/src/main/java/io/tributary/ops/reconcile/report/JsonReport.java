@@ -42,7 +42,8 @@ public final class JsonReport {
         out.flush();
     }
 
-    private static void table(TableReport r, JsonGenerator g) throws IOException {
+    /** One table's object, as the {@code tables} array holds it (the cutover report embeds it too). */
+    public static void table(TableReport r, JsonGenerator g) throws IOException {
         g.writeStartObject();
         g.writeStringField("service", r.service());
         g.writeStringField("table", r.table());

@@ -3,6 +3,11 @@ package io.tributary.ops.local.demo;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.ops.PipelineRunner;
+import io.tributary.ops.cutover.Cutover;
+import io.tributary.ops.cutover.CutoverOptions;
+import io.tributary.ops.cutover.TableVerdict;
+import io.tributary.ops.reconcile.Progress;
+import io.tributary.ops.reconcile.ReconcileOptions;
 import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.ops.reconcile.TableReport;
 import io.tributary.testkit.LocalPostgres;
@@ -70,11 +75,31 @@ public final class Demo {
             List<TableReport> report = Reconciler.reconcile(config);
             boolean ok = print(report);
             out.printf("%s in %.1f s%n", ok ? "ALL TABLES MATCH" : "MISMATCH", (System.currentTimeMillis() - t0) / 1000.0);
-            return ok ? 0 : 1;
+            boolean go = cutover(config);
+            return ok && go ? 0 : 1;
         } finally {
             stopAll(runner[0], stack);
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
+    }
+
+    /**
+     * The cutover's verdict for every service, as {@code bin/tributary cutover} gives it: the fence, a reconcile,
+     * the sequences moved; a line per table after its reconcile. True when every table is go.
+     */
+    private static boolean cutover(PipelineConfig config) throws Exception {
+        out.println("      cutover: each service's fence, reconcile and sequences ...");
+        CutoverOptions options = new CutoverOptions(ReconcileOptions.exact(), null, java.time.Duration.ofSeconds(60));
+        boolean go = true;
+        for (PipelineConfig.Service s : config.services()) {
+            Cutover.Report r = Cutover.run(config, s, options, Progress.NONE);
+            for (TableVerdict t : r.tables()) {
+                out.printf("  %-16s %-36s cutover %s%s%n", t.service(), t.table(), t.word(), t.go() ? "" : ": " + String.join("; ", t.reasons()));
+            }
+            go &= r.go();
+        }
+        out.println(go ? "CUTOVER GO for every table" : "CUTOVER NO-GO");
+        return go;
     }
 
     /** Live changes in both sources for {@code seconds}, with a progress line every 2 s; throws what a workload threw. */
@@ -109,7 +134,7 @@ public final class Demo {
         y.append("  - name: experiments\n    sqlite: { path: \"").append(sqlite).append("\" }\n");
         y.append("    tables: [experiments, experiment_metrics, model_checkpoints, regime_history]\n");
         y.append("  - name: monolith\n    postgres: { url: \"").append(LocalPostgres.withDatabase(pg, "monolith"))
-                .append("\", user: postgres, password: \"${MONOLITH_PASSWORD:-}\" }\n");
+                .append("\", user: postgres, password: \"${MONOLITH_PASSWORD:-}\", heartbeat-interval: 1s }\n"); // the cutover's fence waits for one
         y.append("    tables: [public.users, public.strategies, public.trades, public.positions, public.ai_decisions, public.agent_status]\n");
         y.append("services:\n");
         service(y, "api-gateway", pg, "api_gateway", "monolith.public.users");
