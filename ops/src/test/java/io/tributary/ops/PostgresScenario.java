@@ -49,6 +49,11 @@ final class PostgresScenario {
 
     /** (Re)writes the pipeline file: the source captures {@code public.<table>} of each table, one service owns them all. */
     void pipeline(String... tables) throws Exception {
+        pipelineWith("", tables);
+    }
+
+    /** As {@link #pipeline}, {@code serviceYaml} added to the service (its {@code options:}, indented by four spaces). */
+    void pipelineWith(String serviceYaml, String... tables) throws Exception {
         String captured = Arrays.stream(tables).map(t -> "public." + t).collect(Collectors.joining(", "));
         String owned = Arrays.stream(tables).map(t -> source + ".public." + t).collect(Collectors.joining(", "));
         Files.writeString(file, """
@@ -62,8 +67,8 @@ final class PostgresScenario {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, sourceUrl, source, source, captured,
-                source, targetUrl, owned));
+                %s""".formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, sourceUrl, source, source, captured,
+                source, targetUrl, owned, serviceYaml));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }
 

@@ -20,6 +20,11 @@ final class SqliteScenario {
 
     /** Writes {@code pipeline.yaml} in {@code dir}: source {@code <prefix><unique>} with {@code table} of {@code db}, service into {@code targetUrl}. */
     SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl) throws Exception {
+        this(dir, prefix, db, table, targetUrl, "");
+    }
+
+    /** As above, {@code serviceYaml} added to the service (its {@code options:}, indented by four spaces). */
+    SqliteScenario(Path dir, String prefix, Path db, String table, String targetUrl, String serviceYaml) throws Exception {
         this.file = dir.resolve("pipeline.yaml");
         this.source = prefix + Long.toHexString(System.nanoTime());
         Files.writeString(file, """
@@ -33,7 +38,8 @@ final class SqliteScenario {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s.main.%s]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, table, source, targetUrl, source, table));
+                %s""".formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), source, db, table, source, targetUrl, source, table,
+                serviceYaml));
         this.config = PipelineConfigLoader.load(file, Map.of());
     }
 

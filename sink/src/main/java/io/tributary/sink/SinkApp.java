@@ -56,12 +56,12 @@ public final class SinkApp implements Deployable {
      */
     static void checkTableNames(PipelineConfig.Service s, Preflight preflight) {
         for (int i = 0; i < s.tables().size(); i++) {
-            String table = s.tables().get(i).table();
+            String table = s.targetTable(s.tables().get(i));
             if (!Identifiers.fitsPostgres(table)) {
                 preflight.problem("services[" + s.name() + "].tables[" + i + "]", "target table name " + table + " is "
                         + table.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes; PostgreSQL keeps "
                         + Identifiers.POSTGRES_MAX_BYTES + " and would cut it, so the sink could never find the table again",
-                        "rename the source table to at most " + Identifiers.POSTGRES_MAX_BYTES + " bytes, or leave it out of the service");
+                        "map it to a shorter name (options.<table>.target-table) of at most " + Identifiers.POSTGRES_MAX_BYTES + " bytes, or leave it out of the service");
             }
         }
     }

@@ -25,6 +25,17 @@ class SinkAppTest {
         assertEquals(1, preflight.problems().size(), preflight.problems().toString());
         String problem = preflight.problems().get(0).toString();
         assertTrue(problem.startsWith("services[ml].tables[1]: target table name " + longName + " is 65 bytes"), problem);
-        assertTrue(problem.contains("rename the source table"), problem);
+        assertTrue(problem.contains("map it to a shorter name (options.<table>.target-table)"), problem);
+    }
+
+    @Test
+    void aLongSourceTableMappedToAShortTargetNameIsAccepted() {
+        TableRef longTable = new TableRef("src", "main", "experiment_metrics_" + "x".repeat(40) + "_daily");
+        var mapping = new io.tributary.common.config.TableMapping(longTable, "metrics_daily", Map.of(), List.of(), List.of());
+        PipelineConfig.Service s = new PipelineConfig.Service("ml", "g", new PipelineConfig.Database("jdbc:postgresql://x/y", "u", Secret.NONE),
+                List.of(longTable), Map.of("metrics_daily", new PipelineConfig.TableOptions(false, null, null, mapping)), Duration.ofMinutes(10));
+        Preflight preflight = new Preflight();
+        SinkApp.checkTableNames(s, preflight);
+        assertEquals(List.of(), preflight.problems());
     }
 }

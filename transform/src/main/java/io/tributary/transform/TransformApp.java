@@ -11,6 +11,7 @@ import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
+import io.tributary.transform.check.MappingCheck;
 import io.tributary.transform.route.ServiceTopology;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code bin/tributary transform --config FILE [--service NAME]}: one Kafka Streams application per owning
  * service ({@link ServiceTopology}), exactly-once, with records that cannot be normalised sent to the
  * dead-letter topic {@code tributary.dlq.transform.<service>} (Kafka Streams' own DLQ: the record plus
- * headers naming the exception) while the partition keeps flowing.
+ * headers naming the exception) while the partition keeps flowing. A table a service maps to its own shape is
+ * checked against its source at start ({@link MappingCheck}).
  */
 public final class TransformApp implements Deployable {
     private static final Logger log = LoggerFactory.getLogger(TransformApp.class);
@@ -54,6 +56,7 @@ public final class TransformApp implements Deployable {
         return AppRunner.run("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = preflight.services(config, options);
             preflight.kafkaAndRegistry(config);
+            new MappingCheck(preflight).check(config, services);
             return new TransformApp(config, services, metrics);
         }, stop);
     }

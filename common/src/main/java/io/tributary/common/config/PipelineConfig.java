@@ -93,15 +93,38 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
     /** One entry of {@code services:}: the tables it owns and the database they go to. */
     public record Service(String name, String group, Database target, List<TableRef> tables, Map<String, TableOptions> options,
                           Duration parkTimeout) {
-        /** The options of {@code table} (by its table name), or the defaults. */
+        /** The options of target table {@code table} (its name in the target), or the defaults. */
         public TableOptions options(String table) {
             return options.getOrDefault(table, TableOptions.DEFAULT);
         }
+
+        /** How the service maps an owned table, or empty: the source's shape, under the source table's name. */
+        public Optional<TableMapping> mapping(TableRef table) {
+            return options.values().stream().map(TableOptions::mapping)
+                    .filter(m -> m != null && m.source().equals(table)).findFirst();
+        }
+
+        /** The target table (and service topic) name of an owned table: its mapping's {@code target-table}, else its own name. */
+        public String targetTable(TableRef table) {
+            return mapping(table).map(TableMapping::targetTable).orElse(table.table());
+        }
+
+        /** The service topic of an owned table, {@code <service>.<target table>}. */
+        public String topic(TableRef table) {
+            return io.tributary.schemas.kafka.Topics.perService(name, targetTable(table));
+        }
     }
 
-    /** {@code services[].options.<table>}: how the sink applies one table. */
-    public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale) {
+    /**
+     * {@code services[].options.<table>}: how the sink applies one table, and how the transform maps it
+     * ({@code mapping}, null: not mapped). Kept by the target table's name; column names are the target's.
+     */
+    public record TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale, TableMapping mapping) {
         public static final TableOptions DEFAULT = new TableOptions(false, null, null);
+
+        public TableOptions(boolean softDelete, String lastWriteWinsColumn, Timescale timescale) {
+            this(softDelete, lastWriteWinsColumn, timescale, null);
+        }
 
         public TableOptions(boolean softDelete, String lastWriteWinsColumn) {
             this(softDelete, lastWriteWinsColumn, null);

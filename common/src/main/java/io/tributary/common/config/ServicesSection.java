@@ -15,7 +15,8 @@ import java.util.TreeSet;
  * The {@code services:} part of the pipeline file: each owning service's name, sink group, target database,
  * the captured tables it owns and how each is applied ({@link TableOptionsSection}). Checked across services:
  * names are unique, each table listed is captured by a source, a table has one owning service, and a
- * service owns at most one table of a given name (its service topic and target table are named by it).
+ * service has at most one table per target name (its service topic and target table are named by it: the
+ * table's name, or its {@code target-table}).
  */
 final class ServicesSection {
     private final ConfigReader r;
@@ -63,8 +64,27 @@ final class ServicesSection {
         PipelineConfig.Database target = target(n.path("target"), at + ".target");
         List<TableRef> tables = ownedTables(n.path("tables"), at, name, captured, owner);
         Map<String, PipelineConfig.TableOptions> options = new TableOptionsSection(r).read(n.path("options"), at + ".options", tables);
+        PipelineConfig.Service s = new PipelineConfig.Service(name, group, target, tables, Map.copyOf(options), Duration.ZERO);
+        List<TableRef> distinct = distinctTargets(s, at);
         Duration parkTimeout = r.duration(n, at, "park-timeout", Duration.ofMinutes(10));
-        return new PipelineConfig.Service(name, group, target, tables, Map.copyOf(options), parkTimeout);
+        return new PipelineConfig.Service(name, group, target, distinct, Map.copyOf(options), parkTimeout);
+    }
+
+    /**
+     * The service's tables, each mapped to a target table no other of them maps to: two would share the service
+     * topic {@code <service>.<target>} and the target table. The later of two is left out, with a problem.
+     */
+    private List<TableRef> distinctTargets(PipelineConfig.Service s, String at) {
+        Map<String, TableRef> byTarget = new java.util.LinkedHashMap<>();
+        for (TableRef t : s.tables()) {
+            TableRef other = byTarget.putIfAbsent(s.targetTable(t), t);
+            if (other != null) {
+                r.problem(at + ".tables", "'" + other + "' and '" + t + "' both map to the target table '" + s.targetTable(t)
+                        + "' (and the service topic " + s.name() + "." + s.targetTable(t) + ")",
+                        "a service has one table per target name: give one of them another options." + t.table() + ".target-table");
+            }
+        }
+        return List.copyOf(byTarget.values());
     }
 
     private PipelineConfig.Database target(JsonNode t, String at) {
@@ -93,9 +113,8 @@ final class ServicesSection {
                 String previous = owner.putIfAbsent(topic, service);
                 if (previous != null && !previous.equals(service)) {
                     r.problem(at + ".tables", "'" + topic + "' is already owned by service '" + previous + "'", "each table has exactly one owning service");
-                } else if (tables.stream().anyMatch(x -> x.table().equals(ref.table()))) {
-                    r.problem(at + ".tables", "two tables named '" + ref.table() + "' would share the service topic "
-                            + service + "." + ref.table() + " and the target table", "a service can own only one table of each name");
+                } else if (tables.contains(ref)) {
+                    r.problem(at + ".tables", "'" + topic + "' is listed twice", "list each table once");
                 } else {
                     tables.add(ref);
                 }

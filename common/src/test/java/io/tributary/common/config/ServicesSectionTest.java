@@ -49,11 +49,40 @@ class ServicesSectionTest {
         assertEquals(List.of(TRADES), s.get(0).tables(), "tables breaking a rule are left out");
         assertEquals(List.of(POSITIONS), s.get(1).tables());
         assertEquals(List.of(
-                "services[a].tables: two tables named 'trades' would share the service topic a.trades and the target table",
                 "services[a].tables: unknown table 'mono.public.ghost'",
+                "services[a].tables: 'mono.public.trades' and 'mono.ledger.trades' both map to the target table 'trades' (and the service topic a.trades)",
                 "services[b].tables: 'mono.public.trades' is already owned by service 'a'"), problems());
         assertEquals("name a table listed under sources as <source>.<schema>.<table>; known: "
-                + "[mono.ledger.trades, mono.public.positions, mono.public.trades]", r.problems().get(1).hint());
+                + "[mono.ledger.trades, mono.public.positions, mono.public.trades]", r.problems().get(0).hint());
+    }
+
+    @Test
+    void twoTablesOfOneNameMayOwnedWhenOneMapsToAnotherTarget() {
+        List<PipelineConfig.Service> s = services.read(yaml("""
+                - name: a
+                  target: { url: "jdbc:postgresql://db2/a", user: svc }
+                  tables: [mono.public.trades, mono.ledger.trades]
+                  options:
+                    mono.ledger.trades: { target-table: ledger_trades }
+                """), SOURCES);
+        assertEquals(List.of(), r.problems());
+        assertEquals(List.of(TRADES, LEDGER_TRADES), s.get(0).tables());
+        assertEquals("ledger_trades", s.get(0).targetTable(LEDGER_TRADES));
+        assertEquals("trades", s.get(0).targetTable(TRADES));
+    }
+
+    @Test
+    void twoTablesMappedToOneTargetAreAProblem() {
+        List<PipelineConfig.Service> s = services.read(yaml("""
+                - name: a
+                  target: { url: "jdbc:postgresql://db2/a", user: svc }
+                  tables: [mono.public.trades, mono.public.positions]
+                  options:
+                    positions: { target-table: trades }
+                """), SOURCES);
+        assertEquals(List.of("services[a].tables: 'mono.public.trades' and 'mono.public.positions' both map to the target table 'trades' "
+                + "(and the service topic a.trades)"), problems());
+        assertEquals(List.of(TRADES), s.get(0).tables());
     }
 
     @Test

@@ -47,7 +47,7 @@ public final class Cutover {
             long now = System.currentTimeMillis();
             for (TableRef t : svc.tables()) {
                 lags.add(Math.max(kafka.backlog(Topics.perTable(t), TransformApp.group(svc.name()), now).ageSeconds(),
-                        kafka.backlog(Topics.perService(svc.name(), t.table()), svc.group(), now).ageSeconds()));
+                        kafka.backlog(svc.topic(t), svc.group(), now).ageSeconds()));
             }
         }
         List<TableReport> reports = Reconciler.reconcile(config, options.reconcile(), svc.name(), null, progress);
@@ -55,18 +55,18 @@ public final class Cutover {
         try (Connection target = Preflight.connect(svc.target().url(), svc.target().user(), svc.target().password())) {
             for (int i = 0; i < svc.tables().size(); i++) {
                 TableRef t = svc.tables().get(i);
-                verdicts.add(table(target, t, fence, lags.get(i), report(reports, t), options));
+                verdicts.add(table(target, svc.targetTable(t), fence, lags.get(i), report(reports, t), options));
             }
         }
         return new Report(svc.name(), fence, verdicts, (System.nanoTime() - t0) / 1e9);
     }
 
-    private static TableVerdict table(Connection target, TableRef t, Fence.Outcome fence, double lag, TableReport report,
+    private static TableVerdict table(Connection target, String targetTable, Fence.Outcome fence, double lag, TableReport report,
                                       CutoverOptions options) {
         List<Sequences.Sequence> sequences = List.of();
         String error = null;
         try {
-            sequences = Sequences.advance(target, t.table());
+            sequences = Sequences.advance(target, targetTable);
         } catch (SQLException e) {
             error = Preflight.rootMessage(e);
         }

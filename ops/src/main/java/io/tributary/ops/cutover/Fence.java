@@ -61,7 +61,7 @@ final class Fence {
             if (!waitFor(() -> kafka.consumed(transform, perTable), deadline)) {
                 return outcome(false, "the transform (group " + transform + ") to consume the per-table topics to " + perTable, fences, t0);
             }
-            Map<TopicPartition, Long> perService = ends(kafka, svc.tables().stream().map(t -> Topics.perService(svc.name(), t.table())).toList());
+            Map<TopicPartition, Long> perService = ends(kafka, svc.tables().stream().map(svc::topic).toList());
             if (!waitFor(() -> kafka.consumed(svc.group(), perService), deadline)) {
                 return outcome(false, "the sink (group " + svc.group() + ") to consume the service topics to " + perService, fences, t0);
             }

@@ -33,13 +33,13 @@ final class PostgresSide extends Side {
             scope.add(TablePlan.quote(io.tributary.common.sql.Bookkeeping.DELETED) + " IS NOT TRUE");
         }
         if (plan.timeColumn() != null) {
-            TablePlan.Col time = plan.columns().stream().filter(c -> c.name().equals(plan.timeColumn())).findFirst().orElseThrow();
+            TablePlan.Col time = plan.timeCol();
             String cast = target ? time.targetCast() : time.sourceCast();
             if (since != null) {
-                scope.add(TablePlan.quote(time.name()) + " >= CAST('" + since + "' AS " + cast + ")");
+                scope.add(column(time) + " >= CAST('" + since + "' AS " + cast + ")");
             }
             if (until != null) {
-                scope.add(TablePlan.quote(time.name()) + " < CAST('" + until + "' AS " + cast + ")");
+                scope.add(column(time) + " < CAST('" + until + "' AS " + cast + ")");
             }
         }
     }
@@ -49,19 +49,24 @@ final class PostgresSide extends Side {
         return target ? TablePlan.quote(plan.targetTable()) : TablePlan.quote(plan.table().schema()) + "." + TablePlan.quote(plan.table().table());
     }
 
+    /** The column as this side names it: the target's name, or the source's (they differ where the mapping renames it). */
+    private String column(TablePlan.Col col) {
+        return TablePlan.quote(target ? col.name() : col.source());
+    }
+
     @Override
     String valueExpr(TablePlan.Col col) {
-        return TablePlan.quote(col.name()) + "::text";
+        return column(col) + "::text";
     }
 
     @Override
     String valueExprForEquality(TablePlan.Col col) {
-        return TablePlan.quote(col.name());
+        return column(col);
     }
 
     @Override
     String orderExpr(TablePlan.Col col) {
-        return TablePlan.quote(col.name()) + (plan.textKeysByBytes() && col.type().collated() ? " COLLATE \"C\"" : "");
+        return column(col) + (plan.textKeysByBytes() && col.type().collated() ? " COLLATE \"C\"" : "");
     }
 
     @Override

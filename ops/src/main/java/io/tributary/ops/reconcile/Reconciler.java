@@ -40,7 +40,7 @@ public final class Reconciler {
             if (service != null && !svc.name().equals(service)) {
                 continue;
             }
-            List<TableRef> tables = svc.tables().stream().filter(t -> table == null || named(t, table)).toList();
+            List<TableRef> tables = svc.tables().stream().filter(t -> table == null || named(svc, t, table)).toList();
             if (tables.isEmpty()) {
                 continue;
             }
@@ -63,13 +63,18 @@ public final class Reconciler {
         return name.equals(t.table()) || name.equals(t.qualifiedName()) || name.equals(t.topic());
     }
 
+    /** Whether {@code name} names an owned table of {@code svc}: as {@link #named}, or by its target table's name. */
+    private static boolean named(PipelineConfig.Service svc, TableRef t, String name) {
+        return named(t, name) || name.equals(svc.targetTable(t));
+    }
+
     private static TableReport table(PipelineConfig config, PipelineConfig.Service svc, TableRef t, Connection target,
                                      ReconcileOptions options, Progress progress) {
         long t0 = System.nanoTime();
         PipelineConfig.Source source = config.source(t.source()).orElseThrow();
         String timeColumn = options.windowed() ? timeColumn(svc, t, options) : null;
         try (Connection src = open(source); Connection pages = open(source)) {
-            TablePlan plan = TablePlan.of(svc.name(), t, source.isSqlite(), src, target, options, timeColumn);
+            TablePlan plan = TablePlan.of(svc, t, source.isSqlite(), src, target, options, timeColumn);
             if (!plan.problems().isEmpty()) {
                 return TableReport.failed(svc.name(), t.topic(), String.join("; ", plan.problems()), seconds(t0));
             }
@@ -103,11 +108,11 @@ public final class Reconciler {
 
     /** The window's time column of a table: named on the command line, else the table's TimescaleDB time column. */
     private static String timeColumn(PipelineConfig.Service svc, TableRef t, ReconcileOptions options) {
-        String named = options.timeColumns().get(t.table());
+        String named = options.timeColumns().getOrDefault(svc.targetTable(t), options.timeColumns().get(t.table()));
         if (named != null) {
             return named;
         }
-        PipelineConfig.Timescale ts = svc.options(t.table()).timescale();
+        PipelineConfig.Timescale ts = svc.options(svc.targetTable(t)).timescale();
         return ts == null ? null : ts.timeColumn();
     }
 

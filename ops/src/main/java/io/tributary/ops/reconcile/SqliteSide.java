@@ -29,7 +29,7 @@ final class SqliteSide extends Side {
     SqliteSide(TablePlan plan, Connection connection, Instant since, Instant until) {
         super(plan, connection);
         if (plan.timeColumn() != null) {
-            String t = "julianday(" + TablePlan.quote(plan.timeColumn()) + ")";
+            String t = "julianday(" + TablePlan.quote(plan.timeCol().source()) + ")";
             if (since != null) {
                 scope.add(t + " >= julianday('" + since + "')");
             }
@@ -46,7 +46,7 @@ final class SqliteSide extends Side {
 
     @Override
     String valueExpr(TablePlan.Col col) {
-        return col.name().equals(TablePlan.ROWID) ? "rowid" : TablePlan.quote(col.name());
+        return col.source().equals(TablePlan.ROWID) ? "rowid" : TablePlan.quote(col.source());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.tributary.ops.reconcile;
 
+import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.config.TableMapping;
 import io.tributary.common.sql.Bookkeeping;
 import io.tributary.common.sql.Identifiers;
 import io.tributary.schemas.event.TableRef;
@@ -29,10 +31,12 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
     /**
      * One compared column.
      *
+     * @param name       its name in the target
+     * @param source     its name in the source (another where the service's mapping renames it)
      * @param sourceType the source's own type: PostgreSQL's udt name, or SQLite's declared type
      * @param sourceCast the source's full type for casts (PostgreSQL), null for SQLite
      */
-    record Col(String name, TargetType type, String targetCast, String sourceType, String sourceCast, Double tolerance) {
+    record Col(String name, String source, TargetType type, String targetCast, String sourceType, String sourceCast, Double tolerance) {
     }
 
     List<String> keyNames() {
@@ -43,13 +47,19 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
         return out;
     }
 
-    /** Reads both catalogs; {@code timeColumn} is the window's column, or null. */
-    static TablePlan of(String service, TableRef table, boolean sqliteSource, Connection source, Connection target,
+    /**
+     * Reads both catalogs; {@code timeColumn} is the window's column (a target name), or null. A table the service
+     * maps ({@link TableMapping}) is compared in the target's terms: each kept source column against its target
+     * column, ordered by the target key, which the mapping's start-up check proved unique in the source.
+     */
+    static TablePlan of(PipelineConfig.Service service, TableRef table, boolean sqliteSource, Connection source, Connection target,
                         ReconcileOptions options, String timeColumn) throws SQLException {
         List<String> problems = new ArrayList<>();
+        String targetTable = service.targetTable(table);
+        TableMapping mapping = service.mapping(table).orElse(null);
         Map<String, Catalog.PgColumn> targetCols = new LinkedHashMap<>();
         boolean softDelete = false;
-        for (Catalog.PgColumn c : Catalog.postgresColumns(target, quote(table.table()))) {
+        for (Catalog.PgColumn c : Catalog.postgresColumns(target, quote(targetTable))) {
             softDelete |= c.name().equals(Bookkeeping.DELETED);
             if (!Bookkeeping.isColumn(c.name())) {
                 targetCols.put(c.name(), c);
@@ -60,33 +70,37 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
             problems.add("the source has no table " + table.qualifiedName());
         }
         if (targetCols.isEmpty()) {
-            problems.add("the target has no table \"" + table.table() + "\" (has the sink applied anything yet?)");
+            problems.add("the target has no table \"" + targetTable + "\" (has the sink applied anything yet?)");
         }
         List<Col> cols = new ArrayList<>();
-        List<Integer> key = new ArrayList<>();
-        boolean sameCollations = !sqliteSource;
+        Map<String, String> collations = new java.util.HashMap<>();
         for (Source.Column sc : src.columns) {
             if (Bookkeeping.isColumn(sc.name)) {
                 continue; // a source that is itself a Tributary target (the way back after a cutover)
             }
-            Catalog.PgColumn tc = targetCols.get(sc.name);
+            String name = mapping == null ? sc.name : mapping.targetColumn(sc.name).orElse(null);
+            Catalog.PgColumn tc = name == null ? null : targetCols.get(name);
             if (tc == null) {
-                if (!targetCols.isEmpty()) {
-                    problems.add("the target table has no column \"" + sc.name + "\" of the source");
+                if (name != null && !targetCols.isEmpty()) {
+                    problems.add("the target table has no column \"" + name + "\"" + (name.equals(sc.name) ? "" : " (the source's \"" + sc.name + "\"")
+                            + " of the source");
                 }
                 continue;
             }
             TargetType type = TargetType.of(tc.udt());
-            if (src.key.contains(sc.name)) {
-                sameCollations &= !type.collated() || java.util.Objects.equals(sc.collation, tc.collation());
-            }
-            Double tolerance = type.numeric() ? options.tolerance(table.table(), sc.name) : null;
-            cols.add(new Col(sc.name, type, tc.sqlType(), sc.type, sc.cast, tolerance));
+            collations.put(name, java.util.Objects.equals(sc.collation, tc.collation()) || !type.collated() ? "same" : "differ");
+            Double tolerance = type.numeric() ? options.tolerance(targetTable, name) : null;
+            cols.add(new Col(name, sc.name, type, tc.sqlType(), sc.type, sc.cast, tolerance));
         }
-        for (String k : src.key) {
+        List<String> keyNames = mapping != null && !mapping.keepsSourceKey() ? mapping.key()
+                : src.key.stream().map(k -> mapping == null ? k : mapping.targetColumn(k).orElse(k)).toList();
+        List<Integer> key = new ArrayList<>();
+        boolean sameCollations = !sqliteSource;
+        for (String k : keyNames) {
             int i = indexOf(cols, k);
             if (i >= 0) {
                 key.add(i);
+                sameCollations &= "same".equals(collations.get(k));
             }
         }
         if (problems.isEmpty() && key.isEmpty()) {
@@ -95,8 +109,13 @@ record TablePlan(String service, TableRef table, String targetTable, boolean sql
         if (timeColumn != null && indexOf(cols, timeColumn) < 0) {
             problems.add("the window's time column \"" + timeColumn + "\" is not a compared column");
         }
-        return new TablePlan(service, table, table.table(), sqliteSource, cols, key.stream().mapToInt(Integer::intValue).toArray(),
+        return new TablePlan(service.name(), table, targetTable, sqliteSource, cols, key.stream().mapToInt(Integer::intValue).toArray(),
                 softDelete, timeColumn, !sameCollations, problems);
+    }
+
+    /** The compared column the window's time column is (it names a target column). */
+    Col timeCol() {
+        return columns.get(indexOf(columns, timeColumn));
     }
 
     private static int indexOf(List<Col> cols, String name) {

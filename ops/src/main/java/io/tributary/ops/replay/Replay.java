@@ -72,7 +72,7 @@ public final class Replay implements AutoCloseable {
         }
         KafkaSetup.ensureTopics(config.kafka(), List.of(ServiceSink.deadLetterTopic(service)), KafkaSetup.DEAD_LETTER_TOPIC);
         Map<String, String> tableOfTopic = new HashMap<>();
-        service.tables().forEach(t -> tableOfTopic.put(Topics.perService(service.name(), t.table()), t.table()));
+        service.tables().forEach(t -> tableOfTopic.put(service.topic(t), service.targetTable(t)));
         progress = new ReplayProgress(offsets, tableOfTopic, err, terminal);
         if (offsets.resumed() && fromTime != null) {
             log.warn("replay service={} group={} resumes from its committed offsets; --from-time {} is not used (delete the group to start over)",
@@ -123,7 +123,7 @@ public final class Replay implements AutoCloseable {
              java.sql.PreparedStatement s = c.prepareStatement("SELECT CASE WHEN to_regclass('" + Bookkeeping.PARKED + "') IS NULL THEN 0 ELSE "
                      + "(SELECT count(*) FROM " + Bookkeeping.PARKED + " WHERE topic = ANY (?)) END")) {
             s.setArray(1, c.createArrayOf("text", service.tables().stream()
-                    .map(t -> io.tributary.schemas.kafka.Topics.perService(service.name(), t.table())).toArray()));
+                    .map(service::topic).toArray()));
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

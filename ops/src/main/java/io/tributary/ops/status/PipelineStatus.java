@@ -113,7 +113,7 @@ final class PipelineStatus {
                                      Map<String, Long> generations, long now) throws Exception {
         String captureTopic = Topics.perTable(t);
         StatusReport.Stage transform = stage(kafka, captureTopic, io.tributary.transform.TransformApp.group(s.name()), now);
-        StatusReport.Stage sink = stage(kafka, Topics.perService(s.name(), t.table()), s.group(), now);
+        StatusReport.Stage sink = stage(kafka, s.topic(t), s.group(), now);
         Optional<TopicProbe.Timed> last = newest(kafka, captureTopic);
         String capture = config.source(t.source()).map(src -> src.isSqlite() ? "capture-sqlite" : "capture-postgres").orElse("?");
         boolean down = deployables.stream().anyMatch(d -> isDown(d) && List.of(capture, "transform", "sink").contains(d.name()));
@@ -127,7 +127,7 @@ final class PipelineStatus {
         } else {
             state = snapshotting(last.get().event(), generations.get(t.table())) ? "snapshotting" : "streaming";
         }
-        long[] parked = parkedAndQuarantined(s, t.table());
+        long[] parked = parkedAndQuarantined(s, s.targetTable(t));
         return new StatusReport.Table(captureTopic, s.name(), state, last.map(e -> e.event().position().toString()).orElse(null),
                 last.map(e -> (now - e.writtenMs()) / 1000.0).orElse(null), transform, sink,
                 parked == null ? null : parked[0], parked == null ? null : parked[1]);

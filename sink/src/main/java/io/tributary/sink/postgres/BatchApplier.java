@@ -348,7 +348,7 @@ final class BatchApplier implements AutoCloseable {
                     s.execute("SET plan_cache_mode = force_custom_plan");
                 }
             }
-            TargetTables.ensureShared(db, service.name(), service.tables().stream().map(io.tributary.schemas.event.TableRef::table).toList());
+            TargetTables.ensureShared(db, service.name(), service.tables().stream().map(service::targetTable).toList());
         }
     }
 

@@ -42,7 +42,7 @@ final class ParkedEvents {
     ParkedEvents(PipelineConfig.Service service, Decoder decoder) {
         this.service = service;
         this.decoder = decoder;
-        this.topics = service.tables().stream().map(t -> io.tributary.schemas.kafka.Topics.perService(service.name(), t.table())).toArray(String[]::new);
+        this.topics = service.tables().stream().map(service::topic).toArray(String[]::new);
     }
 
     private java.sql.Array topics(Connection db) throws SQLException {

@@ -106,8 +106,8 @@ public final class ServiceSink implements Runnable, AutoCloseable {
      */
     private void registerMeters() {
         for (io.tributary.schemas.event.TableRef t : service.tables()) {
-            idle.clock(t.source(), t.table());
-            metrics.counter("tributary.sink.rows", "service", service.name(), "table", Topics.perService(service.name(), t.table()),
+            idle.clock(t.source(), service.targetTable(t));
+            metrics.counter("tributary.sink.rows", "service", service.name(), "table", service.topic(t),
                     "outcome", "dead_letter");
         }
         for (String outcome : List.of("parked", "quarantined")) {
@@ -123,7 +123,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
     }
 
     public List<String> topics() {
-        return service.tables().stream().map(t -> Topics.perService(service.name(), t.table())).toList();
+        return service.tables().stream().map(service::topic).toList();
     }
 
     /** The generation-marker topics of the sources this service owns tables of (both captures write markers). */
@@ -319,12 +319,15 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         return out;
     }
 
-    /** A generation marker for a table this service owns (markers of the source's other tables are not ours). */
+    /**
+     * A generation marker for a table this service owns (markers of the source's other tables are not ours), naming
+     * the table as the target does (a mapped table's {@code target-table}).
+     */
     private java.util.Optional<GenerationMarker> marker(ConsumerRecord<byte[], byte[]> r) {
         org.apache.avro.generic.GenericRecord v = markerSerde.deserialize(r.topic(), r.value());
         GenerationMarker m = GenerationMarker.of(v);
-        boolean owned = service.tables().stream().anyMatch(t -> t.source().equals(m.source()) && t.table().equals(m.table()));
-        return owned ? java.util.Optional.of(m) : java.util.Optional.empty();
+        return service.tables().stream().filter(t -> t.source().equals(m.source()) && t.table().equals(m.table())).findFirst()
+                .map(t -> new GenerationMarker(m.source(), service.targetTable(t), m.generation(), m.through()));
     }
 
     /**

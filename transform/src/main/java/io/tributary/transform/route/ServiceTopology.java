@@ -17,7 +17,9 @@ import org.apache.kafka.streams.state.Stores;
  * One owning service's topology, a pure function of a {@link StreamsBuilder}: every table the service owns
  * is read from its per-table topic {@code <source>.<schema>.<table>}, normalised ({@link Normalizer}), and
  * written to the per-service topic {@code <service>.<table>}, keyed by the same primary-key record.
- * Tombstones pass through so the service topic stays compactable. On a table whose capture may leave
+ * Tombstones pass through so the service topic stays compactable. A table the service maps to its own shape
+ * ({@link TableMapper}) goes to {@code <service>.<target-table>} instead, renamed, without its left-out columns
+ * and keyed by the target key. On a table whose capture may leave
  * unchanged columns out of an update (PostgreSQL's TOAST values), {@link FullRows} fills them from the
  * latest full row of the key (a state store per table), so that the service topic, compacted, still
  * rebuilds the exact table.
@@ -27,7 +29,7 @@ public final class ServiceTopology {
     }
 
     public static String serviceTopic(PipelineConfig.Service service, TableRef table) {
-        return io.tributary.schemas.kafka.Topics.perService(service.name(), table.table());
+        return service.topic(table);
     }
 
     /** Sees every envelope after normalisation (metrics); must not throw. */
@@ -60,6 +62,11 @@ public final class ServiceTopology {
                 String store = FullRows.storeName(table.topic());
                 builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), keySerde, valueSerde));
                 normalized = normalized.processValues(() -> new FullRows(store), Named.as("full-rows-" + table.topic()), store);
+            }
+            var mapping = service.mapping(table);
+            if (mapping.isPresent()) {
+                TableMapper mapper = new TableMapper(mapping.get());
+                normalized = normalized.flatMap(mapper::map, Named.as("map-" + table.topic()));
             }
             normalized.peek((k, v) -> observer.seen(table, v), Named.as("observe-" + table.topic()))
                     .to(out, Produced.with(keySerde, valueSerde).withName("write-" + out));

@@ -55,6 +55,21 @@ final class PositionContext {
         wal = at;
     }
 
+    /**
+     * Starts a resync ({@link SqliteResync}) at WAL position {@code at} (null: no WAL content): every table
+     * keeps its generation, and the WAL epoch counts one more than any event written so far carries, so the
+     * resync's rows ({@link #resyncRow}) and everything streamed after them are newer than all of them.
+     */
+    void startResync(WalPosition at) {
+        epoch++;
+        wal = at;
+    }
+
+    /** The position of the n-th event (n from 1) of a resync of {@code table}: older than every change streamed after it. */
+    Position resyncRow(String table, long n) {
+        return Position.of(generation(table), epoch, wal == null ? 0 : wal.commitFrame(), n);
+    }
+
     /** Starts a new generation of {@code table} alone, at the WAL position reached; returns it. */
     long startTableGeneration(String table) {
         long g = Math.max(System.currentTimeMillis(), generation(table) + 1);
@@ -97,6 +112,15 @@ final class PositionContext {
     /** The position of the {@code ordinal}-th row change (from 1) of the transaction entered last, a row of {@code table}. */
     Position streamedRow(String table, long ordinal) {
         return Position.of(generation(table), epoch, wal.commitFrame(), ordinal);
+    }
+
+    /**
+     * Writes this position without its WAL position after the events of the open Kafka transaction and
+     * commits them together: a restart from it cannot resume the stream, and resyncs (a resync cut short).
+     */
+    void commitUnresumable(ChangeEventWriter writer) {
+        writer.send(Topics.positions(source), TailPosition.key(source), new TailPosition(generation, epoch, null, true, tables, true).toValue());
+        writer.commit();
     }
 
     /** Writes this position after the events of the open Kafka transaction and commits them together. */

@@ -77,7 +77,7 @@ public final class SqliteBench {
     }
 
     /** The experiment_metrics reference table with {@code rows} rows, its WAL checkpointed away (the load is not the tailer's doing). */
-    private static void loadReferenceTable(Path db, int rows) throws SQLException, IOException {
+    static void loadReferenceTable(Path db, int rows) throws SQLException, IOException {
         Files.deleteIfExists(db);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode = WAL");
@@ -103,7 +103,7 @@ public final class SqliteBench {
         }
     }
 
-    private static SqliteTailer tailer(String kafka, String registryUrl, Path db, TableRef table, SimpleMeterRegistry metrics) {
+    static SqliteTailer tailer(String kafka, String registryUrl, Path db, TableRef table, SimpleMeterRegistry metrics) {
         PipelineConfig.Kafka k = new PipelineConfig.Kafka(kafka, 1, 1, Map.of());
         KafkaSetup.ensureTopics(k, List.of(table.topic(), Topics.positions(table.source()), Topics.generations(table.source())));
         PipelineConfig.Source source = new PipelineConfig.Source(table.source(), new PipelineConfig.Sqlite(db, Duration.ofMillis(5)), null,

@@ -15,7 +15,8 @@ import java.io.IOException;
  * after its last committed frame, (2) in a later WAL epoch than the one it had in the fence's epoch (it
  * follows epochs in order; a position not in the fence's epoch when the fence is read is in the epoch just
  * before it, since SQLite cannot restart the WAL past frames the capture pins), or (3) of a newer snapshot generation than when the fence was read (a snapshot
- * is taken at the WAL's end of its time). A WAL without frames at the fence (none yet, or just restarted)
+ * is taken at the WAL's end of its time). Never while a resync is being written (its events up to the WAL's end
+ * are not all in Kafka yet). A WAL without frames at the fence (none yet, or just restarted)
  * leaves nothing after the database file, which the running capture has read: any stored position with
  * its snapshot done passes then. Not guaranteed: a capture that was down while the WAL restarted is not
  * told apart in that last case (it takes a new snapshot when it starts).
@@ -48,7 +49,7 @@ public final class SqliteFence {
     }
 
     boolean passed(TailPosition now) {
-        if (now == null || !now.snapshotDone()) {
+        if (now == null || !now.snapshotDone() || now.resyncing()) {
             return false;
         }
         if (start == null || now.generation() > start.generation() || end == null || end.lastFrame() == 0) {

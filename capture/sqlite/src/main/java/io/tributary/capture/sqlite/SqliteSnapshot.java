@@ -96,14 +96,14 @@ final class SqliteSnapshot {
     }
 
     /** The read transaction the snapshot reads in and the decoder at the same WAL position. */
-    private record Start(Connection reader, WalDecoder decoder) {
+    record Start(Connection reader, WalDecoder decoder) {
     }
 
     /**
      * Begins the pin and opens the decoder at the WAL's end while writers are held off; while the application
      * holds the write lock, waits for it ({@link LockWaits}), however long.
      */
-    private Start beginAtWalEnd() throws SQLException, IOException, InterruptedException {
+    Start beginAtWalEnd() throws SQLException, IOException, InterruptedException {
         Connection reader;
         WalDecoder decoder;
         try (Statement s = writersLock.createStatement()) {
@@ -150,7 +150,7 @@ final class SqliteSnapshot {
     }
 
     /** The values of {@code columns} (all when null) of the current row as SQLite stores them. */
-    private static java.util.List<Object> stored(ResultSet rs, TableSchema schema, java.util.List<String> columns) throws SQLException {
+    static java.util.List<Object> stored(ResultSet rs, TableSchema schema, java.util.List<String> columns) throws SQLException {
         java.util.List<Object> out = new java.util.ArrayList<>();
         for (int i = 0; i < schema.columns().size(); i++) {
             if (columns == null || columns.contains(schema.columns().get(i).name())) {

@@ -33,10 +33,13 @@ import org.slf4j.LoggerFactory;
  * Events and the source position are written in one Kafka transaction, so a restart, even after kill -9,
  * resumes exactly after the last committed transaction: nothing lost, nothing twice.
  *
- * <p>When continuity cannot be proven (the tailer was down while the application checkpointed past its
- * position, or the WAL was restarted or deleted unseen) it logs an error, counts
- * {@code tributary.capture.gaps}, and takes a new snapshot: a new generation, announced by generation
- * markers so that sinks drop the rows it did not bring again. Never a silent gap.
+ * <p>When continuity cannot be proven at a restart (the tailer was down while the application checkpointed
+ * past its position, or the WAL was restarted or deleted unseen) it logs an error, counts
+ * {@code tributary.capture.gaps}, and resyncs ({@link SqliteResync}): it sends only the rows that differ from
+ * what the topics hold, in the same generations. Where the topics cannot stand for the targets (the stored
+ * snapshot never finished, records removed from a topic) it takes a new snapshot instead: a new generation,
+ * announced by generation markers so that sinks drop the rows it did not bring again. A gap found while
+ * streaming, and a replaced database file, take a new snapshot. Never a silent gap.
  *
  * <p>A table can be snapshotted again alone ({@code tributary resnapshot}, a {@link ResnapshotRequest} on
  * {@code tributary.signals.<source>}): between two polls, as a new generation of that table
@@ -64,6 +67,9 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private WalPins pins;
     private SqliteSnapshot snapshot;
     private SqliteTableSnapshot tables;
+    private SqliteResync resync;
+    private volatile Runnable resyncStep = () -> { };
+    private volatile boolean snapshotOnly;
     /** The identity (device and inode) of the database file the connections are open on. */
     private Object fileKey;
     private final BlockingQueue<Requested> requested = new LinkedBlockingQueue<>();
@@ -105,9 +111,10 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     public void run() {
         try (ChangeEventWriter writer = new ChangeEventWriter(kafka, registry, metrics, "tributary-capture-sqlite-" + source.name())) {
             attach();
-            WalDecoder decoder = resume(TailPosition.latest(kafka, registry, source.name()));
+            TailPosition stored = TailPosition.latest(kafka, registry, source.name());
+            WalDecoder decoder = resume(stored);
             if (decoder == null) {
-                decoder = snapshot.take(writer);
+                decoder = catchUp(stored, writer);
             }
             streaming = true;
             requests = new ResnapshotRequests(kafka, source.name(), "tributary-capture-" + source.name(), this::request);
@@ -136,6 +143,8 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics, locks);
         stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, acknowledged);
         tables = new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream);
+        resync = new SqliteResync(kafka, source, registry, snapshot, positions, metrics);
+        resync.afterStep(resyncStep);
     }
 
     /**
@@ -232,6 +241,34 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     }
 
     /**
+     * Brings the topics level with the database when the stream cannot be resumed: a resync
+     * ({@link SqliteResync}, only what differs) when the stored position's generations are complete and the
+     * topics hold their whole history, else a new snapshot.
+     */
+    private WalDecoder catchUp(TailPosition stored, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
+        if (stored == null || !stored.snapshotDone() || snapshotOnly) {
+            return snapshot.take(writer);
+        }
+        String refusal = resync.refusal();
+        if (refusal != null) {
+            log.warn("cannot resync source={}: {}; taking a new snapshot (new generation) instead", source.name(), refusal);
+            return snapshot.take(writer);
+        }
+        positions.resume(stored);
+        return resync.take(writer);
+    }
+
+    /** Catches up by a new snapshot, never a resync: what a restart without continuity cost before resyncs (the bench's yardstick). */
+    void snapshotOnly() {
+        this.snapshotOnly = true;
+    }
+
+    /** Called after each Kafka transaction of a resync but its last, on the tailer's thread (tests stop the capture there). */
+    void onResyncStep(Runnable r) {
+        this.resyncStep = r;
+    }
+
+    /**
      * A request of {@code tributary resnapshot}, on the request reader's thread: handed to the tailer's
      * thread, and returns once acted on (the read is committed only then).
      */
@@ -255,7 +292,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
 
     private void gap(String what, Object position, String reason) {
         metrics.counter("tributary.capture.gaps", "source", source.name()).increment();
-        log.error("{} source={} generation={} position={} reason={}; taking a new snapshot (new generation)", what, source.name(),
+        log.error("{} source={} generation={} position={} reason={}; catching up (a resync, or a new snapshot)", what, source.name(),
                 positions.generation(), position, reason);
     }
 

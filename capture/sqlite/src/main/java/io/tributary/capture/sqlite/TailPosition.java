@@ -30,17 +30,25 @@ import org.apache.kafka.common.TopicPartition;
  * @param snapshotDone false while a snapshot is being written: a restart then takes a new snapshot
  * @param tables       tables snapshotted alone since ({@code tributary resnapshot}): table name to its own,
  *                     newer generation
+ * @param resyncing    true while a resync ({@link SqliteResync}) is being written: a restart then resyncs again,
+ *                     and the events up to the WAL's end are not all in Kafka yet (no WAL position is stored)
  */
-record TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone, Map<String, Long> tables) {
+record TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone, Map<String, Long> tables, boolean resyncing) {
     static final Schema KEY = SchemaBuilder.record("TailKey").namespace("io.tributary").fields().requiredString("source").endRecord();
-    /** Version 2: {@code tables} added with an empty default (a compatible evolution of version 1). */
+    /** Version 2: {@code tables} added with an empty default; version 3: {@code resyncing}, default false (compatible evolutions). */
     static final Schema VALUE = SchemaBuilder.record("TailPosition").namespace("io.tributary").fields()
             .requiredLong("generation").requiredLong("epoch").requiredLong("checkpointSequence").requiredLong("salt1")
             .requiredLong("salt2").requiredLong("commitFrame").requiredBoolean("snapshotDone")
-            .name("tables").type().map().values().longType().mapDefault(Map.of()).endRecord();
+            .name("tables").type().map().values().longType().mapDefault(Map.of())
+            .name("resyncing").type().booleanType().booleanDefault(false).endRecord();
 
     TailPosition {
         tables = Map.copyOf(tables);
+    }
+
+    /** A position that is not in the middle of a resync. */
+    TailPosition(long generation, long epoch, WalPosition wal, boolean snapshotDone, Map<String, Long> tables) {
+        this(generation, epoch, wal, snapshotDone, tables, false);
     }
 
     GenericRecord toValue() {
@@ -53,6 +61,7 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
         r.put("commitFrame", wal == null ? -1L : wal.commitFrame());
         r.put("snapshotDone", snapshotDone);
         r.put("tables", tables);
+        r.put("resyncing", resyncing);
         return r;
     }
 
@@ -69,7 +78,8 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
         if (r.getSchema().getField("tables") != null && r.get("tables") != null) {
             ((Map<?, ?>) r.get("tables")).forEach((k, v) -> tables.put(k.toString(), (Long) v));
         }
-        return new TailPosition((Long) r.get("generation"), (Long) r.get("epoch"), wal, (Boolean) r.get("snapshotDone"), tables);
+        boolean resyncing = r.getSchema().getField("resyncing") != null && Boolean.TRUE.equals(r.get("resyncing"));
+        return new TailPosition((Long) r.get("generation"), (Long) r.get("epoch"), wal, (Boolean) r.get("snapshotDone"), tables, resyncing);
     }
 
     /** The last committed position of {@code source}, or null when there is none. */

@@ -53,4 +53,31 @@ class PositionContextTest {
         superseded.startGeneration(null);
         assertTrue(superseded.generation() > 150, "a new snapshot after a gap is newer than every table's generation");
     }
+
+    /**
+     * A resync keeps every table's generation and is newer than all written before it (a later WAL epoch, even
+     * at a lower commit frame), older than what streams after it; one cut short and taken again is newer still.
+     */
+    @Test
+    void aResyncIsNewerThanEverythingBeforeItAndOlderThanTheStreamAfterIt() {
+        PositionContext p = new PositionContext("src");
+        p.startGeneration(new WalPosition(0, 1, 2, 10));
+        long runs = p.startTableGeneration("runs");
+        p.enter(new WalPosition(0, 1, 2, 900));
+        Position lastBefore = p.streamedRow("runs", 7);
+        PositionContext restarted = new PositionContext("src");
+        restarted.resume(TailPosition.fromValue(new TailPosition(p.generation(), 0, null, true, Map.of("runs", runs)).toValue()));
+        restarted.startResync(new WalPosition(0, 9, 9, 3)); // a new WAL, checkpointed while nobody watched
+        Position resynced = restarted.resyncRow("runs", 1);
+        assertEquals(runs, resynced.parts()[0], "the table keeps its generation: nothing for a sink to sweep");
+        assertTrue(lastBefore.compareTo(resynced) < 0, lastBefore + " then " + resynced);
+        assertTrue(resynced.compareTo(restarted.resyncRow("runs", 2)) < 0);
+        Position lastResynced = restarted.resyncRow("runs", 5_000_000);
+        restarted.enter(new WalPosition(0, 9, 9, 4));
+        assertTrue(lastResynced.compareTo(restarted.streamedRow("runs", 1)) < 0, "the stream after it wins");
+        PositionContext again = new PositionContext("src");
+        again.resume(new TailPosition(restarted.generation(), 1, null, true, Map.of("runs", runs)));
+        again.startResync(null);
+        assertTrue(lastResynced.compareTo(again.resyncRow("runs", 1)) < 0, "a resync taken again is newer");
+    }
 }

@@ -42,4 +42,12 @@ class SqliteFenceTest {
         assertTrue(new SqliteFence("app", null, at(1, 0, 7, 10, true)).passed(at(1, 0, 7, 10, true)), "no WAL content");
         assertTrue(new SqliteFence("app", new WalEnd(8, 1, 0), at(1, 0, 7, 10, true)).passed(at(1, 0, 7, 10, true)), "a restarted, empty WAL");
     }
+
+    @Test
+    void aResyncPassesOnlyOnceItIsWritten() {
+        SqliteFence fence = new SqliteFence("app", END, at(1, 0, 7, 80, true));
+        TailPosition writing = new TailPosition(1, 1, null, true, Map.of(), true);
+        assertFalse(fence.passed(TailPosition.fromValue(writing.toValue())), "a resync still being written (stored without its WAL position)");
+        assertTrue(fence.passed(at(1, 1, 7, 120, true)), "the resync written, at the WAL's end it read at");
+    }
 }

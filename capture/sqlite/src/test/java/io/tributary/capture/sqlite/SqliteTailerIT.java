@@ -124,11 +124,11 @@ class SqliteTailerIT {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
             now = PragmaTables.read(c, items);
         }
-        Map<String, String> expected = select(db, now);
+        Map<String, String> expected = TopicReplay.select(db, now);
         // rows untouched since the ADD COLUMN get no event (SQLite does not rewrite them); their last event
         // is older than the new column, so compare those without it
         expected.replaceAll((k, v) -> k.equals("id=2;") || k.equals("id=3;") ? v.replace("score=3ff8000000000000;", "") : v);
-        Map<String, Map<String, String>> replayed = replayUntilEqual(List.of(items), Map.of("items", expected));
+        Map<String, Map<String, String>> replayed = TopicReplay.replayUntilEqual(List.of(items), Map.of("items", expected));
         assertEquals(expected, replayed.get("items"));
         assertTrue(replayed.get("items").get("id=1;").contains("name=a2;score=3ff8000000000000"),
                 "an update of a row written before ADD COLUMN carries the default 1.5: " + replayed);
@@ -138,7 +138,7 @@ class SqliteTailerIT {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
             s.execute("DROP TABLE items");
         }
-        Map<String, Map<String, String>> afterDrop = replayUntilEqual(List.of(items), Map.of("items", Map.of()));
+        Map<String, Map<String, String>> afterDrop = TopicReplay.replayUntilEqual(List.of(items), Map.of("items", Map.of()));
         assertEquals(Map.of(), afterDrop.getOrDefault("items", Map.of()), "DROP TABLE deletes every row");
         tailer.close();
         t.join(30_000);
@@ -195,9 +195,9 @@ class SqliteTailerIT {
                 }
             }
             for (TableRef ref : refs) {
-                expected.put(ref.table(), select(db, schemas.get(ref.table())));
+                expected.put(ref.table(), TopicReplay.select(db, schemas.get(ref.table())));
             }
-            Map<String, Map<String, String>> replayed = replayUntilEqual(refs, expected);
+            Map<String, Map<String, String>> replayed = TopicReplay.replayUntilEqual(refs, expected);
             last.destroy();
             last.waitFor();
             for (TableRef ref : refs) {
@@ -208,7 +208,7 @@ class SqliteTailerIT {
     }
 
     /** Waits (at most 60 s) until the tailer streams; fails with its failure if it stopped instead. */
-    private static void awaitStreaming(SqliteTailer tailer) throws InterruptedException {
+    static void awaitStreaming(SqliteTailer tailer) throws InterruptedException {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(5))
                 .until(() -> tailer.streaming() || tailer.failure() != null);
         assertNull(tailer.failure(), "the tailer stopped before streaming");
@@ -297,9 +297,9 @@ class SqliteTailerIT {
         }
         Map<String, Map<String, String>> expected = new HashMap<>();
         for (TableRef r : refs) {
-            expected.put(r.table(), select(db, schemas.get(r.table())));
+            expected.put(r.table(), TopicReplay.select(db, schemas.get(r.table())));
         }
-        Map<String, Map<String, String>> replayed = replayUntilEqual(refs, expected);
+        Map<String, Map<String, String>> replayed = TopicReplay.replayUntilEqual(refs, expected);
         second.close();
         t2.join(30_000);
         assertNull(second.failure());
@@ -313,91 +313,5 @@ class SqliteTailerIT {
         // a figure, not an assertion: how far the WAL grew, against the limit the tailer keeps it to when it can
         System.out.printf("WAL file at most %,d bytes with a limit of %d MiB%n", maxWal, walLimitMb);
         return metrics;
-    }
-
-    /** Reads the topics (read_committed) until the replay equals {@code expected} or 90 s pass; checks images and positions. */
-    private Map<String, Map<String, String>> replayUntilEqual(List<TableRef> refs, Map<String, Map<String, String>> expected) {
-        Map<String, Map<String, String>> state = new HashMap<>();
-        Map<String, Map<String, Map<String, Object>>> images = new HashMap<>();
-        Map<String, Position> last = new HashMap<>();
-        SchemaRegistryClient registry = new SchemaRegistryClient(TestServers.registryUrl());
-        Map<String, Object> props = KafkaSetup.base(kafka());
-        props.put("isolation.level", "read_committed");
-        props.put("group.id", "replay-" + System.nanoTime());
-        props.put("auto.offset.reset", "earliest");
-        try (var consumer = new KafkaConsumer<GenericRecord, GenericRecord>(props, new AvroSerde(registry, true), new AvroSerde(registry, false))) {
-            consumer.subscribe(refs.stream().map(TableRef::topic).toList());
-            long deadline = System.currentTimeMillis() + 90_000;
-            while (System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<GenericRecord, GenericRecord> rec : consumer.poll(Duration.ofMillis(300))) {
-                    if (rec.value() == null) {
-                        continue;
-                    }
-                    String table = rec.topic().substring(rec.topic().lastIndexOf('.') + 1);
-                    Map<String, String> rows = state.computeIfAbsent(table, k -> new TreeMap<>());
-                    ChangeEvent event = Envelope.read(rec.key(), rec.value());
-                    Position pos = event.position();
-                    Position prev = last.put(rec.topic(), pos);
-                    assertTrue(prev == null || pos.compareTo(prev) > 0, "positions grow on " + rec.topic() + ": " + prev + " then " + pos);
-                    String key = canonical(event.keyImage(), event.schema().primaryKey());
-                    Op op = event.op();
-                    Map<String, Map<String, Object>> tableImages = images.computeIfAbsent(table, k -> new HashMap<>());
-                    if (op == Op.UPDATE || op == Op.DELETE) {
-                        // the row as it was; a column added since (ALTER TABLE ADD COLUMN) may appear with its default
-                        Map<String, Object> before = new HashMap<>(event.before());
-                        Map<String, Object> known = tableImages.getOrDefault(key, Map.of());
-                        before.keySet().retainAll(known.keySet());
-                        assertEquals(rows.get(key), canonical(before, null), "before image of " + key + " on " + rec.topic() + " at " + pos);
-                    }
-                    if (op == Op.DELETE) {
-                        rows.remove(key);
-                        tableImages.remove(key);
-                    } else {
-                        rows.put(key, canonical(event.after(), null));
-                        tableImages.put(key, event.after());
-                    }
-                }
-                if (refs.stream().allMatch(r -> expected.get(r.table()).equals(state.getOrDefault(r.table(), Map.of())))) {
-                    break;
-                }
-            }
-        }
-        return state;
-    }
-
-    private static Map<String, String> select(Path db, TableSchema schema) throws Exception {
-        Map<String, String> rows = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(SqliteTables.selectAll(schema))) {
-            List<Column> cols = schema.columns();
-            while (rs.next()) {
-                Map<String, Object> row = new HashMap<>();
-                for (int i = 0; i < cols.size(); i++) {
-                    row.put(cols.get(i).name(), SqliteTypes.contractValue(rs.getObject(i + 1), cols.get(i), schema));
-                }
-                rows.put(canonical(row, schema.primaryKey()), canonical(row, null));
-            }
-        }
-        return rows;
-    }
-
-    /** A row (or, with {@code only}, its key columns) as text: name=value in name order, BLOBs in hex, REALs bit-exact. */
-    private static String canonical(Map<String, Object> row, List<String> only) {
-        StringBuilder sb = new StringBuilder();
-        new TreeMap<>(row).forEach((k, v) -> {
-            if (only == null || only.contains(k)) {
-                String text = v instanceof ByteBuffer b ? HexFormat.of().formatHex(bytes(b))
-                        : v instanceof Double d ? Long.toHexString(Double.doubleToRawLongBits(d)) : String.valueOf(v);
-                sb.append(k).append('=').append(text).append(';');
-            }
-        });
-        return sb.toString();
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        byte[] out = new byte[d.remaining()];
-        d.get(out);
-        return out;
     }
 }

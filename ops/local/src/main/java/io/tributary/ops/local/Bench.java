@@ -20,11 +20,13 @@ final class Bench {
         int rows = 1_000_000;
         int rate = 2000;
         int seconds = 10;
+        Double restart = null;
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rows" -> rows = Integer.parseInt(args[i + 1]);
                 case "--rate" -> rate = Integer.parseInt(args[i + 1]);
                 case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+                case "--restart" -> restart = Double.parseDouble(args[i + 1]);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -35,7 +37,9 @@ final class Bench {
         try (io.tributary.testkit.LocalKafka kafka = io.tributary.testkit.LocalKafka.start(dir.resolve("kafka"));
              io.tributary.testkit.LocalRegistry registry = io.tributary.testkit.LocalRegistry.start(dir.resolve("registry"))) {
             System.out.println("capture-sqlite benchmark (experiment_metrics of the ML-experiments workload)");
-            System.out.println(io.tributary.capture.sqlite.SqliteBench.run(kafka.bootstrapServers(), registry.url(), dir, rows, rate, seconds));
+            System.out.println(restart != null
+                    ? io.tributary.capture.sqlite.RestartBench.run(kafka.bootstrapServers(), registry.url(), dir, rows, restart)
+                    : io.tributary.capture.sqlite.SqliteBench.run(kafka.bootstrapServers(), registry.url(), dir, rows, rate, seconds));
         }
     }
 
@@ -92,7 +96,7 @@ final class Bench {
         }
         if (args.length == 0 || !args[0].equals("sink")) {
             System.err.println("usage: tributary bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]\n"
-                    + "       tributary bench sqlite [--rows N] [--rate COMMITS_PER_S] [--seconds N]\n"
+                    + "       tributary bench sqlite [--rows N] [--rate COMMITS_PER_S] [--seconds N] [--restart PERCENT]\n"
                     + "       tributary bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]\n"
                     + "       tributary bench replay [--rows N]\n"
                     + "       tributary bench timescale [--rows N] [--live N] [--pg-url JDBC_URL]\n"

@@ -54,6 +54,8 @@ public final class LocalMain {
             description = {"Benchmarks on local servers:",
                     "  bench sink [--rows N] [--updates N] [--pg-url JDBC_URL]   the sink against raw COPY",
                     "  bench sqlite [--rows N] [--rate N] [--seconds N]         the SQLite WAL tailer",
+                    "  bench sqlite --restart PERCENT [--rows N]                a restart after PERCENT of the rows changed and a",
+                    "                                                           checkpoint: resync against a new snapshot",
                     "  bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]",
                     "                                                           reconcile against count(*) + a hash query",
                     "  bench replay [--rows N]                                  replay against raw COPY",
