@@ -1,8 +1,6 @@
 package io.tributary.transform;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.tributary.common.app.AppRunner;
 import io.tributary.common.app.Deployable;
@@ -11,18 +9,16 @@ import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.metrics.IdleClocks;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
-import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.transform.check.MappingCheck;
 import io.tributary.transform.route.ServiceTopology;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -42,8 +38,6 @@ public final class TransformApp implements Deployable {
     private final List<PipelineConfig.Service> services;
     private final MeterRegistry metrics;
     private final List<KafkaStreams> running = new ArrayList<>();
-    private final Map<String, Timer> lags = new ConcurrentHashMap<>();
-    private final Map<String, Counter> counts = new ConcurrentHashMap<>();
     private final IdleClocks idle;
 
     TransformApp(PipelineConfig config, List<PipelineConfig.Service> services, MeterRegistry metrics) {
@@ -84,6 +78,10 @@ public final class TransformApp implements Deployable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.kafka().replicationFactor());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        // the service topics' batches as the captures write the per-table ones (KafkaSetup.producer): fewer, larger
+        // produce requests per commit; Kafka Streams' own producer defaults are 16 KiB batches, uncompressed
+        p.put(StreamsConfig.producerPrefix("batch.size"), 256 * 1024);
+        p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         p.put("processing.exception.handler.global.enabled", true);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, CountingProcessingExceptionHandler.class);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RegistryAwareDeserializationHandler.class);
@@ -118,9 +116,10 @@ public final class TransformApp implements Deployable {
             });
             KafkaSetup.ensureTopics(config.kafka(), topics);
             StreamsBuilder builder = new StreamsBuilder();
+            Map<TableRef, TableMeters> meters = new HashMap<>(); // idle clocks count from the start, not the first event
+            service.tables().forEach(t -> meters.put(t, new TableMeters(metrics, idle, service.name(), t)));
             ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false),
-                    (table, envelope) -> observe(service, table, envelope), this::mayLeaveColumnsOut);
-            service.tables().forEach(t -> idle.clock(t.source(), t.table())); // idle counts from the start, not the first event
+                    (table, envelope) -> meters.get(table).seen(envelope), this::mayLeaveColumnsOut);
             Properties props = streamsConfig(config, service);
             props.put(DeadLetterCount.CONFIG, DeadLetterCount.counter(metrics, service.name()));
             KafkaStreams streams = new KafkaStreams(builder.build(), props);
@@ -153,22 +152,6 @@ public final class TransformApp implements Deployable {
     /** Whether the capture of {@code table} may send an update without some columns: PostgreSQL's unchanged TOAST values. */
     private boolean mayLeaveColumnsOut(TableRef table) {
         return config.sources().stream().filter(s -> s.name().equals(table.source())).noneMatch(PipelineConfig.Source::isSqlite);
-    }
-
-    private void observe(PipelineConfig.Service service, TableRef table, GenericRecord envelope) {
-        if (envelope == null) {
-            return;
-        }
-        String op = envelope.get(Envelope.Fields.OP).toString();
-        idle.clock(table.source(), table.table()).mark();
-        counts.computeIfAbsent(service.name() + "|" + table + "|" + op, k -> Counter.builder("tributary.transform.events")
-                .tag("service", service.name()).tag("table", table.topic()).tag("op", op).register(metrics)).increment();
-        if (!"r".equals(op)) {
-            lags.computeIfAbsent(table.topic(), k -> Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "transform")
-                    .tag("source", table.source()).tag("table", table.table()).publishPercentiles(0.5, 0.99).register(metrics))
-                    .record(Duration.ofMillis(Math.max(0, System.currentTimeMillis()
-                            - (Long) ((GenericRecord) envelope.get(Envelope.Fields.SOURCE)).get(Envelope.SourceFields.TS_MS))));
-        }
     }
 
     @Override

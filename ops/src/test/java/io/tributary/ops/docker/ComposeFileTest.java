@@ -65,6 +65,7 @@ class ComposeFileTest {
             assertEquals(jib.image(d).replace("${project.version}", "${TRIBUTARY_VERSION}"), s.path("image").asText(), d + ": Jib's image");
             assertEquals(jib.user(), s.path("user").asText(), d + " runs as the image's non-root user");
             assertFalse(s.path("user").asText().startsWith("0"), d + " is not root");
+            assertEquals("512m", s.path("mem_limit").asText(), d + " is limited to its JVM budget (docs/operations.md, Memory)");
             assertTrue(texts(s.path("volumes")).contains("./pipeline.yaml:/etc/tributary/pipeline.yaml:ro"), d + " mounts the pipeline file where the image reads it");
             assertEquals(List.of("--config", "/etc/tributary/pipeline.yaml"), jib.args(), "the image's default arguments");
             int port = pipeline.httpPort(d);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The image tarballs Jib wrote (mvn package -Pimage, target/images/<deployable>.tar), read without a Docker
- * engine: tag, non-root user, entrypoint naming the deployable, the default pipeline-file argument, the port
+ * engine: tag, non-root user, entrypoint naming the deployable, its JVM flags (JvmBudget), the default pipeline-file argument, the port
  * docker/pipeline.yaml gives it, the health probe's class, and a classpath free of test servers. Nothing here
  * runs the image: no engine on these machines (docs/docker.md). Skipped, with the reason, when the tarballs
  * were not built in this build.
@@ -45,6 +45,8 @@ class ImageIT {
             List<String> entrypoint = JSON.convertValue(config.path("Entrypoint"), JSON.getTypeFactory().constructCollectionType(List.class, String.class));
             assertEquals(List.of("io.tributary.ops.Main", d), entrypoint.subList(entrypoint.size() - 2, entrypoint.size()), d + ": " + entrypoint);
             assertTrue(entrypoint.contains("@/app/jib-classpath-file"), "the classpath Jib wrote");
+            String jvm = "JDK_JAVA_OPTIONS=" + String.join(" ", io.tributary.ops.JvmBudget.flags(d));
+            assertTrue(config.path("Env").toString().contains("\"" + jvm + "\""), d + " runs with its JVM budget " + jvm + ": " + config.path("Env"));
             assertEquals("[\"--config\",\"/etc/tributary/pipeline.yaml\"]", config.path("Cmd").toString());
             assertTrue(config.path("ExposedPorts").has(pipeline.httpPort(d) + "/tcp"), d + " exposes " + pipeline.httpPort(d) + ": " + config.path("ExposedPorts"));
 

@@ -39,8 +39,21 @@ public final class Topics {
         return valid(service + "." + table);
     }
 
+    private static final java.util.regex.Pattern REFUSED = java.util.regex.Pattern.compile("[^A-Za-z0-9._-]");
+
+    /**
+     * Called for every event by the stages that name topics per event: a name that needs no change (nearly all)
+     * is returned after one scan, without the regular expression (a profile of the sink showed a seventh of its
+     * time in compiling it per event). A refused code point, a surrogate pair included, becomes one '_'.
+     */
     private static String valid(String topic) {
-        return topic.replaceAll("[^A-Za-z0-9._-]", "_");
+        for (int i = 0; i < topic.length(); i++) {
+            char c = topic.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')) {
+                return REFUSED.matcher(topic).replaceAll("_");
+            }
+        }
+        return topic;
     }
 
     /** Dead letters of one stage for one service ({@code transform}, {@code sink}) or source ({@code capture}). */

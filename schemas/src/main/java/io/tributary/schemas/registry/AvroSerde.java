@@ -21,7 +21,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Avro in the Confluent wire format: byte 0 (magic 0), the schema id as a 4-byte big-endian int, then the
  * Avro binary encoding. Subjects follow the topic-name strategy ({@code <topic>-key}, {@code <topic>-value}).
- * A null record is a null payload (a tombstone) both ways. Usable as a Kafka {@link Serializer},
+ * A null record is a null payload (a tombstone) both ways. A record it read is written back unchanged as the
+ * bytes it was read from, with the new subject's schema id ({@link WireRecord}). Usable as a Kafka {@link Serializer},
  * {@link Deserializer} and Kafka Streams {@link Serde}.
  *
  * <p>Config key {@value #REGISTRY_URL} names the registry when built by Kafka from class names.
@@ -66,6 +67,11 @@ public final class AvroSerde implements Serde<GenericRecord>, Serializer<Generic
         }
         Schema schema = record.getSchema();
         int id = registry.register(topic + (isKey ? "-key" : "-value"), schema);
+        if (record instanceof WireRecord read && read.wire() != null) {
+            byte[] out = java.util.Arrays.copyOf(read.wire(), read.wire().length);
+            ByteBuffer.wrap(out, 1, 4).putInt(id);
+            return out;
+        }
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(128);
             out.write(MAGIC);
@@ -92,7 +98,10 @@ public final class AvroSerde implements Serde<GenericRecord>, Serializer<Generic
         GenericDatumReader<GenericRecord> reader = readers.computeIfAbsent(id, i -> new GenericDatumReader<>(registry.schemaById(i)));
         try {
             BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
-            return reader.read(null, dec);
+            WireRecord record = new WireRecord(reader.getSchema());
+            reader.read(record, dec);
+            record.readFrom(data);
+            return record;
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot decode a record with schema id " + id + " on topic " + topic + ": " + e.getMessage(), e);
         }

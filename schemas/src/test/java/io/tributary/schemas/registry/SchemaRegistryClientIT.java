@@ -1,5 +1,6 @@
 package io.tributary.schemas.registry;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -125,6 +126,27 @@ class SchemaRegistryClientIT {
         assertEquals(Long.MIN_VALUE, got.get(0).get("id"));
         assertEquals("naïve ✓", got.get(0).get("name").toString());
         assertNull(got.get(1));
+    }
+
+    @Test
+    void aRecordReadIsWrittenBackAsItsBytesUnderTheNewSubjectsIdUntilItIsChanged() {
+        String in = "wire-in-" + UUID.randomUUID();
+        String out = "wire-out-" + UUID.randomUUID();
+        Schema schema = v1("Pass");
+        AvroSerde serde = new AvroSerde(client, false);
+        GenericRecord rec = new GenericData.Record(schema);
+        rec.put("id", 42L);
+        rec.put("name", "unchanged");
+        byte[] read = serde.serialize(in, rec);
+        GenericRecord got = serde.deserialize(in, read);
+
+        byte[] written = serde.serialize(out, got);
+        assertEquals(client.register(out + "-value", schema), ByteBuffer.wrap(written, 1, 4).getInt(), "the id of the subject written to");
+        assertArrayEquals(java.util.Arrays.copyOfRange(read, 5, read.length), java.util.Arrays.copyOfRange(written, 5, written.length));
+        assertEquals(rec, serde.deserialize(out, written));
+
+        got.put("name", "changed");
+        assertEquals("changed", serde.deserialize(out, serde.serialize(out, got)).get("name").toString(), "a changed record is encoded again");
     }
 
     @Test

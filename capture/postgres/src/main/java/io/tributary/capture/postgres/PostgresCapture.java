@@ -146,9 +146,27 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("offset.storage.replication.factor", String.valueOf(config.kafka().replicationFactor()));
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("bootstrap.servers", config.kafka().bootstrap());
+        memoryBounds(p);
         config.kafka().properties().forEach(p::setProperty);
         p.setProperty("max.batch.size", String.valueOf(MAX_BATCH)); // after kafka.properties: PostgresPositions relies on it
         return p;
+    }
+
+    /** The most Debezium's queue holds, in bytes of its records (its estimate): wide rows fill it before the count does. */
+    static final long QUEUE_BYTES = 32L << 20;
+    /** Rows a snapshot fetches from the source at once (Debezium's default is 10,240): they are held in memory together. */
+    static final int SNAPSHOT_FETCH_ROWS = 2048;
+
+    /**
+     * Bounds what the engine holds, so that the capture stays in its heap (docs/operations.md, "Memory") whatever
+     * the width of the rows: the queue between Debezium's reading thread and the handler by count (its default,
+     * 8,192, four batches) and by bytes, and the rows of a snapshot fetch. Not bounded: a single row larger
+     * than the heap, and a fetch of {@value #SNAPSHOT_FETCH_ROWS} rows averaging over ~50 KiB each.
+     */
+    private static void memoryBounds(Properties p) {
+        p.setProperty("max.queue.size", String.valueOf(4 * MAX_BATCH));
+        p.setProperty("max.queue.size.in.bytes", String.valueOf(QUEUE_BYTES));
+        p.setProperty("snapshot.fetch.size", String.valueOf(SNAPSHOT_FETCH_ROWS));
     }
 
     /** The URL's TLS parameters Debezium takes as {@code database.<name>}: its own connections use them. */

@@ -76,6 +76,15 @@ class PostgresCaptureTest {
     }
 
     @Test
+    void whatTheEngineHoldsIsBoundedByCountAndBytes() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
+        Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
+        assertEquals(String.valueOf(4 * PostgresCapture.MAX_BATCH), p.getProperty("max.queue.size"), "Debezium requires it above max.batch.size");
+        assertEquals(String.valueOf(32L << 20), p.getProperty("max.queue.size.in.bytes"));
+        assertEquals("2048", p.getProperty("snapshot.fetch.size"));
+    }
+
+    @Test
     void theTlsOfTheUrlReachesDebeziumsConnections() {
         PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader?sslmode=verify-ca&sslrootcert=/etc/ca.crt&sslcert=/etc/c.crt&sslkey=/etc/c.pk8");
         Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));

@@ -100,7 +100,7 @@ final class Bench {
                     + "       tributary bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]\n"
                     + "       tributary bench replay [--rows N]\n"
                     + "       tributary bench timescale [--rows N] [--live N] [--pg-url JDBC_URL]\n"
-                    + "       tributary bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--seconds N] [--clients N] [--rate TPS]");
+                    + "       tributary bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--profile DIR] [--seconds N] [--clients N] [--rate TPS]");
             System.exit(2);
         }
         long rows = 1_000_000;

@@ -1,5 +1,6 @@
 package io.tributary.ops.local.bench;
 
+import io.tributary.ops.JvmBudget;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -49,20 +50,19 @@ final class Deployables implements AutoCloseable {
     private final List<Running> running = new ArrayList<>();
     private final Path dir;
     private final String heap;
-
-    /** One instance per stage; see {@link #Deployables(Path, String, List, int)}. */
-    Deployables(Path dir, String heap, List<Stage> stages) throws IOException {
-        this(dir, heap, stages, 1);
-    }
+    private final Path profiles;
 
     /**
      * Chooses free ports; nothing runs yet ({@link #httpYaml} goes into the pipeline file first). The transform
      * and the sink get {@code instances} processes each, sharing the topics' partitions in their consumer
-     * groups; a capture has one (a second would only wait as a standby).
+     * groups; a capture has one (a second would only wait as a standby). Each deployable runs with
+     * {@code -Xmx<heap>} when {@code heap} is given, else with its own JVM budget ({@link JvmBudget}); with a
+     * flight recording into {@code profiles/<deployable>.jfr} when {@code profiles} is given.
      */
-    Deployables(Path dir, String heap, List<Stage> stages, int instances) throws IOException {
+    Deployables(Path dir, String heap, Path profiles, List<Stage> stages, int instances) throws IOException {
         this.dir = dir;
         this.heap = heap;
+        this.profiles = profiles;
         for (Stage s : stages) {
             List<Integer> p = new ArrayList<>();
             for (int i = 0; i < (s == Stage.TRANSFORM || s == Stage.SINK ? instances : 1); i++) {
@@ -114,8 +114,12 @@ final class Deployables implements AutoCloseable {
     private void start(Stage s, int instance, int port, Path file) throws IOException {
         String name = instance == 0 ? s.deployable : s.deployable + "-" + (instance + 1);
         Path log = dir.resolve(name + ".log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                "-Dlog4j2.configurationFile=classpath:tributary-log4j2.xml", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(heap != null ? List.of("-Xmx" + heap) : JvmBudget.flags(s.deployable));
+        if (profiles != null) {
+            cmd.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + profiles.resolve(name + ".jfr"));
+        }
+        cmd.addAll(List.of("-Dlog4j2.configurationFile=classpath:tributary-log4j2.xml", "-cp", System.getProperty("java.class.path"),
                 "io.tributary.ops.Main", s.deployable, "--config", file.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         running.add(new Running(s, name, p, port, log));

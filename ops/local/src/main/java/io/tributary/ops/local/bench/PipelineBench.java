@@ -41,12 +41,23 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PipelineBench {
     private static final PrintStream out = System.out;
+    /**
+     * How often the timeline reads every stage's /metrics: the line it prints every 5 s. A scrape is not free (a
+     * profile of the transform read once a second showed a quarter of its CPU samples in serving /metrics), so the
+     * run is watched no more often than it is printed; the end is checked every second, on the sink alone.
+     */
+    private static final long SAMPLE_MILLIS = 5_000;
 
     /** {@code partitions}: of every topic the run creates; {@code instances}: transform and sink processes each. */
-    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap, int partitions, int instances) {
+    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap, Path profiles, int partitions, int instances) {
         /** The deployables of this run, nothing started yet. */
         Deployables deployables(Path dir, Stage capture) throws java.io.IOException {
-            return new Deployables(dir, heap, List.of(capture, Stage.TRANSFORM, Stage.SINK), instances);
+            return new Deployables(dir, heap, profiles, List.of(capture, Stage.TRANSFORM, Stage.SINK), instances);
+        }
+
+        /** How the deployables' JVMs are sized, for the run's heading. */
+        String jvm() {
+            return (heap == null ? "each its own JVM budget (JvmBudget)" : "-Xmx" + heap) + (profiles == null ? "" : ", flight recordings in " + profiles);
         }
 
         String scale() {
@@ -71,7 +82,8 @@ public final class PipelineBench {
         int seconds = 30;
         int clients = 8;
         int rate = 0;
-        String heap = "2g"; // bin/tributary's default for every deployable
+        String heap = null; // each deployable's own budget, as bin/tributary runs it
+        Path profiles = null;
         int partitions = 1;
         int instances = 1;
         for (int i = args.length > 1 && !args[1].startsWith("--") ? 2 : 1; i + 1 < args.length; i += 2) {
@@ -81,16 +93,18 @@ public final class PipelineBench {
                 case "--clients" -> clients = Integer.parseInt(args[i + 1]);
                 case "--rate" -> rate = Integer.parseInt(args[i + 1]);
                 case "--heap" -> heap = args[i + 1];
+                case "--profile" -> profiles = Files.createDirectories(Path.of(args[i + 1]).toAbsolutePath());
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
                 case "--instances" -> instances = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE, --partitions N, --instances N; stream also --seconds N, --clients N, --rate TPS)");
+                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE, --profile DIR, --partitions N, --instances N; "
+                        + "stream also --seconds N, --clients N, --rate TPS)");
             }
         }
         if (partitions < 1 || instances < 1) {
             throw new IllegalArgumentException("--partitions and --instances take a number of at least 1");
         }
-        Options o = new Options(kind, rows, seconds, clients, rate, heap, partitions, instances);
+        Options o = new Options(kind, rows, seconds, clients, rate, heap, profiles, partitions, instances);
         if (kind.equals("stream") && !Workloads.onPath("pgbench")) {
             out.println("bench pipeline stream: skipped, pgbench is not on the PATH (Debian: apt-get install postgresql-client)");
             return true;
@@ -107,7 +121,7 @@ public final class PipelineBench {
     }
 
     private static void sqlite(Options o, Path dir, LocalStack stack) throws Exception {
-        out.printf("pipeline benchmark: SQLite -> PostgreSQL, %,d experiment_metrics rows, %s, deployables with -Xmx%s%n", o.rows, o.scale(), o.heap);
+        out.printf("pipeline benchmark: SQLite -> PostgreSQL, %,d experiment_metrics rows, %s, deployables with %s%n", o.rows, o.scale(), o.jvm());
         Path file = dir.resolve("experiments.db");
         ReconcileBench.sqliteSource(file, o.rows);
         String target = database(stack, "target");
@@ -126,7 +140,7 @@ public final class PipelineBench {
     }
 
     private static void postgres(Options o, Path dir, LocalStack stack) throws Exception {
-        out.printf("pipeline benchmark: PostgreSQL -> PostgreSQL, %,d trades rows, %s, deployables with -Xmx%s%n", o.rows, o.scale(), o.heap);
+        out.printf("pipeline benchmark: PostgreSQL -> PostgreSQL, %,d trades rows, %s, deployables with %s%n", o.rows, o.scale(), o.jvm());
         String source = database(stack, "monolith");
         Workloads.trades(source, o.rows);
         String target = database(stack, "target");
@@ -142,8 +156,8 @@ public final class PipelineBench {
 
     private static void stream(Options o, Path dir, LocalStack stack) throws Exception {
         out.printf("pipeline benchmark: streaming PostgreSQL -> PostgreSQL, %,d trades first, then pgbench with %d clients for %d s "
-                + "(10 inserts, 1 update, 1 delete per transaction%s), %s, deployables with -Xmx%s%n", o.rows, o.clients, o.seconds,
-                o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.scale(), o.heap);
+                + "(10 inserts, 1 update, 1 delete per transaction%s), %s, deployables with %s%n", o.rows, o.clients, o.seconds,
+                o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.scale(), o.jvm());
         String source = database(stack, "monolith");
         Workloads.trades(source, o.rows);
         String target = database(stack, "target");
@@ -159,7 +173,7 @@ public final class PipelineBench {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("pgbench.log").toFile()).start();
             Timeline timeline = new Timeline(d);
             while (!bench.waitFor(1, TimeUnit.SECONDS)) {
-                timeline.sample();
+                timeline.sampleEvery(SAMPLE_MILLIS);
                 failIfStopped(d);
             }
             if (bench.exitValue() != 0) {
@@ -190,14 +204,14 @@ public final class PipelineBench {
             long t0 = System.nanoTime();
             d.start(pipeline);
             Timeline timeline = new Timeline(d);
-            // the sink's own counter first: a count(*) of a large table every 250 ms would take a core from the run
+            // the sink's own counter first: a count(*) of a large table every second would take a core from the run
             while (d.count(Stage.SINK) < rows || count(target, table) < rows) {
                 if ((System.nanoTime() - t0) / 1e9 > 3600) {
                     throw new IllegalStateException("the target did not reach " + rows + " rows within an hour");
                 }
                 failIfStopped(d);
-                timeline.sampleEvery(1_000);
-                Thread.sleep(250);
+                timeline.sampleEvery(SAMPLE_MILLIS);
+                Thread.sleep(1_000);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             timeline.sample();
@@ -216,9 +230,9 @@ public final class PipelineBench {
             }
             failIfStopped(d);
             if (timeline != null) {
-                timeline.sampleEvery(1_000);
+                timeline.sampleEvery(SAMPLE_MILLIS);
             }
-            Thread.sleep(250);
+            Thread.sleep(1_000);
         }
         return (System.nanoTime() - t0) / 1e9;
     }
@@ -251,7 +265,7 @@ public final class PipelineBench {
         }
     }
 
-    /** Per second of the run, the events each stage had handled: printed as one line every 5 s. */
+    /** Every {@link #SAMPLE_MILLIS} of the run, the events each stage had handled: printed as one line each. */
     private static final class Timeline {
         private final Deployables d;
         private final long t0 = System.nanoTime();
