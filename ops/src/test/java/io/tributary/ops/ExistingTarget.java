@@ -39,7 +39,9 @@ import picocli.CommandLine;
  *
  * <p>The source has the same two tables in its own types (a SQLite INTEGER, TEXT, DATETIME and REAL, or
  * PostgreSQL's bigint, text, timestamp and double precision): {@code experiments (id, name, config,
- * created_at, active)} and {@code metrics (experiment_id, step, time, value, price)}.
+ * created_at, active)} and {@code metrics (experiment_id, step, recorded_at, value, price)}, whose
+ * {@code recorded_at} the service calls {@code time} ({@link #OPTIONS}). Before the application takes over,
+ * {@code tributary cutover} must say go.
  */
 final class ExistingTarget {
     static final String DDL = """
@@ -57,6 +59,12 @@ final class ExistingTarget {
                 WHERE connamespace = 'public'::regnamespace
             UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'
             ORDER BY 1, 2, 3""";
+    /** The service's own name for a source column: the source's {@code metrics.recorded_at} is the target's {@code time}. */
+    static final String OPTIONS = """
+                options:
+                  metrics:
+                    rename: { recorded_at: time }
+            """;
     static final int EXPERIMENTS = 40;
     private final String url;
     private final List<List<String>> created;
@@ -109,6 +117,8 @@ final class ExistingTarget {
             }
             awaitMatch(runner, config);
             badValuesAreDeadLettersThatReconcileNames(runner, config, service, sourceUrl);
+            assertEquals(TributaryCommand.OK, command("cutover", "--config", file.toString(), "--service", service.name(), "--settle", "0",
+                    "--fence-timeout", "300s"), "cutover says go: the target holds everything the source had when it started");
             PostgresScenario.await(() -> "t".equals(value("SELECT (SELECT last_value FROM experiments_id_seq) >= (SELECT max(id) FROM experiments)")),
                     Duration.ofSeconds(60), "the sink moving the serial sequence past the largest id loaded");
             assertEquals(TributaryCommand.FAILED, detach(file, service), "detach is refused while the service's sink runs");
@@ -182,11 +192,16 @@ final class ExistingTarget {
     }
 
     private static int detach(Path file, PipelineConfig.Service service) {
+        return command("detach", "--config", file.toString(), "--service", service.name());
+    }
+
+    /** Runs {@code tributary <args>}, its error output printed for the test's log; the exit code. */
+    private static int command(String... args) {
         CommandLine cl = TributaryCommand.commandLine();
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err));
-        int code = cl.execute("detach", "--config", file.toString(), "--service", service.name());
-        System.err.println("detach exit=" + code + ":\n" + err);
+        int code = cl.execute(args);
+        System.err.println(args[0] + " exit=" + code + ":\n" + err);
         return code;
     }
 

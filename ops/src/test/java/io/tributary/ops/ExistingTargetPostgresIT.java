@@ -20,9 +20,9 @@ class ExistingTargetPostgresIT {
         PostgresScenario.sql(scenario.sourceUrl, "CREATE TABLE experiments (id bigserial PRIMARY KEY, name text NOT NULL, config text, "
                 + "created_at timestamp NOT NULL, active boolean NOT NULL DEFAULT true); "
                 + "CREATE TABLE metrics (experiment_id bigint NOT NULL REFERENCES experiments (id), step bigint NOT NULL, "
-                + "time timestamp NOT NULL, value double precision, price double precision, PRIMARY KEY (experiment_id, step))");
+                + "recorded_at timestamp NOT NULL, value double precision, price double precision, PRIMARY KEY (experiment_id, step))");
         ExistingTarget.seed(scenario.sourceUrl);
-        scenario.pipeline("experiments", "metrics");
+        scenario.pipelineWith(ExistingTarget.OPTIONS, "experiments", "metrics");
         target.fillUseAndDetach(scenario.file, scenario.config, scenario.sourceUrl);
     }
 }

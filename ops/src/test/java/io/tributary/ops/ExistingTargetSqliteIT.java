@@ -28,10 +28,10 @@ class ExistingTargetSqliteIT {
             s.execute("CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT NOT NULL, config TEXT, created_at DATETIME NOT NULL, "
                     + "active BOOLEAN NOT NULL DEFAULT 1)");
             s.execute("CREATE TABLE metrics (experiment_id INTEGER NOT NULL REFERENCES experiments (id), step INTEGER NOT NULL, "
-                    + "time DATETIME NOT NULL, value REAL, price REAL, PRIMARY KEY (experiment_id, step))");
+                    + "recorded_at DATETIME NOT NULL, value REAL, price REAL, PRIMARY KEY (experiment_id, step))");
         }
         ExistingTarget.seed(sourceUrl);
-        SqliteScenario scenario = new SqliteScenario(dir, "existing", db, List.of("experiments", "metrics"), target.url());
+        SqliteScenario scenario = new SqliteScenario(dir, "existing", db, List.of("experiments", "metrics"), target.url(), ExistingTarget.OPTIONS);
         target.fillUseAndDetach(scenario.file, scenario.config, sourceUrl);
     }
 }

@@ -280,6 +280,13 @@ final class GenerationFloor {
 
     /** Whether a marker of {@code service} waits for its snapshot rows. */
     static boolean anyWaiting(Connection c, String service) throws SQLException {
+        // the floor is created with the first batch's tables (TargetTables.ensureShared): an idle sink may ask before
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass('" + Bookkeeping.FLOOR + "') IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                return false;
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + Bookkeeping.FLOOR + " WHERE service = ? AND pending_generation IS NOT NULL LIMIT 1")) {
             ps.setString(1, service);
             try (ResultSet rs = ps.executeQuery()) {
