@@ -129,7 +129,7 @@ public final class TableMapper {
                 ? in.primaryKey().stream().map(k -> mapping.targetColumn(k).orElseThrow()).toList() // kept: checked above
                 : mapping.key();
         TableRef t = new TableRef(in.table().source(), in.table().schema(), mapping.targetTable());
-        return new TableSchema(t, cols, key);
+        return new TableSchema(t, cols, key, MappedDefinition.of(in.definition(), mapping));
     }
 
     private Map<String, Object> row(Map<String, Object> image) {
