@@ -30,9 +30,7 @@ final class ChildDeployable implements AutoCloseable {
 
     /** A port free on this host now, for a deployable's {@code http:} entry. */
     static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.tributary.testkit.Ports.free();
     }
 
     /** Whether it answers 200 on {@code /health/ready}: doing its job (streams running, sink assigned, capture started). */

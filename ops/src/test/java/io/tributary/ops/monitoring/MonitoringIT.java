@@ -158,8 +158,6 @@ class MonitoringIT {
     }
 
     private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.tributary.testkit.Ports.free();
     }
 }

@@ -10,7 +10,6 @@ import io.tributary.ops.cli.TributaryCommand;
 import io.tributary.testkit.TestServers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -136,8 +135,6 @@ class StatusIT {
     }
 
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.tributary.testkit.Ports.free();
     }
 }

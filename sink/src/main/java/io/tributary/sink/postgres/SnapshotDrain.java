@@ -116,7 +116,7 @@ final class SnapshotDrain implements GenerationFloor.Drain, AutoCloseable {
     }
 
     private String tableTopic(String table) {
-        return service.tables().stream().filter(t -> t.table().equals(table)).map(TableRef::topic).findFirst()
+        return service.tables().stream().filter(t -> service.targetTable(t).equals(table)).map(TableRef::topic).findFirst()
                 .orElseThrow(() -> new IllegalStateException("service " + service.name() + " owns no table " + table));
     }
 
