@@ -23,12 +23,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.PolicyViolationException;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,7 +184,12 @@ class SqliteResyncIT {
             ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, refs.get(1).topic());
             admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(new ConfigEntry("cleanup.policy", "delete"),
                     AlterConfigOp.OpType.SET)))).all().get();
-            admin.deleteRecords(Map.of(new TopicPartition(refs.get(1).topic(), 0), RecordsToDelete.beforeOffset(1))).all().get();
+            // the broker applies the new policy when it replays the metadata record, a moment after the alter returns:
+            // until then it refuses DeleteRecords with a PolicyViolationException, so ask again within a bound
+            Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .ignoreExceptionsMatching(e -> e instanceof ExecutionException && e.getCause() instanceof PolicyViolationException)
+                    .until(() -> admin.deleteRecords(Map.of(new TopicPartition(refs.get(1).topic(), 0), RecordsToDelete.beforeOffset(1)))
+                            .all().get() == null);
         }
         sql("UPDATE runs SET score = 0 WHERE id <= 10", "PRAGMA wal_checkpoint(TRUNCATE)");
         Run second = started();
