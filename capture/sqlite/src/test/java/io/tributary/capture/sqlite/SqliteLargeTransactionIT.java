@@ -71,7 +71,7 @@ class SqliteLargeTransactionIT {
     Path dir;
 
     @Test
-    void twoMillionRowTransactionsAndAVacuumStreamWithinTheDeployablesHeap() throws Exception {
+    void millionRowTransactionsAndAVacuumStreamWithinTheDeployablesHeap() throws Exception {
         String name = "bigtx" + Long.toHexString(System.nanoTime());
         Path db = dir.resolve("app.db");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
