@@ -6,6 +6,7 @@ import io.tributary.capture.sqlite.wal.WalFormatException;
 import io.tributary.capture.sqlite.wal.WalGapException;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.ChangeEventWriter;
+import io.tributary.common.kafka.RegistryWait;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -72,6 +73,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private Object fileKey;
     private final BlockingQueue<Requested> requested = new LinkedBlockingQueue<>();
     private ResnapshotRequests requests;
+    private final RegistryWait registryWait;
 
     /** A request waiting for the tailer's thread; {@code done} completes once it is acted on. */
     private record Requested(ResnapshotRequest request, TableRef table, CompletableFuture<Void> done) {
@@ -84,6 +86,8 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         this.metrics = metrics;
         this.database = source.sqlite().path();
         this.positions = new PositionContext(source.name());
+        this.registryWait = new RegistryWait("capture-sqlite source=" + source.name(),
+                metrics.counter("tributary.errors", "stage", "capture-sqlite", "service", source.name(), "kind", "retriable"));
     }
 
     boolean streaming() {
@@ -107,9 +111,10 @@ final class SqliteTailer implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        try (ChangeEventWriter writer = new ChangeEventWriter(kafka, registry, metrics, "tributary-capture-sqlite-" + source.name())) {
+        try (ChangeEventWriter writer = new ChangeEventWriter(kafka, registry, metrics, "tributary-capture-sqlite-" + source.name())
+                .waitingOutRegistry(registryWait)) {
             attach();
-            TailPosition stored = TailPosition.latest(kafka, registry, source.name());
+            TailPosition stored = registryWait.call("read the stored position", () -> TailPosition.latest(kafka, registry, source.name()));
             WalDecoder decoder = resume(stored);
             if (decoder == null) {
                 decoder = catchUp(stored, writer);
@@ -330,5 +335,6 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        registryWait.close();
     }
 }
