@@ -139,8 +139,19 @@ public final class TransformApp implements Deployable {
             StreamsBuilder builder = new StreamsBuilder();
             Map<TableRef, TableMeters> meters = new HashMap<>(); // idle clocks count from the start, not the first event
             service.tables().forEach(t -> meters.put(t, new TableMeters(metrics, idle, service.name(), t)));
-            ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false),
-                    (table, envelope) -> meters.get(table).seen(envelope), this::mayLeaveColumnsOut);
+            ServiceTopology.Observer observer = new ServiceTopology.Observer() {
+                @Override
+                public void seen(TableRef table, org.apache.avro.generic.GenericRecord envelope) {
+                    meters.get(table).seen(envelope);
+                }
+
+                @Override
+                public void seen(TableRef table, String op, long sourceTsMs) {
+                    meters.get(table).seen(op, sourceTsMs);
+                }
+            };
+            ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false), observer,
+                    this::mayLeaveColumnsOut, registry);
             Properties props = streamsConfig(config, service);
             props.put(DeadLetterCount.CONFIG, DeadLetterCount.counter(metrics, service.name()));
             KafkaStreams streams = new KafkaStreams(builder.build(), props);
