@@ -149,7 +149,7 @@ final class Deployables implements AutoCloseable {
         }
     }
 
-    private static final int START_ATTEMPTS = 3;
+    private static final int START_ATTEMPTS = 8;
 
     /**
      * Waits (at most {@value #START_SECONDS} s) until {@code r} serves its /metrics or has exited, before the next
