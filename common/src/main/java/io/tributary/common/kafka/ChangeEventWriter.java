@@ -88,6 +88,14 @@ public final class ChangeEventWriter implements AutoCloseable {
         producer.commitTransaction();
     }
 
+    /**
+     * Aborts the open transaction: nothing written since {@link #begin()} becomes visible to read_committed
+     * consumers (a capture that failed in the middle of a source transaction it was streaming).
+     */
+    public void abort() {
+        producer.abortTransaction();
+    }
+
     /** Writes any record (a position, a marker) in the current transaction. */
     public void send(String topic, GenericRecord key, GenericRecord value) {
         producer.send(new ProducerRecord<>(topic, keySerde.serialize(topic, key), valueSerde.serialize(topic, value)), this::onAck);

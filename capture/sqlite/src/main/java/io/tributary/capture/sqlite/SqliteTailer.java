@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.capture.sqlite.wal.WalDecoder;
 import io.tributary.capture.sqlite.wal.WalFormatException;
 import io.tributary.capture.sqlite.wal.WalGapException;
-import io.tributary.capture.sqlite.wal.WalTransaction;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.ChangeEventWriter;
 import io.tributary.schemas.registry.SchemaRegistryClient;
@@ -19,7 +18,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
 import io.tributary.common.signal.ResnapshotRequest;
 import io.tributary.common.signal.ResnapshotRequests;
 import io.tributary.schemas.event.TableRef;
@@ -59,7 +57,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean streaming;
     private volatile Throwable failure;
-    private volatile Consumer<List<WalTransaction>> acknowledged = txs -> { };
+    private volatile SqliteStreaming.Observer observer = SqliteStreaming.Observer.NONE;
     private volatile SqliteStreaming stream;
     private volatile long committedBefore;
     private Connection writersLock;
@@ -102,9 +100,9 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         return failure;
     }
 
-    /** Called on the tailer's thread with the source transactions whose events Kafka has just acknowledged (the bench's clock). */
-    void onAcknowledged(Consumer<List<WalTransaction>> listener) {
-        this.acknowledged = listener;
+    /** Told on the tailer's thread of each streamed change written and each Kafka commit (the bench's clock). */
+    void observe(SqliteStreaming.Observer o) {
+        this.observer = o;
     }
 
     @Override
@@ -141,7 +139,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         writersLock = open();
         checkpointer = open();
         snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics, locks);
-        stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, acknowledged);
+        stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, observer);
         tables = new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream);
         resync = new SqliteResync(kafka, source, registry, snapshot, positions, metrics);
         resync.afterStep(resyncStep);
