@@ -147,10 +147,23 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("bootstrap.servers", config.kafka().bootstrap());
         memoryBounds(p);
+        p.setProperty("poll.interval.ms", String.valueOf(POLL_INTERVAL.toMillis()));
         config.kafka().properties().forEach(p::setProperty);
         p.setProperty("max.batch.size", String.valueOf(MAX_BATCH)); // after kafka.properties: PostgresPositions relies on it
         return p;
     }
+
+    /**
+     * How long Debezium waits before it hands over a batch that is not full, and how long its replication reader
+     * sleeps after five reads that found nothing (Debezium's {@code poll.interval.ms}, 500 ms by default: in
+     * 3.6.3 {@code ChangeEventQueue.poll} waits up to it for {@value #MAX_BATCH} records, and
+     * {@code PostgresStreamingChangeEventSource} pauses for it). At the default a change arriving at a moderate
+     * rate waited up to a second in the capture alone; at 10 ms a lone change leaves within about 20 ms. What it
+     * costs: while the source is idle the reader wakes 100 times a second for a non-blocking read, and batches
+     * under a moderate load are smaller, each with its flush and offset commit (under a heavy load they fill to
+     * {@value #MAX_BATCH} as before). docs/performance.md, "Streaming lag".
+     */
+    static final java.time.Duration POLL_INTERVAL = java.time.Duration.ofMillis(10);
 
     /** The most Debezium's queue holds, in bytes of its records (its estimate): wide rows fill it before the count does. */
     static final long QUEUE_BYTES = 32L << 20;

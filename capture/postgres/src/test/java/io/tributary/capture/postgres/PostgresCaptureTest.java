@@ -76,6 +76,13 @@ class PostgresCaptureTest {
     }
 
     @Test
+    void aBatchThatIsNotFullIsHandedOverWithoutWaitingHalfASecond() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
+        // Debezium's default, 500 ms, held a change up to a second at moderate rates (LoneChangeLatencyIT)
+        assertEquals("10", PostgresCapture.connectorProperties(c, c.sources().get(0)).getProperty("poll.interval.ms"));
+    }
+
+    @Test
     void whatTheEngineHoldsIsBoundedByCountAndBytes() {
         PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
         Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));

@@ -95,6 +95,11 @@ final class Deployables implements AutoCloseable {
      * on a copy of the file that differs only in its {@code http:} ports.
      */
     void start(Path pipeline) throws IOException {
+        start(pipeline, ports.keySet());
+    }
+
+    /** Starts every instance of the stages in {@code only} (see {@link #start(Path)}). */
+    void start(Path pipeline, java.util.Collection<Stage> only) throws IOException {
         String yaml = Files.readString(pipeline);
         int most = ports.values().stream().mapToInt(List::size).max().orElse(1);
         for (int i = 0; i < most; i++) {
@@ -104,8 +109,8 @@ final class Deployables implements AutoCloseable {
                 Files.writeString(file, yaml.replace(httpYaml(0), httpYaml(i)));
             }
             for (Map.Entry<Stage, List<Integer>> s : ports.entrySet()) {
-                if (i < s.getValue().size()) {
-                    start(s.getKey(), i, s.getValue().get(i), file);
+                if (i < s.getValue().size() && only.contains(s.getKey())) {
+                    startAnswering(s.getKey(), i, s.getValue().get(i), file);
                 }
             }
         }
@@ -124,6 +129,47 @@ final class Deployables implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         running.add(new Running(s, name, p, port, log));
     }
+
+    /**
+     * Starts instance {@code instance} of {@code s} and waits until it answers; one that exits before it answers
+     * (a start-up check that gave up on a starved broker) is started again, at most {@value #START_ATTEMPTS}
+     * times, as a supervisor (systemd, Kubernetes) restarts a deployable that exited.
+     */
+    private void startAnswering(Stage s, int instance, int port, Path file) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            start(s, instance, port, file);
+            Running r = running.get(running.size() - 1);
+            answering(r);
+            if (r.process.isAlive() || attempt == START_ATTEMPTS) {
+                return;
+            }
+            running.remove(r);
+            Files.move(r.log, r.log.resolveSibling(r.log.getFileName() + "." + attempt), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            System.out.printf("  %s exited at start (code %d, see %s.%d); starting it again%n", r.name, r.process.exitValue(), r.log, attempt);
+        }
+    }
+
+    private static final int START_ATTEMPTS = 8;
+
+    /**
+     * Waits (at most {@value #START_SECONDS} s) until {@code r} serves its /metrics or has exited, before the next
+     * deployable starts: JVMs starting together on a loaded 2-core machine starved the broker until a start-up check
+     * gave up on it (load average 28-40 while other builds ran). A deployable that exits is reported by
+     * {@link #failure()}; one that does not answer in time is left running, to be judged by what it does.
+     */
+    private void answering(Running r) throws IOException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS);
+        while (r.process.isAlive() && count(r) < 0 && System.nanoTime() < until) {
+            try {
+                r.process.waitFor(500, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while " + r.name + " started", e);
+            }
+        }
+    }
+
+    private static final int START_SECONDS = 120;
 
     /** Events handled so far by {@code stage}, summed over its instances, from their /metrics; -1 while one does not answer yet. */
     long count(Stage stage) {
@@ -203,6 +249,13 @@ final class Deployables implements AutoCloseable {
             }
             out.put(r.name, kb < 0 ? -1 : kb / 1024);
         }
+        return out;
+    }
+
+    /** CPU seconds (user and system) each deployable's process has used so far ({@code /proc/<pid>/stat}, Linux). */
+    Map<String, Double> cpuSeconds() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        running.forEach(r -> out.put(r.name, SourceProbe.cpuSeconds(r.process.pid())));
         return out;
     }
 

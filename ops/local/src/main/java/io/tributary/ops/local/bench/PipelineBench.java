@@ -49,7 +49,8 @@ public final class PipelineBench {
     private static final long SAMPLE_MILLIS = 5_000;
 
     /** {@code partitions}: of every topic the run creates; {@code instances}: transform and sink processes each. */
-    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap, Path profiles, int partitions, int instances) {
+    private record Options(String kind, long rows, int seconds, int clients, int rate, String heap, Path profiles, int partitions, int instances,
+                           String synchronousCommit) {
         /** The deployables of this run, nothing started yet. */
         Deployables deployables(Path dir, Stage capture) throws java.io.IOException {
             return new Deployables(dir, heap, profiles, List.of(capture, Stage.TRANSFORM, Stage.SINK), instances);
@@ -86,6 +87,7 @@ public final class PipelineBench {
         Path profiles = null;
         int partitions = 1;
         int instances = 1;
+        String synchronousCommit = "on";
         for (int i = args.length > 1 && !args[1].startsWith("--") ? 2 : 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rows" -> rows = Long.parseLong(args[i + 1].replace("_", ""));
@@ -96,15 +98,19 @@ public final class PipelineBench {
                 case "--profile" -> profiles = Files.createDirectories(Path.of(args[i + 1]).toAbsolutePath());
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
                 case "--instances" -> instances = Integer.parseInt(args[i + 1]);
+                case "--synchronous-commit" -> synchronousCommit = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE, --profile DIR, --partitions N, --instances N; "
-                        + "stream also --seconds N, --clients N, --rate TPS)");
+                        + "stream also --seconds N, --clients N, --rate TPS, --synchronous-commit on|off)");
             }
         }
         if (partitions < 1 || instances < 1) {
             throw new IllegalArgumentException("--partitions and --instances take a number of at least 1");
         }
-        Options o = new Options(kind, rows, seconds, clients, rate, heap, profiles, partitions, instances);
+        if (!List.of("on", "off").contains(synchronousCommit)) {
+            throw new IllegalArgumentException("--synchronous-commit takes on or off, not " + synchronousCommit);
+        }
+        Options o = new Options(kind, rows, seconds, clients, rate, heap, profiles, partitions, instances, synchronousCommit);
         if (kind.equals("stream") && !Workloads.onPath("pgbench")) {
             out.println("bench pipeline stream: skipped, pgbench is not on the PATH (Debian: apt-get install postgresql-client)");
             return true;
@@ -160,42 +166,68 @@ public final class PipelineBench {
                 o.rate > 0 ? ", at most " + o.rate + " transactions/s" : ", as fast as it goes", o.scale(), o.jvm());
         String source = database(stack, "monolith");
         Workloads.trades(source, o.rows);
+        sourceCommits(source, o.synchronousCommit);
         String target = database(stack, "target");
         Deployables d = o.deployables(dir, Stage.CAPTURE_POSTGRES);
         Path pipeline = pipeline(dir, stack, d, o, postgresSource(source), target, "bench.public.trades");
         try (d) {
-            d.start(pipeline);
+            // the capture's snapshot first, then the transform and the sink: with all three starting beside the
+            // snapshot on a loaded machine, the broker did not answer their start-up checks within 10 s
+            d.start(pipeline, List.of(Stage.CAPTURE_POSTGRES));
+            until(d, () -> d.count(Stage.CAPTURE_POSTGRES) >= o.rows, 1800, null);
+            d.start(pipeline, List.of(Stage.TRANSFORM, Stage.SINK));
             double snapshot = until(d, () -> count(target, "trades") == o.rows, 1800, null);
             out.printf("  initial %,d rows in the target after %.1f s; pgbench starts%n", o.rows, snapshot);
-            Instant loadStart = Instant.now();
-            long loadStartNanos = System.nanoTime();
-            Process bench = new ProcessBuilder(Workloads.pgbench(dir.resolve("bench.sql"), port(stack), "monolith", o.clients, o.seconds, o.rate, o.rows))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("pgbench.log").toFile()).start();
-            Timeline timeline = new Timeline(d);
-            while (!bench.waitFor(1, TimeUnit.SECONDS)) {
-                timeline.sampleEvery(SAMPLE_MILLIS);
-                failIfStopped(d);
+            try (SourceProbe probe = new SourceProbe(source, "monolith")) {
+                Instant loadStart = Instant.now();
+                long loadStartNanos = System.nanoTime();
+                Map<String, Double> cpuStart = cpu(d, probe);
+                Process bench = new ProcessBuilder(Workloads.pgbench(dir.resolve("bench.sql"), port(stack), "monolith", o.clients, o.seconds, o.rate, o.rows))
+                        .redirectErrorStream(true).redirectOutput(dir.resolve("pgbench.log").toFile()).start();
+                Timeline timeline = new Timeline(d, probe);
+                while (!bench.waitFor(1, TimeUnit.SECONDS)) {
+                    timeline.sampleEvery(SAMPLE_MILLIS);
+                    failIfStopped(d);
+                }
+                Map<String, Double> cpuLoad = cpu(d, probe);
+                if (bench.exitValue() != 0) {
+                    throw new IllegalStateException("pgbench failed; see " + dir.resolve("pgbench.log"));
+                }
+                long loadEnd = System.nanoTime();
+                String tps = Files.readAllLines(dir.resolve("pgbench.log")).stream().filter(l -> l.startsWith("tps")).findFirst().orElse("tps = ?");
+                PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
+                double drained = until(d, () -> Reconciler.reconcile(config).stream().allMatch(TableReport::matches), 900, timeline);
+                timeline.sample();
+                timeline.print();
+                List<double[]> rows = Workloads.commitLags(source, target, loadStart);
+                double[] lags = rows.stream().mapToDouble(r -> r[1]).sorted().toArray();
+                long changes = d.count(Stage.CAPTURE_POSTGRES) - o.rows;
+                double loadSeconds = (loadEnd - loadStartNanos) / 1e9;
+                out.printf("%n  pgbench: %s; %,d row changes captured in %.0f s of load (%,.0f changes/s)%n", tps.trim(), changes, loadSeconds,
+                        changes / loadSeconds);
+                out.printf("  lag per row, source commit -> target commit (%,d rows changed during the load and still there): p50 %.2f s, p95 %.2f s, "
+                        + "p99 %.2f s, max %.2f s (goal p99 < 1 s)%n", lags.length, pct(lags, 50), pct(lags, 95), pct(lags, 99), pct(lags, 100));
+                printLagByCommitTime(rows, loadStart);
+                out.printf("  target equal to the source %.1f s after the load stopped%n", drained);
+                printCpu(cpuStart, cpuLoad, loadSeconds);
+                printRss(d);
             }
-            if (bench.exitValue() != 0) {
-                throw new IllegalStateException("pgbench failed; see " + dir.resolve("pgbench.log"));
-            }
-            long loadEnd = System.nanoTime();
-            String tps = Files.readAllLines(dir.resolve("pgbench.log")).stream().filter(l -> l.startsWith("tps")).findFirst().orElse("tps = ?");
-            PipelineConfig config = PipelineConfigLoader.load(pipeline, Map.of());
-            double drained = until(d, () -> Reconciler.reconcile(config).stream().allMatch(TableReport::matches), 900, timeline);
-            timeline.sample();
-            timeline.print();
-            double[] lags = Workloads.commitLags(source, target, loadStart);
-            long changes = d.count(Stage.CAPTURE_POSTGRES) - o.rows;
-            double loadSeconds = (loadEnd - loadStartNanos) / 1e9;
-            out.printf("%n  pgbench: %s; %,d row changes captured in %.0f s of load (%,.0f changes/s)%n", tps.trim(), changes, loadSeconds,
-                    changes / loadSeconds);
-            out.printf("  lag per row, source commit -> target commit (%,d rows changed during the load and still there): p50 %.2f s, p95 %.2f s, "
-                    + "p99 %.2f s, max %.2f s (goal p99 < 1 s)%n", lags.length, pct(lags, 50), pct(lags, 95), pct(lags, 99), pct(lags, 100));
-            out.printf("  target equal to the source %.1f s after the load stopped%n", drained);
-            printRss(d);
         }
         verdict(pipeline);
+    }
+
+    /**
+     * The source database's commits as a production server makes them: {@code synchronous_commit=on} by default
+     * (the local servers run with {@code off} to make tests fast). With {@code off} a commit returns before its WAL
+     * is flushed, and logical decoding sends only flushed WAL, so each change waits for the WAL writer (every
+     * {@code wal_writer_delay}, 200 ms) before the capture can see it: lag the source adds, not the pipeline.
+     * {@code --synchronous-commit off} measures that case.
+     */
+    private static void sourceCommits(String url, String synchronousCommit) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement()) {
+            s.execute("ALTER DATABASE " + c.getCatalog() + " SET synchronous_commit = " + synchronousCommit);
+        }
+        out.printf("  source database: synchronous_commit=%s%n", synchronousCommit);
     }
 
     /** Runs the deployables until the target table holds {@code rows} rows; prints the timeline and memory; returns the seconds from their start. */
@@ -219,6 +251,47 @@ public final class PipelineBench {
             printRss(d);
             return seconds;
         }
+    }
+
+    /** CPU seconds so far of each deployable, the slot's walsender, and the whole machine ({@code machine}, every core). */
+    private static Map<String, Double> cpu(Deployables d, SourceProbe probe) {
+        Map<String, Double> m = new LinkedHashMap<>(d.cpuSeconds());
+        probe.behind(); // learns the walsender's pid
+        m.put("walsender", probe.walsenderCpuSeconds());
+        m.put("machine", SourceProbe.machineBusySeconds());
+        return m;
+    }
+
+    /**
+     * The CPU each process took during the load, as a share of one core, and the machine's busy share of all its
+     * cores: with the cores full, what the pipeline did not get shows here (the rest went to pgbench, its
+     * backends, the servers, and whatever else runs on the machine).
+     */
+    private static void printCpu(Map<String, Double> start, Map<String, Double> end, double seconds) {
+        StringBuilder sb = new StringBuilder("  CPU during the load, in cores:");
+        int cores = Runtime.getRuntime().availableProcessors();
+        start.forEach((k, v) -> {
+            double used = end.getOrDefault(k, Double.NaN) - v;
+            sb.append(k.equals("machine") ? String.format(" machine busy %.2f of %d", used / seconds, cores) : String.format(" %s %.2f;", k, used / seconds));
+        });
+        out.println(sb);
+    }
+
+    /**
+     * The lag of the rows committed in each 5 s of the load, by their source commit time: a lag that grows from
+     * one bucket to the next is a stage that falls behind the load (queueing); a flat one is the pipeline's cadence.
+     */
+    private static void printLagByCommitTime(List<double[]> rows, Instant loadStart) {
+        double from = loadStart.toEpochMilli() / 1000.0;
+        Map<Integer, List<Double>> buckets = new java.util.TreeMap<>();
+        for (double[] r : rows) {
+            buckets.computeIfAbsent((int) ((r[0] - from) / 5), k -> new ArrayList<>()).add(r[1]);
+        }
+        out.printf("  lag by source commit time:%n  %10s %8s %9s %9s%n", "committed", "rows", "p50 s", "p99 s");
+        buckets.forEach((b, l) -> {
+            double[] sorted = l.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            out.printf("  %4d-%3d s %,8d %9.2f %9.2f%n", b * 5, b * 5 + 5, sorted.length, pct(sorted, 50), pct(sorted, 99));
+        });
     }
 
     /** Waits (bounded) for {@code done}, failing as soon as a deployable stops, sampling {@code timeline} if given; returns the seconds it took. */
@@ -268,12 +341,19 @@ public final class PipelineBench {
     /** Every {@link #SAMPLE_MILLIS} of the run, the events each stage had handled: printed as one line each. */
     private static final class Timeline {
         private final Deployables d;
+        /** The source's slot, for the streaming run: its unsent and unconfirmed WAL as two more columns; null otherwise. */
+        private final SourceProbe probe;
         private final long t0 = System.nanoTime();
         private final Map<Long, long[]> samples = new LinkedHashMap<>();
         private long lastSample = -1;
 
         Timeline(Deployables d) {
+            this(d, null);
+        }
+
+        Timeline(Deployables d, SourceProbe probe) {
             this.d = d;
+            this.probe = probe;
         }
 
         void sampleEvery(long millis) {
@@ -287,9 +367,14 @@ public final class PipelineBench {
             long now = (System.nanoTime() - t0) / 1_000_000;
             lastSample = now;
             List<Stage> stages = d.stages();
-            long[] counts = new long[stages.size()];
-            for (int i = 0; i < counts.length; i++) {
+            long[] counts = new long[stages.size() + (probe == null ? 0 : 2)];
+            for (int i = 0; i < stages.size(); i++) {
                 counts[i] = d.count(stages.get(i));
+            }
+            if (probe != null) {
+                long[] behind = probe.behind();
+                counts[stages.size()] = behind[0] < 0 ? -1 : behind[0] >> 10;
+                counts[stages.size() + 1] = behind[1] < 0 ? -1 : behind[1] >> 10;
             }
             samples.put(now, counts);
         }
@@ -298,6 +383,9 @@ public final class PipelineBench {
             List<Stage> stages = d.stages();
             StringBuilder head = new StringBuilder(String.format("%n  %8s", "seconds"));
             stages.forEach(s -> head.append(String.format(" %16s", s.deployable)));
+            if (probe != null) {
+                head.append(String.format(" %16s %16s", "WAL unsent KiB", "unconfirmed KiB"));
+            }
             out.println(head);
             long nextPrint = 0;
             List<Map.Entry<Long, long[]>> all = new ArrayList<>(samples.entrySet());

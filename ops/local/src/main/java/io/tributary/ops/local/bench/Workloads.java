@@ -153,12 +153,13 @@ final class Workloads {
     }
 
     /**
-     * Per row changed since {@code since}, the seconds from its commit in the source to the commit of its copy
-     * in the target (both servers with {@code track_commit_timestamp}), sorted; rows deleted since are not in it.
+     * Per row changed since {@code since}, {@code {source commit (epoch seconds), seconds from it to the commit of
+     * its copy in the target}} (both servers with {@code track_commit_timestamp}), in the order of the rows' keys;
+     * rows deleted since are not in it.
      */
-    static double[] commitLags(String source, String target, Instant since) throws SQLException {
+    static List<double[]> commitLags(String source, String target, Instant since) throws SQLException {
         String q = "SELECT id, extract(epoch FROM pg_xact_commit_timestamp(xmin)) FROM trades ORDER BY id";
-        List<Double> lags = new ArrayList<>();
+        List<double[]> lags = new ArrayList<>();
         try (Connection s = DriverManager.getConnection(source, "postgres", ""); Connection t = DriverManager.getConnection(target, "postgres", "")) {
             s.setAutoCommit(false);
             t.setAutoCommit(false);
@@ -175,12 +176,12 @@ final class Workloads {
                             hasB = b.next();
                         }
                         if (committed >= from && hasB && b.getLong(1) == id) {
-                            lags.add(b.getDouble(2) - committed);
+                            lags.add(new double[] {committed, b.getDouble(2) - committed});
                         }
                     }
                 }
             }
         }
-        return lags.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return lags;
     }
 }
