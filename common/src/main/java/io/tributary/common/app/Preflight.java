@@ -57,13 +57,20 @@ public final class Preflight {
         return sources;
     }
 
+    /**
+     * How long the broker has to answer. Generous: on a busy host (the deployables starting beside a snapshot,
+     * two cores) a healthy broker took over 10 s, and a deployable that gives up is only restarted into the same
+     * wait; an address that is wrong still fails, after this long.
+     */
+    static final int KAFKA_WAIT_SECONDS = 30;
+
     public void kafka(String bootstrap, Map<String, String> extra) {
         Map<String, Object> props = new java.util.HashMap<>(extra);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 8000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (KAFKA_WAIT_SECONDS - 2) * 1000);
         try (Admin admin = Admin.create(props)) {
-            admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
+            admin.describeCluster().clusterId().get(KAFKA_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -88,7 +95,7 @@ public final class Preflight {
                     "check the user name and password in kafka.properties sasl.jaas.config, and sasl.mechanism ("
                             + props.getOrDefault("sasl.mechanism", "GSSAPI, Kafka's default") + ")");
         } else {
-            problem("kafka.bootstrap", "Kafka at '" + bootstrap + "' did not answer within 10 s (" + rootMessage(e) + ")",
+            problem("kafka.bootstrap", "Kafka at '" + bootstrap + "' did not answer within " + KAFKA_WAIT_SECONDS + " s (" + rootMessage(e) + ")",
                     "check the address and that the broker is running; with security.protocol " + props.getOrDefault("security.protocol", "PLAINTEXT")
                             + " in kafka.properties, check it is the broker listener's");
         }
