@@ -80,14 +80,29 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
      *                    read, so that the slot releases WAL while the captured tables are idle; zero: never
      * @param refuseTruncate {@code schema.table} of the captured tables whose TRUNCATE the targets must not
      *                    follow: capture-postgres reports it (error log, dead letter, metric) instead of emptying them
+     * @param snapshotWorkers threads (each with a connection to the source, all reading the same exported snapshot)
+     *                    that read the initial snapshot, a large table split into key ranges among them; 1: one thread
      */
     public record Postgres(String url, String user, Secret password, String slot, String publication, String signalTable,
-                           Duration heartbeat, List<String> refuseTruncate) {
+                           Duration heartbeat, List<String> refuseTruncate, int snapshotWorkers) {
         public static final String DEFAULT_SIGNAL_TABLE = "public.tributary_signals";
         public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+        /**
+         * Two: measured on the trades table, the second worker gives most of what more give (the capture's one
+         * handler thread, which encodes and sends every event, is the next limit), and it costs the source one
+         * more connection and backend only while the initial snapshot runs (docs/performance.md).
+         */
+        public static final int DEFAULT_SNAPSHOT_WORKERS = 2;
+        /** The most workers a source may be given: each holds a source connection through the whole snapshot. */
+        public static final int MAX_SNAPSHOT_WORKERS = 64;
 
         public Postgres {
             refuseTruncate = List.copyOf(refuseTruncate);
+        }
+
+        public Postgres(String url, String user, Secret password, String slot, String publication, String signalTable,
+                        Duration heartbeat, List<String> refuseTruncate) {
+            this(url, user, password, slot, publication, signalTable, heartbeat, refuseTruncate, DEFAULT_SNAPSHOT_WORKERS);
         }
 
         public Postgres(String url, String user, Secret password, String slot, String publication, String signalTable, Duration heartbeat) {
