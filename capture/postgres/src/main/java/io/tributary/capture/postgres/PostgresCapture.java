@@ -222,6 +222,13 @@ final class PostgresCapture implements AutoCloseable {
      * snapshot in new generations). PeerDB splits by CTID instead, which needs no key; every captured table has
      * a primary key here (the preflight), and key ranges keep each range's scan an index range scan.
      *
+     * <p>A restart before the initial snapshot completed finds the slot made: no snapshot is exported then,
+     * and Debezium does not tie the workers' connections to the snapshot connection, so each range is read in
+     * a snapshot of its own, taken after the position the stream resumes from. That is still exact here:
+     * every change after that position is streamed in the table's new generation and wins over any snapshot
+     * row ({@link PostgresPositions}), so a range read later than the stream's start only holds rows the
+     * stream will bring again (ParallelSnapshotKillIT); a range read earlier would not be, and cannot happen.
+     *
      * <p>One worker is Debezium's single-threaded path (no chunking), the one used before this setting existed.
      * Incremental snapshots (tables added later, re-snapshots) stay single-threaded: Debezium reads their chunks
      * between watermarks on one thread.

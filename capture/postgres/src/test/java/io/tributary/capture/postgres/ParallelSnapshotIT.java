@@ -49,7 +49,7 @@ class ParallelSnapshotIT {
         try (CaptureRun run = new CaptureRun(dir, "parsnap")) {
             run.sql("CREATE TABLE big (id bigint PRIMARY KEY, v text NOT NULL, n integer NOT NULL);"
                     + "INSERT INTO big SELECT g, 'v' || g, 0 FROM generate_series(1, " + ROWS + ") g; ANALYZE big");
-            try (Writer writer = new Writer(run.url)) {
+            try (Writer writer = new Writer(run.url, ROWS + 1)) {
                 Awaitility.await("the writer under way").atMost(Duration.ofSeconds(30)).until(() -> writer.transactions.get() > 10);
                 run.pipelineWith("snapshot-workers: 4", "big").start();
                 long atStart = writer.transactions.get();
@@ -149,9 +149,10 @@ class ParallelSnapshotIT {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread;
 
-        Writer(String url) {
+        /** {@code firstNewId}: the key of its first insert, above every key the table holds. */
+        Writer(String url, long firstNewId) {
             thread = new Thread(() -> {
-                long next = ROWS + 1;
+                long next = firstNewId;
                 try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
                     c.setAutoCommit(false);
                     try (Statement s = c.createStatement()) {
