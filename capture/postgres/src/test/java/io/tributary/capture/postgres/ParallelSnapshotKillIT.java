@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * flush) while four workers read the initial snapshot and an application writes: the restarted capture takes a
  * new snapshot in a new, higher generation, never a mix. Its generation alone (the snapshot read again and the
  * changes streamed after it), folded by key, must equal the source, so a reader that drops the older
- * generation at the marker loses nothing; the whole topic folded by position must equal it too; and the one
- * marker on the topic is the new generation's (the killed snapshot wrote none).
+ * generation at the marker loses nothing (and needs to drop: rows deleted between the two snapshots are only
+ * in the older one); and the one marker on the topic is the new generation's (the killed snapshot wrote none).
  */
 class ParallelSnapshotKillIT {
     private static final int ROWS = 150_000;
@@ -83,7 +83,8 @@ class ParallelSnapshotKillIT {
             assertEquals(1, endOffset(Topics.generations(run.source)), "markers: only the restarted snapshot's");
             assertEquals("", differences(source, fold(events.stream().filter(e -> e.position().parts()[0] == last).toList())),
                     "the new generation alone, folded by key, against the source");
-            assertEquals("", differences(source, fold(events)), "the whole topic folded by position against the source");
+            // the older generation's rows are dropped at the marker, as the sink does: rows the source deleted between the
+            // killed snapshot and the new one were never streamed, and the topic folded across generations still holds them
             assertTrue(events.stream().anyMatch(e -> e.position().parts()[0] == first && e.op() == Op.READ), "the killed snapshot's rows are on the topic");
         }
     }
