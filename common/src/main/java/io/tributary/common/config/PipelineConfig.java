@@ -88,9 +88,11 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
         public static final String DEFAULT_SIGNAL_TABLE = "public.tributary_signals";
         public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
         /**
-         * Two: measured on the trades table, the second worker gives most of what more give (the capture's one
-         * handler thread, which encodes and sends every event, is the next limit), and it costs the source one
-         * more connection and backend only while the initial snapshot runs (docs/performance.md).
+         * Two: a second reader overlaps one's fetch round trips and the server's scan with the other's, for one
+         * more source connection and backend while the initial snapshot runs; beyond that the capture's one
+         * handler thread (conversion, Avro, the producer) caps the gain, and on a small machine the source and
+         * Kafka need the cores (docs/performance.md). Being the default, the split path is the one every start
+         * and every test runs.
          */
         public static final int DEFAULT_SNAPSHOT_WORKERS = 2;
         /** The most workers a source may be given: each holds a source connection through the whole snapshot. */
