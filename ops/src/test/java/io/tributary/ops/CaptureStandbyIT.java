@@ -1,14 +1,14 @@
 package io.tributary.ops;
 
+import static io.tributary.ops.Instances.isStandby;
+import static io.tributary.ops.Instances.matches;
 import static io.tributary.ops.PostgresScenario.await;
 import static io.tributary.ops.PostgresScenario.sql;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
-import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.ops.reconcile.TableReport;
-import io.tributary.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +34,8 @@ class CaptureStandbyIT {
         sql(pg.sourceUrl, "CREATE TABLE accounts (id bigint PRIMARY KEY, v text NOT NULL); "
                 + "INSERT INTO accounts SELECT g, 'v0' FROM generate_series(1, 2000) g");
         int[] ports = {ChildDeployable.freePort(), ChildDeployable.freePort(), ChildDeployable.freePort(), ChildDeployable.freePort()};
-        Path fileA = pipeline("a.yaml", pg, ports[0], ports[2], ports[3]);
-        Path fileB = pipeline("b.yaml", pg, ports[1], ports[2], ports[3]);
+        Path fileA = Instances.pipeline(dir.resolve("a.yaml"), pg, "accounts", 1, ports[0], ports[2], ports[3]);
+        Path fileB = Instances.pipeline(dir.resolve("b.yaml"), pg, "accounts", 1, ports[1], ports[2], ports[3]);
         PipelineConfig config = PipelineConfigLoader.load(fileA, Map.of());
         ChildDeployable active = new ChildDeployable("capture-postgres", fileA, Files.createDirectories(dir.resolve("a")), ports[0]);
         ChildDeployable standby = new ChildDeployable("capture-postgres", fileB, Files.createDirectories(dir.resolve("b")), ports[1]);
@@ -68,37 +68,4 @@ class CaptureStandbyIT {
             assertTrue(standby.exitCode() < 0 && transform.exitCode() < 0 && sink.exitCode() < 0, "nothing else stopped");
         }
     }
-
-    private static boolean isStandby(ChildDeployable d) {
-        String status = d.status();
-        return status != null && status.contains("\"standby\":true");
-    }
-
-    private static boolean matches(PipelineConfig config, List<TableReport> last) throws Exception {
-        last.clear();
-        last.addAll(Reconciler.reconcile(config));
-        return last.stream().allMatch(TableReport::matches);
-    }
-
-    private Path pipeline(String name, PostgresScenario pg, int capturePort, int transformPort, int sinkPort) throws Exception {
-        Path file = dir.resolve(name);
-        Files.writeString(file, """
-                kafka:
-                  bootstrap: "%s"
-                  properties: { session.timeout.ms: "6000", heartbeat.interval.ms: "1500" }
-                registry: { url: "%s" }
-                http: { bind: 127.0.0.1, capture-postgres: %d, transform: %d, sink: %d }
-                sources:
-                  - name: %s
-                    postgres: { url: "%s", user: postgres, slot: %s, publication: %s }
-                    tables: [public.accounts]
-                services:
-                  - name: %s-svc
-                    target: { url: "%s", user: postgres }
-                    tables: [%s.public.accounts]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), capturePort, transformPort, sinkPort, pg.source,
-                pg.sourceUrl, pg.source, pg.source, pg.source, pg.targetUrl, pg.source));
-        return file;
-    }
-
 }

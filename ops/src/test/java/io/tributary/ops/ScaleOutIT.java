@@ -1,5 +1,7 @@
 package io.tributary.ops;
 
+import static io.tributary.ops.Instances.isStandby;
+import static io.tributary.ops.Instances.matches;
 import static io.tributary.ops.PostgresScenario.await;
 import static io.tributary.ops.PostgresScenario.sql;
 import static io.tributary.ops.PostgresScenario.value;
@@ -11,7 +13,6 @@ import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.common.sql.Bookkeeping;
 import io.tributary.ops.cli.TributaryCommand;
-import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.ops.reconcile.TableReport;
 import io.tributary.schemas.kafka.Topics;
 import io.tributary.testkit.TestServers;
@@ -52,8 +53,8 @@ class ScaleOutIT {
                 + "INSERT INTO items SELECT g, 'v0' FROM generate_series(1, " + ROWS + ") g");
         int[][] ports = {{ChildDeployable.freePort(), ChildDeployable.freePort(), ChildDeployable.freePort()},
                 {ChildDeployable.freePort(), ChildDeployable.freePort(), ChildDeployable.freePort()}};
-        Path fileA = pipeline("a.yaml", pg, ports[0]);
-        Path fileB = pipeline("b.yaml", pg, ports[1]);
+        Path fileA = Instances.pipeline(dir.resolve("a.yaml"), pg, "items", 4, ports[0][0], ports[0][1], ports[0][2]);
+        Path fileB = Instances.pipeline(dir.resolve("b.yaml"), pg, "items", 4, ports[1][0], ports[1][1], ports[1][2]);
         PipelineConfig config = PipelineConfigLoader.load(fileA, Map.of());
         Path logs = Files.createDirectories(Path.of("target", "scale-logs", pg.source)); // kept after the run, for a failure's story
         Path logsA = Files.createDirectories(logs.resolve("a"));
@@ -143,38 +144,4 @@ class ScaleOutIT {
         return true;
     }
 
-    private static boolean isStandby(ChildDeployable d) {
-        String status = d.status();
-        return status != null && status.contains("\"standby\":true");
-    }
-
-    private static boolean matches(PipelineConfig config, List<TableReport> last) throws Exception {
-        last.clear();
-        last.addAll(Reconciler.reconcile(config));
-        return last.stream().allMatch(TableReport::matches);
-    }
-
-    /** The pipeline file of one set of instances: its own HTTP ports (capture, transform, sink), 4 partitions per topic. */
-    private Path pipeline(String name, PostgresScenario pg, int[] ports) throws Exception {
-        Path file = dir.resolve(name);
-        Files.writeString(file, """
-                kafka:
-                  bootstrap: "%s"
-                  partitions: 4
-                  # a killed member is noticed in seconds, not the default 45 s
-                  properties: { session.timeout.ms: "6000", heartbeat.interval.ms: "1500" }
-                registry: { url: "%s" }
-                http: { bind: 127.0.0.1, capture-postgres: %d, transform: %d, sink: %d }
-                sources:
-                  - name: %s
-                    postgres: { url: "%s", user: postgres, slot: %s, publication: %s }
-                    tables: [public.items]
-                services:
-                  - name: %s-svc
-                    target: { url: "%s", user: postgres }
-                    tables: [%s.public.items]
-                """.formatted(TestServers.kafkaBootstrap(), TestServers.registryUrl(), ports[0], ports[1], ports[2], pg.source,
-                pg.sourceUrl, pg.source, pg.source, pg.source, pg.targetUrl, pg.source));
-        return file;
-    }
 }

@@ -40,11 +40,15 @@ final class TableMeters {
             return;
         }
         String op = envelope.get(Envelope.Fields.OP).toString();
+        seen(op, "r".equals(op) ? 0 : (Long) ((GenericRecord) envelope.get(Envelope.Fields.SOURCE)).get(Envelope.SourceFields.TS_MS));
+    }
+
+    /** Counts one envelope of op code {@code op} whose source block says {@code capturedMs}. */
+    void seen(String op, long capturedMs) {
         idle.mark();
         events.computeIfAbsent(op, o -> Counter.builder("tributary.transform.events").tag("service", service).tag("table", topic)
                 .tag("op", o).register(metrics)).increment();
         if (!"r".equals(op)) {
-            long capturedMs = (Long) ((GenericRecord) envelope.get(Envelope.Fields.SOURCE)).get(Envelope.SourceFields.TS_MS);
             lag.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - capturedMs)));
         }
     }

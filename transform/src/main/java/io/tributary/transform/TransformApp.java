@@ -57,6 +57,7 @@ public final class TransformApp implements Deployable {
             List<PipelineConfig.Service> services = preflight.services(config, options);
             preflight.kafkaAndRegistry(config);
             new MappingCheck(preflight).check(config, services);
+            checkStateDirs(config, services, preflight);
             return new TransformApp(config, services, metrics);
         }, stop);
     }
@@ -95,13 +96,33 @@ public final class TransformApp implements Deployable {
     }
 
     /**
-     * The instance's own state directory: Kafka Streams locks it, so two instances on one host (each with its
-     * own {@code http.transform} port) must not share one. With port 0 (any free port) the name has no port, as
-     * a single instance's always had.
+     * The instance's own state directory, {@code <state.dir>/transform/<service>[-<port>]}: under the pipeline
+     * file's {@code state.dir} (default {@code ./data}), not {@code java.io.tmpdir}, which systemd-tmpfiles or a
+     * reboot may empty under a running transform. Kafka Streams locks it, so two instances on one host (each with
+     * its own {@code http.transform} port) must not share one. With port 0 (any free port) the name has no port,
+     * as a single instance's always had.
      */
     static String stateDir(PipelineConfig config, PipelineConfig.Service service) {
         int port = config.httpPort("transform");
-        return System.getProperty("java.io.tmpdir") + "/tributary-streams-" + service.name() + (port > 0 ? "-" + port : "");
+        return config.stateDir().resolve("transform").resolve(service.name() + (port > 0 ? "-" + port : "")).toString();
+    }
+
+    /** Each service's state directory exists (made if missing) and is writable; else a problem naming it (exit 2). */
+    static void checkStateDirs(PipelineConfig config, List<PipelineConfig.Service> services, Preflight preflight) {
+        for (PipelineConfig.Service service : services) {
+            java.nio.file.Path dir = java.nio.file.Path.of(stateDir(config, service)).toAbsolutePath();
+            String fix = "set state.dir in the pipeline file to a writable directory, or let the transform's user create and write '" + dir + "'";
+            try {
+                java.nio.file.Files.createDirectories(dir);
+            } catch (java.io.IOException | SecurityException e) {
+                preflight.problem("state.dir", "cannot create the transform's state directory '" + dir + "' for service " + service.name()
+                        + " (" + Preflight.rootMessage(e) + ")", fix);
+                continue;
+            }
+            if (!java.nio.file.Files.isWritable(dir)) {
+                preflight.problem("state.dir", "the transform's state directory '" + dir + "' for service " + service.name() + " is not writable", fix);
+            }
+        }
     }
 
     @Override
@@ -118,8 +139,19 @@ public final class TransformApp implements Deployable {
             StreamsBuilder builder = new StreamsBuilder();
             Map<TableRef, TableMeters> meters = new HashMap<>(); // idle clocks count from the start, not the first event
             service.tables().forEach(t -> meters.put(t, new TableMeters(metrics, idle, service.name(), t)));
-            ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false),
-                    (table, envelope) -> meters.get(table).seen(envelope), this::mayLeaveColumnsOut);
+            ServiceTopology.Observer observer = new ServiceTopology.Observer() {
+                @Override
+                public void seen(TableRef table, org.apache.avro.generic.GenericRecord envelope) {
+                    meters.get(table).seen(envelope);
+                }
+
+                @Override
+                public void seen(TableRef table, String op, long sourceTsMs) {
+                    meters.get(table).seen(op, sourceTsMs);
+                }
+            };
+            ServiceTopology.build(builder, service, new AvroSerde(registry, true), new AvroSerde(registry, false), observer,
+                    this::mayLeaveColumnsOut, registry);
             Properties props = streamsConfig(config, service);
             props.put(DeadLetterCount.CONFIG, DeadLetterCount.counter(metrics, service.name()));
             KafkaStreams streams = new KafkaStreams(builder.build(), props);

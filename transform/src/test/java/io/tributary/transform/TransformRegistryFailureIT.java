@@ -68,9 +68,20 @@ class TransformRegistryFailureIT {
 
     @Test
     void recordsWhoseSchemaTheRegistryCannotServeWaitAndAreNeverDeadLettered() throws Exception {
+        failTheRegistry("trreg", List.of());
+    }
+
+    /** The same on the route of a table that is only normalised (a SQLite source's: WireRoute, the records' bytes). */
+    @Test
+    void onTheBytesRouteToo() throws Exception {
+        failTheRegistry("trwire", List.of(new PipelineConfig.Source("trwiresrc",
+                new PipelineConfig.Sqlite(dir.resolve("unused.db"), Duration.ofMillis(100)), null, List.of(new TableRef("trwiresrc", "public", "items")))));
+    }
+
+    private void failTheRegistry(String service, List<PipelineConfig.Source> sources) throws Exception {
         assumeTrue(LocalRegistry.available(), "needs the Apicurio app unpacked by the testkit build for a second, empty registry");
-        String service = "trreg";
-        String input = ITEMS.table().topic();
+        TableSchema items = new TableSchema(new TableRef(service + "src", "public", "items"), ITEMS.columns(), ITEMS.primaryKey());
+        String input = items.table().topic();
         String output = service + ".items";
         String dlq = TransformApp.deadLetterTopic(new PipelineConfig.Service(service, "g", null, List.of(), Map.of(), Duration.ZERO));
         TestServers.createTopics(input, output, dlq);
@@ -81,20 +92,20 @@ class TransformRegistryFailureIT {
         try (var producer = new KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers", TestServers.kafkaBootstrap()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 1; i <= n; i++) {
-                ChangeEvent e = new ChangeEvent(ITEMS, Op.CREATE, null, Map.of("id", (long) i, "name", "n" + i), Position.of(0, i, i, 0),
+                ChangeEvent e = new ChangeEvent(items, Op.CREATE, null, Map.of("id", (long) i, "name", "n" + i), Position.of(0, i, i, 0),
                         System.currentTimeMillis(), "false", "postgresql", "db", null, null);
                 producer.send(new ProducerRecord<>(input, keys.serialize(input, Envelope.key(e)), values.serialize(input, Envelope.value(e))));
             }
         }
         URI good = URI.create(TestServers.registryUrl());
         PipelineConfig.Service svc = new PipelineConfig.Service(service, "unused", new PipelineConfig.Database("jdbc:postgresql://unused/x", "u", Secret.NONE),
-                List.of(ITEMS.table()), Map.of(), Duration.ofMinutes(10));
+                List.of(items.table()), Map.of(), Duration.ofMinutes(10));
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (LocalRegistry empty = LocalRegistry.start(dir.resolve("empty-registry"));
              TcpRelay relay = new TcpRelay("127.0.0.1", empty.port());
              Admin admin = Admin.create(Map.of("bootstrap.servers", TestServers.kafkaBootstrap()))) {
             PipelineConfig config = new PipelineConfig(new PipelineConfig.Kafka(TestServers.kafkaBootstrap(), 1, 1, Map.of()),
-                    new PipelineConfig.Registry("http://127.0.0.1:" + relay.port() + good.getPath(), "BACKWARD"), List.of(), List.of(svc), Map.of());
+                    new PipelineConfig.Registry("http://127.0.0.1:" + relay.port() + good.getPath(), "BACKWARD"), sources, List.of(svc), Map.of());
             TransformApp app = new TransformApp(config, List.of(svc), metrics);
             try {
                 app.start();

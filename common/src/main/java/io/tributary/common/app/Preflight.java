@@ -94,8 +94,23 @@ public final class Preflight {
         }
     }
 
+    /**
+     * Kafka answers, and the registry does unless it is only unreachable or failing (a retriable failure): a
+     * capture waits that out when it registers its first schema ({@link io.tributary.common.kafka.RegistryWait}),
+     * where stopping would only be restarted into the same outage. Refused credentials, a truststore that does
+     * not fit or a wrong path are still problems.
+     */
+    public void kafkaAndWaitedRegistry(io.tributary.common.config.PipelineConfig config) {
+        kafka(config.kafka().bootstrap(), config.kafka().properties());
+        registry(config.registry(), true);
+    }
+
     /** The registry answers {@code GET /subjects} with these credentials and this truststore. */
     public void registry(io.tributary.common.config.PipelineConfig.Registry registry) {
+        registry(registry, false);
+    }
+
+    private void registry(io.tributary.common.config.PipelineConfig.Registry registry, boolean outageWaited) {
         io.tributary.schemas.registry.SchemaRegistryClient client;
         try {
             client = registry.client();
@@ -106,6 +121,11 @@ public final class Preflight {
         try {
             client.check();
         } catch (io.tributary.schemas.registry.RegistryException e) {
+            if (outageWaited && e.retriable() && !(registry.truststore() != null && rootMessage(e).contains("SSL"))) {
+                org.slf4j.LoggerFactory.getLogger(Preflight.class).warn("the schema registry does not answer yet ({}); starting anyway: "
+                        + "the capture waits for it before it writes its first event", e.getMessage());
+                return;
+            }
             String key = e.status() == 401 || e.status() == 403 ? (registry.token() != null ? "registry.token" : "registry.user")
                     : e.status() == 0 && registry.truststore() != null && rootMessage(e).contains("SSL") ? "registry.truststore" : "registry.url";
             problem(key, e.getMessage(), e.status() == 0 ? "check the URL, that the registry is running and, for https, that "

@@ -134,6 +134,21 @@ final class EndpointsSection {
         return bind;
     }
 
+    /** {@code state.dir}: where deployables keep local state (default {@link PipelineConfig#DEFAULT_STATE_DIR}, relative to the working directory). */
+    java.nio.file.Path stateDir(JsonNode n) {
+        if (n.isMissingNode()) {
+            return PipelineConfig.DEFAULT_STATE_DIR;
+        }
+        r.known(n, "state", "dir");
+        String dir = r.optional(n, "state", "dir", PipelineConfig.DEFAULT_STATE_DIR.toString());
+        try {
+            return java.nio.file.Path.of(dir);
+        } catch (java.nio.file.InvalidPathException e) {
+            r.problem("state.dir", "'" + dir + "' is not a path (" + e.getReason() + ")", "write a directory, e.g. /var/lib/tributary");
+            return PipelineConfig.DEFAULT_STATE_DIR;
+        }
+    }
+
     /** The port of each deployable named under {@code http:}; the others are absent (0: any free port). */
     Map<String, Integer> http(JsonNode n) {
         Map<String, Integer> ports = new HashMap<>();

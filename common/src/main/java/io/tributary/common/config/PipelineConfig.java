@@ -12,12 +12,22 @@ import java.util.Optional;
  * {@code docs/pipeline-file.md} for each key. Built only by {@link PipelineConfigLoader}.
  */
 public record PipelineConfig(Kafka kafka, Registry registry, List<Source> sources, List<Service> services,
-                             Map<String, Integer> http, String httpBind) {
+                             Map<String, Integer> http, String httpBind, Path stateDir) {
     /** Every interface, as a container needs: {@code http.bind} narrows it (the demo binds loopback). */
     public static final String ALL_INTERFACES = "0.0.0.0";
+    /**
+     * {@code state.dir}: where a deployable keeps local state (the transform's Kafka Streams stores), relative to
+     * the working directory. Not under {@code java.io.tmpdir}, which systemd-tmpfiles or a reboot empties while it runs.
+     */
+    public static final Path DEFAULT_STATE_DIR = Path.of("data");
 
     public PipelineConfig(Kafka kafka, Registry registry, List<Source> sources, List<Service> services, Map<String, Integer> http) {
         this(kafka, registry, sources, services, http, ALL_INTERFACES);
+    }
+
+    public PipelineConfig(Kafka kafka, Registry registry, List<Source> sources, List<Service> services, Map<String, Integer> http,
+                          String httpBind) {
+        this(kafka, registry, sources, services, http, httpBind, DEFAULT_STATE_DIR);
     }
 
     /**

@@ -83,7 +83,7 @@ public final class PipelineConfigLoader {
             r.problem("(file)", "the file is empty or not a mapping", "start from docs/pipeline-file.md");
             return null;
         }
-        r.known(root, "", "kafka", "registry", "sources", "services", "http");
+        r.known(root, "", "kafka", "registry", "sources", "services", "http", "state");
         EndpointsSection endpoints = new EndpointsSection(r);
         PipelineConfig.Kafka kafka = endpoints.kafka(root.path("kafka"));
         PipelineConfig.Registry registry = endpoints.registry(root.path("registry"));
@@ -91,6 +91,7 @@ public final class PipelineConfigLoader {
         List<PipelineConfig.Service> services = new ServicesSection(r).read(root.path("services"), sources);
         kafka = endpoints.withTopicPartitions(kafka, root.path("kafka").path("topic-partitions"), sources, services);
         Map<String, Integer> http = endpoints.http(root.path("http"));
-        return new PipelineConfig(kafka, registry, sources, services, http, endpoints.httpBind(root.path("http")));
+        return new PipelineConfig(kafka, registry, sources, services, http, endpoints.httpBind(root.path("http")),
+                endpoints.stateDir(root.path("state")));
     }
 }

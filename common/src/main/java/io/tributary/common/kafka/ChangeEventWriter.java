@@ -46,6 +46,7 @@ public final class ChangeEventWriter implements AutoCloseable {
     private final MeterRegistry metrics;
     private final IdleClocks idle;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private RegistryWait registryWait = RegistryWait.none();
 
     public ChangeEventWriter(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, MeterRegistry metrics) {
         this(kafka, registry, metrics, null);
@@ -79,6 +80,12 @@ public final class ChangeEventWriter implements AutoCloseable {
         }
     }
 
+    /** Waits out a failing schema registry when registering a schema ({@link RegistryWait}) instead of throwing at once. */
+    public ChangeEventWriter waitingOutRegistry(RegistryWait wait) {
+        this.registryWait = wait;
+        return this;
+    }
+
     public void begin() {
         producer.beginTransaction();
     }
@@ -88,9 +95,19 @@ public final class ChangeEventWriter implements AutoCloseable {
         producer.commitTransaction();
     }
 
+    /**
+     * Aborts the open transaction: nothing written since {@link #begin()} becomes visible to read_committed
+     * consumers (a capture that failed in the middle of a source transaction it was streaming).
+     */
+    public void abort() {
+        producer.abortTransaction();
+    }
+
     /** Writes any record (a position, a marker) in the current transaction. */
     public void send(String topic, GenericRecord key, GenericRecord value) {
-        producer.send(new ProducerRecord<>(topic, keySerde.serialize(topic, key), valueSerde.serialize(topic, value)), this::onAck);
+        byte[] k = registryWait.call("register the key schema of " + topic, () -> keySerde.serialize(topic, key));
+        byte[] v = registryWait.call("register the value schema of " + topic, () -> valueSerde.serialize(topic, value));
+        producer.send(new ProducerRecord<>(topic, k, v), this::onAck);
     }
 
     /** Room for Kafka's record batch and record headers around key and value (61 + at most 21 bytes, rounded up). */
@@ -169,8 +186,9 @@ public final class ChangeEventWriter implements AutoCloseable {
         }
         Timer lag = Timer.builder("tributary.pipeline.lag.seconds").tag("stage", "capture").tag("source", s.table().source())
                 .tag("table", s.table().table()).publishPercentiles(0.5, 0.99).register(metrics);
-        return new Target(topic, registry.register(topic + "-key", Envelope.keySchema(s)),
-                registry.register(topic + "-value", Envelope.valueSchema(s)), events, lag, idle.clock(s.table().source(), s.table().table()));
+        int keyId = registryWait.call("register the key schema of " + topic, () -> registry.register(topic + "-key", Envelope.keySchema(s)));
+        int valueId = registryWait.call("register the value schema of " + topic, () -> registry.register(topic + "-value", Envelope.valueSchema(s)));
+        return new Target(topic, keyId, valueId, events, lag, idle.clock(s.table().source(), s.table().table()));
     }
 
     private record Target(String topic, int keyId, int valueId, Map<Op, Counter> events, Timer lag, IdleClocks.Clock idle) {

@@ -1,19 +1,15 @@
 package io.tributary.ops.cli;
 
-import io.tributary.common.app.Preflight;
-import io.tributary.common.config.PipelineConfig;
 import io.tributary.ops.cutover.Cutover;
 import io.tributary.ops.cutover.CutoverOptions;
 import io.tributary.ops.cutover.CutoverReports;
 import io.tributary.ops.cutover.TableVerdict;
 import io.tributary.ops.reconcile.report.HtmlReport;
-import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,8 +27,8 @@ final class CutoverCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the pipeline file")
-    Path config;
+    @CommandLine.Mixin
+    OpsConfig.FileOption config;
 
     @Option(names = "--service", required = true, paramLabel = "NAME", description = "the service taking its tables over")
     String service;
@@ -53,22 +49,11 @@ final class CutoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
-        if (pipeline == null) {
+        OpsConfig ops = OpsConfig.load(spec, config, service, null);
+        if (ops == null || ops.databases().kafkaAndRegistry().failed()) {
             return TributaryCommand.USAGE;
         }
-        Preflight preflight = new Preflight();
-        List<PipelineConfig.Service> services = OpsConfig.services(pipeline, service, null, preflight);
-        OpsConfig.databases(pipeline, services, preflight);
-        if (preflight.problems().isEmpty()) {
-            preflight.kafkaAndRegistry(pipeline);
-        }
-        if (!preflight.problems().isEmpty()) {
-            err.println(OpsConfig.message(config, preflight.problems()));
-            return TributaryCommand.USAGE;
-        }
-        Cutover.Report result = Cutover.run(pipeline, services.get(0), options(), new StderrProgress(System.err, System.console() != null));
+        Cutover.Report result = Cutover.run(ops.pipeline(), ops.service(), options(), new StderrProgress(System.err, System.console() != null));
         if (args.json) {
             CutoverReports.json(result, spec.commandLine().getOut());
         } else {

@@ -5,7 +5,6 @@ import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.ops.detach.TargetDetach;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +29,8 @@ final class DetachCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the pipeline file")
-    Path config;
+    @CommandLine.Mixin
+    OpsConfig.FileOption config;
 
     @Option(names = "--service", required = true, paramLabel = "NAME", description = "the service whose target is detached")
     String service;
@@ -39,20 +38,13 @@ final class DetachCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
-        if (pipeline == null) {
+        OpsConfig ops = OpsConfig.load(spec, config, service, null);
+        if (ops == null || ops.targets().failed()) {
             return TributaryCommand.USAGE;
         }
-        Preflight preflight = new Preflight();
-        List<PipelineConfig.Service> services = OpsConfig.services(pipeline, service, null, preflight);
-        services.forEach(s -> preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password()));
-        if (!preflight.problems().isEmpty()) {
-            err.println(OpsConfig.message(config, preflight.problems()));
-            return TributaryCommand.USAGE;
-        }
-        PipelineConfig.Service svc = services.get(0);
+        PipelineConfig.Service svc = ops.service();
         List<MemberDescription> members;
-        try (Admin admin = Admin.create(KafkaSetup.base(pipeline.kafka()))) {
+        try (Admin admin = Admin.create(KafkaSetup.base(ops.pipeline().kafka()))) {
             ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(svc.group())).all().get(30, TimeUnit.SECONDS).get(svc.group());
             members = group == null ? List.of() : List.copyOf(group.members());
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

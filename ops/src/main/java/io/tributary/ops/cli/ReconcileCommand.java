@@ -1,12 +1,8 @@
 package io.tributary.ops.cli;
 
-import io.tributary.common.app.Preflight;
-import io.tributary.common.config.PipelineConfig;
 import io.tributary.ops.reconcile.ReconcileOptions;
 import io.tributary.ops.reconcile.Reconciler;
 import io.tributary.ops.reconcile.TableReport;
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -27,8 +23,8 @@ final class ReconcileCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the pipeline file")
-    Path config;
+    @Mixin
+    OpsConfig.FileOption config;
 
     @Option(names = "--service", paramLabel = "NAME", description = "only this service's tables (default: every service)")
     String service;
@@ -41,20 +37,12 @@ final class ReconcileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
-        if (pipeline == null) {
-            return TributaryCommand.USAGE;
-        }
-        Preflight preflight = new Preflight();
-        List<PipelineConfig.Service> services = OpsConfig.services(pipeline, service, table, preflight);
-        OpsConfig.databases(pipeline, services, preflight);
-        if (!preflight.problems().isEmpty()) {
-            err.println(OpsConfig.message(config, preflight.problems()));
+        OpsConfig ops = OpsConfig.load(spec, config, service, table);
+        if (ops == null || ops.databases().failed()) {
             return TributaryCommand.USAGE;
         }
         ReconcileOptions options = args.options(spec);
-        List<TableReport> reports = Reconciler.reconcile(pipeline, options, service, table,
+        List<TableReport> reports = Reconciler.reconcile(ops.pipeline(), options, service, table,
                 new StderrProgress(System.err, System.console() != null));
         return args.report(reports, spec.commandLine().getOut());
     }

@@ -1,13 +1,11 @@
 package io.tributary.ops.cli;
 
-import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.ops.reconcile.ReconcileOptions;
 import io.tributary.ops.reconcile.TableReport;
 import io.tributary.ops.replay.Replay;
 import io.tributary.ops.replay.ReplayedTable;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,8 +34,8 @@ final class ReplayCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the pipeline file")
-    Path config;
+    @Mixin
+    OpsConfig.FileOption config;
 
     @Option(names = "--service", required = true, paramLabel = "NAME", description = "the service to replay")
     String service;
@@ -61,26 +59,23 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        PipelineConfig pipeline = TributaryCommand.loadPipeline(spec, config);
-        if (pipeline == null) {
+        OpsConfig ops = OpsConfig.load(spec, config, service, null);
+        if (ops == null) {
             return TributaryCommand.USAGE;
         }
         ReconcileOptions options = args.options(spec);
-        Preflight preflight = new Preflight();
-        List<PipelineConfig.Service> selected = OpsConfig.services(pipeline, service, null, preflight);
-        if (!selected.isEmpty()) {
-            preflight.kafkaAndRegistry(pipeline);
-            PipelineConfig.Service svc = selected.get(0);
-            PipelineConfig.Database target = to == null ? null : new PipelineConfig.Database(to, toUser != null ? toUser : svc.target().user(),
-                    svc.target().password());
-            Replay replay = new Replay(pipeline, svc, target);
-            OpsConfig.databases(replay.pipeline(), List.of(replay.pipeline().service(service).orElseThrow()), preflight);
-            if (preflight.problems().isEmpty()) {
-                return replay(replay, options, err);
-            }
+        if (ops.services().isEmpty() && ops.failed()) { // no such service: nothing else is worth checking
+            return TributaryCommand.USAGE;
         }
-        err.println(OpsConfig.message(config, preflight.problems()));
-        return TributaryCommand.USAGE;
+        ops.kafkaAndRegistry();
+        PipelineConfig.Service svc = ops.service();
+        PipelineConfig.Database target = to == null ? null : new PipelineConfig.Database(to, toUser != null ? toUser : svc.target().user(),
+                svc.target().password());
+        Replay replay = new Replay(ops.pipeline(), svc, target);
+        if (ops.databases(replay.pipeline(), List.of(replay.pipeline().service(service).orElseThrow())).failed()) {
+            return TributaryCommand.USAGE;
+        }
+        return replay(replay, options, err);
     }
 
     private int replay(Replay replay, ReconcileOptions options, PrintWriter err) throws Exception {

@@ -36,12 +36,17 @@ interface SourceFence extends AutoCloseable {
             return new SourceFence() {
                 @Override
                 public boolean passed() {
-                    return fence.passed(config, registry);
+                    return fence.passed();
                 }
 
                 @Override
                 public String describe() {
                     return "source " + source.name() + " at " + fence;
+                }
+
+                @Override
+                public void close() {
+                    fence.close();
                 }
             };
         }

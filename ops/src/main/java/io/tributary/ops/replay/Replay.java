@@ -50,7 +50,8 @@ public final class Replay implements AutoCloseable {
                 service.options(), service.parkTimeout());
         List<PipelineConfig.Service> services = new ArrayList<>();
         config.services().forEach(s -> services.add(s.name().equals(service.name()) ? this.service : s));
-        this.config = new PipelineConfig(config.kafka(), config.registry(), config.sources(), services, config.http());
+        this.config = new PipelineConfig(config.kafka(), config.registry(), config.sources(), services, config.http(), config.httpBind(),
+                config.stateDir());
     }
 
     /** The pipeline with the service replayed into the replay's target: what reconcile compares. */

@@ -70,6 +70,7 @@ class ReconcileCommandIT {
         assertTrue(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "self-contained");
 
         assertEquals(0, run("reconcile", "--config", pipeline.toString(), "--settle", "0", "--json", "--max-mismatch-rate", "0.001"));
+        assertTrue(out.toString().endsWith(System.lineSeparator()), "the JSON report ends with a newline: " + out);
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertEquals("PASS", report.path("verdict").asText(), "1 of 2000 rows is 0.05%, within a 0.1% gate");
         assertEquals("1500", report.path("tables").get(0).path("differences").get(0).path("key").get(0).asText());

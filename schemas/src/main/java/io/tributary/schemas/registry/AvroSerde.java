@@ -68,9 +68,7 @@ public final class AvroSerde implements Serde<GenericRecord>, Serializer<Generic
         Schema schema = record.getSchema();
         int id = registry.register(topic + (isKey ? "-key" : "-value"), schema);
         if (record instanceof WireRecord read && read.wire() != null) {
-            byte[] out = java.util.Arrays.copyOf(read.wire(), read.wire().length);
-            ByteBuffer.wrap(out, 1, 4).putInt(id);
-            return out;
+            return withSchemaId(read.wire(), id);
         }
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(128);
@@ -90,11 +88,7 @@ public final class AvroSerde implements Serde<GenericRecord>, Serializer<Generic
         if (data == null) {
             return null;
         }
-        if (data.length < 5 || data[0] != MAGIC) {
-            throw new SerializationException("record on topic " + topic + " is not in the Confluent Avro wire format "
-                    + "(expected magic byte 0 and a 4-byte schema id; got " + data.length + " bytes starting with " + (data.length == 0 ? "nothing" : data[0]) + ")");
-        }
-        int id = ByteBuffer.wrap(data, 1, 4).getInt();
+        int id = schemaId(topic, data);
         GenericDatumReader<GenericRecord> reader = readers.computeIfAbsent(id, i -> new GenericDatumReader<>(registry.schemaById(i)));
         try {
             BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
@@ -105,6 +99,22 @@ public final class AvroSerde implements Serde<GenericRecord>, Serializer<Generic
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot decode a record with schema id " + id + " on topic " + topic + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The schema id of a record's Confluent wire bytes ({@code data} not null). */
+    public static int schemaId(String topic, byte[] data) {
+        if (data.length < 5 || data[0] != MAGIC) {
+            throw new SerializationException("record on topic " + topic + " is not in the Confluent Avro wire format "
+                    + "(expected magic byte 0 and a 4-byte schema id; got " + data.length + " bytes starting with " + (data.length == 0 ? "nothing" : data[0]) + ")");
+        }
+        return ByteBuffer.wrap(data, 1, 4).getInt();
+    }
+
+    /** {@code wire} (Confluent wire bytes) with schema id {@code id} instead of its own: a copy. */
+    public static byte[] withSchemaId(byte[] wire, int id) {
+        byte[] out = java.util.Arrays.copyOf(wire, wire.length);
+        ByteBuffer.wrap(out, 1, 4).putInt(id);
+        return out;
     }
 
     @Override

@@ -1,9 +1,8 @@
 package io.tributary.sink.timescale;
 
 import io.tributary.common.config.PipelineConfig;
-import java.sql.Array;
+import io.tributary.common.sql.CatalogRows;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -131,25 +130,6 @@ final class HypertableCatalog {
 
     /** Each row as strings; the single parameter is bound as text, or as a text array when a list. */
     private static List<String[]> rows(Connection c, String sql, Object param) throws SQLException {
-        List<String[]> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (param instanceof List<?> list) {
-                Array a = c.createArrayOf("text", list.toArray());
-                ps.setArray(1, a);
-            } else {
-                ps.setString(1, (String) param);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    String[] row = new String[n];
-                    for (int i = 0; i < n; i++) {
-                        row[i] = rs.getString(i + 1);
-                    }
-                    out.add(row);
-                }
-            }
-        }
-        return out;
+        return CatalogRows.of(c, sql, param);
     }
 }

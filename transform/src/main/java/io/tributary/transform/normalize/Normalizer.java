@@ -93,7 +93,7 @@ public final class Normalizer {
     }
 
     /** A stand-in for a NOT NULL value of a delete's before-image that cannot be normalised: the type's zero. */
-    private static Object zero(io.tributary.schemas.event.ColumnType t) {
+    static Object zero(io.tributary.schemas.event.ColumnType t) {
         return switch (t.avroSchema().getType()) {
             case BOOLEAN -> Boolean.FALSE;
             case INT -> 0;
@@ -119,7 +119,7 @@ public final class Normalizer {
         return m;
     }
 
-    private static Object convertValue(Object v, Column c, TableSchema t) {
+    static Object convertValue(Object v, Column c, TableSchema t) {
         try {
             return Conversions.convert(v, c.normalizedType());
         } catch (IllegalArgumentException e) {

@@ -2,7 +2,11 @@ package io.tributary.transform.route;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.TableRef;
+import io.tributary.schemas.registry.SchemaRegistryClient;
+import io.tributary.schemas.registry.WireBytes;
 import io.tributary.transform.normalize.Normalizer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -37,6 +41,10 @@ public final class ServiceTopology {
         Observer NONE = (table, envelope) -> { };
 
         void seen(TableRef table, GenericRecord envelope);
+
+        /** An envelope the topology did not decode ({@link WireRoute}): its op code and its source's {@code ts_ms}. */
+        default void seen(TableRef table, String op, long sourceTsMs) {
+        }
     }
 
     /** The topology, every table kept in full rows. */
@@ -52,9 +60,28 @@ public final class ServiceTopology {
      */
     public static void build(StreamsBuilder builder, PipelineConfig.Service service, Serde<GenericRecord> keySerde,
                              Serde<GenericRecord> valueSerde, Observer observer, Predicate<TableRef> mayLeaveColumnsOut) {
+        build(builder, service, keySerde, valueSerde, observer, mayLeaveColumnsOut, null);
+    }
+
+    /**
+     * The topology; with {@code registry} set, a table that is only normalised (no store of full rows, no mapping)
+     * is routed on its records' bytes ({@link WireRoute}) instead of decoded records.
+     */
+    public static void build(StreamsBuilder builder, PipelineConfig.Service service, Serde<GenericRecord> keySerde,
+                             Serde<GenericRecord> valueSerde, Observer observer, Predicate<TableRef> mayLeaveColumnsOut,
+                             SchemaRegistryClient registry) {
         Normalizer normalizer = new Normalizer();
         for (TableRef table : service.tables()) {
             String out = serviceTopic(service, table);
+            if (registry != null && !mayLeaveColumnsOut.test(table) && service.mapping(table).isEmpty()) {
+                WireRoute route = new WireRoute(registry, table, out, observer);
+                WireBytes wire = new WireBytes(registry);
+                builder.stream(table.topic(), Consumed.with(Serdes.serdeFrom(new ByteArraySerializer(), wire),
+                                Serdes.serdeFrom(new ByteArraySerializer(), wire)).withName("read-" + table.topic()))
+                        .map(route::route, Named.as("normalize-" + table.topic()))
+                        .to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("write-" + out));
+                continue;
+            }
             KStream<GenericRecord, GenericRecord> normalized = builder.stream(table.topic(),
                             Consumed.with(keySerde, valueSerde).withName("read-" + table.topic()))
                     .mapValues(normalizer::normalize, Named.as("normalize-" + table.topic()));

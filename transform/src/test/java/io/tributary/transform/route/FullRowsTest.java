@@ -49,11 +49,13 @@ class FullRowsTest {
 
     @BeforeEach
     void setUp() {
-        StreamsBuilder b = new StreamsBuilder();
-        ServiceTopology.build(b, SERVICE, serde, serde, ServiceTopology.Observer.NONE);
-        driver = new TopologyTestDriver(b.build(), TransformAppAccess.streamsConfig(SERVICE));
-        in = driver.createInputTopic(DOCS.topic(), serde.serializer(), serde.serializer());
-        out = driver.createOutputTopic("docs-svc.docs", serde.deserializer(), serde.deserializer());
+        use(new TopologyRun(SERVICE, serde, TransformAppAccess.streamsConfig(SERVICE), DOCS.topic(), "docs-svc.docs"));
+    }
+
+    private void use(TopologyRun run) {
+        driver = run.driver;
+        in = run.in;
+        out = run.out;
     }
 
     @AfterEach
@@ -120,12 +122,8 @@ class FullRowsTest {
     void anUpdateTooLargeToFillLeavesPartial() {
         java.util.Properties small = TransformAppAccess.streamsConfig(SERVICE);
         small.put("max.request.size", String.valueOf(BODY.length() + 100)); // the stored row fits, body and a long title do not
-        StreamsBuilder b = new StreamsBuilder();
-        ServiceTopology.build(b, SERVICE, serde, serde, ServiceTopology.Observer.NONE);
         driver.close(); // one driver at a time holds the store's files; tearDown closes this one
-        driver = new TopologyTestDriver(b.build(), small);
-        in = driver.createInputTopic(DOCS.topic(), serde.serializer(), serde.serializer());
-        out = driver.createOutputTopic("docs-svc.docs", serde.deserializer(), serde.deserializer());
+        use(new TopologyRun(SERVICE, serde, small, DOCS.topic(), "docs-svc.docs"));
         send(insert(6, "t0", Position.of(1, 10, 10, 0)));
         assertEquals(List.of(), next().unchanged());
         send(titleUpdate(6, "x".repeat(200), Position.of(1, 11, 11, 0)));

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -53,11 +52,10 @@ class MappedTopologyTest {
 
     @BeforeEach
     void setUp() {
-        StreamsBuilder b = new StreamsBuilder();
-        ServiceTopology.build(b, SERVICE, serde, serde, ServiceTopology.Observer.NONE);
-        driver = new TopologyTestDriver(b.build(), TransformAppAccess.streamsConfig(SERVICE, metrics));
-        in = driver.createInputTopic(PRICES.topic(), serde.serializer(), serde.serializer());
-        out = driver.createOutputTopic("market.prices", serde.deserializer(), serde.deserializer());
+        TopologyRun run = new TopologyRun(SERVICE, serde, TransformAppAccess.streamsConfig(SERVICE, metrics), PRICES.topic(), "market.prices");
+        driver = run.driver;
+        in = run.in;
+        out = run.out;
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import io.tributary.common.config.PipelineConfig;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.common.kafka.ChangeEventWriter;
+import io.tributary.common.kafka.RegistryWait;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.common.signal.ResnapshotRequest;
 import io.tributary.schemas.kafka.Topics;
@@ -37,6 +38,7 @@ public final class PostgresCaptureApp implements Deployable {
     private final List<SourceStats> stats = new ArrayList<>();
     private final List<TableGenerations> generations = new ArrayList<>();
     private final List<CaptureDeadLetters> deadLetters = new ArrayList<>();
+    private final List<RegistryWait> registryWaits = new ArrayList<>();
     private final Lease lease;
 
     PostgresCaptureApp(PipelineConfig config, List<PipelineConfig.Source> sources, MeterRegistry metrics) {
@@ -61,7 +63,7 @@ public final class PostgresCaptureApp implements Deployable {
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("capture-postgres", args, List.of("source"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Source> sources = preflight.sources(config, options, false);
-            preflight.kafkaAndRegistry(config);
+            preflight.kafkaAndWaitedRegistry(config); // a registry outage is waited out (RegistryWait), not a crash loop
             sources.forEach(s -> checkSource(s, preflight));
             return new PostgresCaptureApp(config, sources, metrics);
         }, stop);
@@ -136,7 +138,10 @@ public final class PostgresCaptureApp implements Deployable {
             KafkaSetup.ensureTopics(config.kafka(), topics);
             KafkaSetup.ensureTopics(config.kafka(), List.of(Topics.signals(s.name())), ResnapshotRequest.TOPIC);
             KafkaSetup.ensureTopics(config.kafka(), List.of(CaptureDeadLetters.topic(s)), KafkaSetup.DEAD_LETTER_TOPIC);
-            ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics);
+            RegistryWait registryWait = new RegistryWait("capture-postgres source=" + s.name(),
+                    metrics.counter("tributary.errors", "stage", "capture", "source", s.name(), "kind", "retriable"));
+            registryWaits.add(registryWait);
+            ChangeEventWriter writer = new ChangeEventWriter(config.kafka(), registry, metrics).waitingOutRegistry(registryWait);
             CaptureDeadLetters dead = new CaptureDeadLetters(config, s, metrics);
             TableGenerations generations = TableGenerations.load(config.kafka(), s.name());
             PostgresCapture capture = new PostgresCapture(config, s, writer, generations, dead, metrics);
@@ -161,6 +166,7 @@ public final class PostgresCaptureApp implements Deployable {
 
     @Override
     public void close() {
+        registryWaits.forEach(RegistryWait::close); // a batch waiting for the registry gives up, so that the engine can stop
         stats.forEach(SourceStats::close);
         captures.forEach(PostgresCapture::close);
         writers.forEach(ChangeEventWriter::close);

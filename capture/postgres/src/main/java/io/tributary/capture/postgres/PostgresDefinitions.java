@@ -2,6 +2,7 @@ package io.tributary.capture.postgres;
 
 import io.tributary.common.app.Preflight;
 import io.tributary.common.config.PipelineConfig;
+import io.tributary.common.sql.CatalogRows;
 import io.tributary.schemas.event.TableDefinition;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
@@ -146,20 +147,6 @@ final class PostgresDefinitions {
     }
 
     private static List<String[]> rows(Connection c, String sql, long oid) throws SQLException {
-        List<String[]> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, oid);
-            try (ResultSet rs = ps.executeQuery()) {
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    String[] row = new String[n];
-                    for (int i = 0; i < n; i++) {
-                        row[i] = rs.getString(i + 1);
-                    }
-                    out.add(row);
-                }
-            }
-        }
-        return out;
+        return CatalogRows.of(c, sql, oid);
     }
 }

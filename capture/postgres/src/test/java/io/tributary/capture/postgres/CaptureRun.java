@@ -73,8 +73,8 @@ final class CaptureRun implements AutoCloseable {
                   - name: %s-svc
                     target: { url: "%s", user: postgres }
                     tables: [%s]
-                """.formatted(TestServers.kafkaBootstrap(), kafkaProperties.isEmpty() ? "" : ", properties: { " + kafkaProperties + " }", TestServers.registryUrl(), source, url, source, source,
-                extra.isEmpty() ? "" : ", " + extra, captured, source, url, owned));
+                """.formatted(TestServers.kafkaBootstrap(), kafkaProperties.isEmpty() ? "" : ", properties: { " + kafkaProperties + " }", registryUrl, source, url, source, source,
+                extra.isEmpty() ? "" : ", " + extra, captured, source, url, owned) + (httpPort == 0 ? "" : "http: { bind: 127.0.0.1, capture-postgres: " + httpPort + " }\n"));
         return this;
     }
 
@@ -83,6 +83,20 @@ final class CaptureRun implements AutoCloseable {
     }
 
     private String kafkaProperties = "";
+    private String registryUrl = TestServers.registryUrl();
+    private int httpPort;
+
+    /** The registry URL the capture is given in the next {@link #pipeline} (a relay in front of the test registry); readers here use the real one. */
+    CaptureRun registryUrl(String url) {
+        this.registryUrl = url;
+        return this;
+    }
+
+    /** Serves the capture's /metrics on {@code port} (127.0.0.1), from the next {@link #pipeline} on. */
+    CaptureRun httpPort(int port) {
+        this.httpPort = port;
+        return this;
+    }
 
     /** {@code kafka.properties} of the pipeline file (YAML mapping entries), for the next {@link #pipeline}. */
     CaptureRun kafkaProperties(String entries) {

@@ -2,8 +2,7 @@ package io.tributary.capture.sqlite;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.capture.sqlite.wal.RowChange;
-import io.tributary.capture.sqlite.wal.TableChanges;
-import io.tributary.capture.sqlite.wal.WalTransaction;
+import io.tributary.capture.sqlite.wal.TableDef;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
 import io.tributary.schemas.event.Envelope;
@@ -58,7 +57,7 @@ public final class SqliteBench {
         int warm = commitsPerSecond * WARM_UP_SECONDS;
         int n = warm + commitsPerSecond * seconds;
         long[] ackLatency = new long[n];
-        tailer.onAcknowledged(txs -> acknowledged(txs, rows, ackLatency));
+        tailer.observe(new Acknowledged(rows, ackLatency));
         long t0 = System.nanoTime();
         Thread tt = new Thread(tailer, "bench-tailer");
         tt.start();
@@ -168,19 +167,33 @@ public final class SqliteBench {
                 live.maxWalBytes());
     }
 
-    /** Fills {@code latency[i]} (ns) when the tailer's Kafka transaction holding live row {@code rows + 1 + i} is acknowledged. */
-    private static void acknowledged(List<WalTransaction> txs, int rows, long[] latency) {
-        long now = System.nanoTime();
-        for (WalTransaction tx : txs) {
-            for (TableChanges tc : tx.tables()) {
-                int committed = tc.columns().indexOf("committed_ns");
-                for (RowChange rc : tc.changes()) {
-                    long id = (Long) rc.key().get(0);
-                    if (rc.after() != null && id > rows && committed >= 0 && rc.after().get(committed) instanceof Long ns && ns > 0) {
-                        latency[(int) (id - rows - 1)] = now - ns;
-                    }
-                }
+    /** Fills {@code latency[i]} (ns) when the tailer's Kafka transaction holding live row {@code rows + 1 + i} is committed. */
+    private static final class Acknowledged implements SqliteStreaming.Observer {
+        private final int rows;
+        private final long[] latency;
+        private final List<long[]> pending = new java.util.ArrayList<>();
+
+        Acknowledged(int rows, long[] latency) {
+            this.rows = rows;
+            this.latency = latency;
+        }
+
+        @Override
+        public void written(TableDef table, RowChange rc) {
+            int committed = table.columnNames().indexOf("committed_ns");
+            long id = (Long) rc.key().get(0);
+            if (rc.after() != null && id > rows && committed >= 0 && rc.after().get(committed) instanceof Long ns && ns > 0) {
+                pending.add(new long[] {id, ns});
             }
+        }
+
+        @Override
+        public void committed() {
+            long now = System.nanoTime();
+            for (long[] p : pending) {
+                latency[(int) (p[0] - rows - 1)] = now - p[1];
+            }
+            pending.clear();
         }
     }
 

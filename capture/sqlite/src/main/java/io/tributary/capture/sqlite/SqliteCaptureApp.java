@@ -54,7 +54,7 @@ public final class SqliteCaptureApp implements Deployable {
         for (PipelineConfig.Source s : sources) {
             checkSource(s, preflight);
         }
-        preflight.kafkaAndRegistry(config);
+        preflight.kafkaAndWaitedRegistry(config); // a registry outage is waited out (RegistryWait), not a crash loop
         return new SqliteCaptureApp(config, sources, metrics);
     }
 

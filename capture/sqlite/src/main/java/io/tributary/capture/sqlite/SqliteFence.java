@@ -21,14 +21,21 @@ import java.io.IOException;
  * its snapshot done passes then. Not guaranteed: a capture that was down while the WAL restarted is not
  * told apart in that last case (it takes a new snapshot when it starts).
  */
-public final class SqliteFence {
+public final class SqliteFence implements AutoCloseable {
     private final String source;
     private final WalEnd end;
     private final TailPosition start;
+    /** Reads the capture's stored position, one consumer for the fence's life; null in unit tests. */
+    private final TailPosition.Reader positions;
     private long epochInFence;
 
     SqliteFence(String source, WalEnd end, TailPosition start) {
+        this(source, end, start, null);
+    }
+
+    private SqliteFence(String source, WalEnd end, TailPosition start, TailPosition.Reader positions) {
         this.source = source;
+        this.positions = positions;
         this.end = end;
         this.start = start;
         // the capture pins the frames it has not committed to Kafka, so SQLite cannot restart the WAL past them:
@@ -36,16 +43,28 @@ public final class SqliteFence {
         this.epochInFence = start == null || end == null ? 0 : end.sameEpoch(start.wal()) ? start.epoch() : start.epoch() + 1;
     }
 
-    /** Reads the fence of {@code source} now: the capture's stored position first, then the WAL's end. */
+    /**
+     * Reads the fence of {@code source} now: the capture's stored position first, then the WAL's end. The fence
+     * keeps its reader of the stored positions until {@link #close()}.
+     */
     public static SqliteFence read(PipelineConfig config, SchemaRegistryClient registry, PipelineConfig.Source source)
             throws IOException, InterruptedException {
-        TailPosition stored = TailPosition.latest(config.kafka(), registry, source.name());
-        return new SqliteFence(source.name(), WalEnd.read(source.sqlite().path()), stored);
+        TailPosition.Reader positions = new TailPosition.Reader(config.kafka(), registry, source.name());
+        try {
+            TailPosition stored = positions.latest();
+            return new SqliteFence(source.name(), WalEnd.read(source.sqlite().path()), stored, positions);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            positions.close();
+            throw e;
+        }
     }
 
     /** Whether the capture's stored position has passed the fence now. */
-    public boolean passed(PipelineConfig config, SchemaRegistryClient registry) {
-        return passed(TailPosition.latest(config.kafka(), registry, source));
+    public boolean passed() {
+        if (positions == null) {
+            throw new IllegalStateException("a fence of source " + source + " made without a reader of its positions; use SqliteFence.read");
+        }
+        return passed(positions.latest());
     }
 
     boolean passed(TailPosition now) {
@@ -60,6 +79,14 @@ public final class SqliteFence {
             return now.wal().commitFrame() >= end.lastFrame();
         }
         return now.epoch() > epochInFence;
+    }
+
+    /** Closes the reader of the stored positions. */
+    @Override
+    public void close() {
+        if (positions != null) {
+            positions.close();
+        }
     }
 
     /** The fence as an operator reads it. */

@@ -4,11 +4,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.capture.sqlite.wal.RowChange;
 import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.schemas.event.Position;
-import io.tributary.capture.sqlite.wal.TableChanges;
+import io.tributary.capture.sqlite.wal.ChangeSink;
 import io.tributary.capture.sqlite.wal.TableDef;
 import io.tributary.capture.sqlite.wal.WalDecoder;
 import io.tributary.capture.sqlite.wal.WalPosition;
-import io.tributary.capture.sqlite.wal.WalTransaction;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.ChangeEventWriter;
 import io.tributary.schemas.event.TableRef;
@@ -21,11 +20,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +41,25 @@ import org.slf4j.LoggerFactory;
  * of the write lock: the window is postponed, and the WAL grows (nothing is lost).
  */
 final class SqliteStreaming {
+    /** Watches what streaming writes: each change as it goes into the open Kafka transaction, then each commit. */
+    interface Observer {
+        Observer NONE = new Observer() {
+            @Override
+            public void written(TableDef table, RowChange change) {
+            }
+
+            @Override
+            public void committed() {
+            }
+        };
+
+        /** A change was written into the open Kafka transaction. */
+        void written(TableDef table, RowChange change);
+
+        /** The open Kafka transaction, with every change written since the last commit, was committed. */
+        void committed();
+    }
+
     private static final Logger log = LoggerFactory.getLogger(SqliteStreaming.class);
 
     private final PipelineConfig.Source source;
@@ -57,17 +73,17 @@ final class SqliteStreaming {
     private final SqliteEvents events;
     private final MeterRegistry metrics;
     private final CaptureDeadLetters deadLetters;
-    private final Consumer<List<WalTransaction>> acknowledged;
+    private final Observer observer;
     private volatile long committedTransactions;
     private int pageSize;
 
     /**
      * @param writersLock  the connection whose BEGIN IMMEDIATE holds writers off for a quiet window
      * @param checkpointer the connection that runs the tailer's own checkpoints (and evaluates default expressions)
-     * @param acknowledged called with the transactions whose events Kafka has just acknowledged
+     * @param observer     told of each change written and of each Kafka commit (the bench's clock)
      */
     SqliteStreaming(PipelineConfig.Source source, Connection writersLock, Connection checkpointer, WalPins pins,
-                    PositionContext positions, MeterRegistry metrics, Consumer<List<WalTransaction>> acknowledged) {
+                    PositionContext positions, MeterRegistry metrics, Observer observer) {
         this.source = source;
         this.database = source.sqlite().path();
         source.tables().forEach(t -> tables.put(t.table(), t));
@@ -78,7 +94,7 @@ final class SqliteStreaming {
         this.events = new SqliteEvents(database);
         this.metrics = metrics;
         this.deadLetters = new CaptureDeadLetters(source.name(), metrics);
-        this.acknowledged = acknowledged;
+        this.observer = observer;
     }
 
     /** How many source transactions have been committed to Kafka. */
@@ -88,24 +104,33 @@ final class SqliteStreaming {
 
     /** Decodes and writes what was committed since the last poll, handing the pin over; false when there was nothing. */
     boolean poll(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException, InterruptedException {
-        List<WalTransaction> txs = new ArrayList<>(decoder.poll());
-        if (txs.isEmpty()) {
+        Emitter tx = new Emitter(writer);
+        int n;
+        try {
+            n = decoder.poll(tx);
+            if (n > 0 && !decoder.fullyCheckpointed()) {
+                // the new read transaction's mark is at most the WAL's end; decode up to that end before releasing
+                // the older one, so the held mark never passes an undecoded frame (on a fully checkpointed WAL the
+                // held pin is kept: a new one would hold read lock 0, as safe, see WalPins)
+                pins.holdNext();
+                n += decoder.poll(tx);
+                pins.releasePrevious();
+            }
+            if (n > 0) {
+                tx.commit();
+            }
+        } catch (Exception | Error e) {
+            tx.abort(e);
+            throw e;
+        }
+        if (n == 0) {
             if (walInUse() > walLimitBytes()) {
                 quietWindow(decoder, writer); // a quiet moment is the best time: nobody waits for the lock
             }
             return false;
         }
-        if (!decoder.fullyCheckpointed()) {
-            // the new read transaction's mark is at most the WAL's end; decode up to that end before releasing
-            // the older one, so the held mark never passes an undecoded frame (on a fully checkpointed WAL the
-            // held pin is kept: a new one would hold read lock 0, as safe, see WalPins)
-            pins.holdNext();
-            txs.addAll(decoder.poll());
-            pins.releasePrevious();
-        }
-        emit(txs, writer);
-        committedTransactions += txs.size();
-        metrics.counter("tributary.capture.transactions", "source", source.name()).increment(txs.size());
+        committedTransactions += n;
+        metrics.counter("tributary.capture.transactions", "source", source.name()).increment(n);
         if (walInUse() > walLimitBytes()) {
             quietWindow(decoder, writer);
         }
@@ -117,46 +142,96 @@ final class SqliteStreaming {
      * off, so that the decoder then stands exactly at the end.
      */
     void drain(WalDecoder decoder, ChangeEventWriter writer) throws SQLException, IOException {
-        List<WalTransaction> rest = decoder.poll();
-        if (!rest.isEmpty()) {
-            emit(rest, writer);
-            committedTransactions += rest.size();
+        committedTransactions += emitRest(decoder, writer);
+    }
+
+    /** Decodes what was committed since the last poll straight into one Kafka transaction with the position after it. */
+    private int emitRest(WalDecoder decoder, ChangeEventWriter writer) throws IOException {
+        Emitter tx = new Emitter(writer);
+        try {
+            int n = decoder.poll(tx);
+            if (n > 0) {
+                tx.commit();
+            }
+            return n;
+        } catch (Exception | Error e) {
+            tx.abort(e);
+            throw e;
         }
     }
 
-    /** Writes the events of {@code txs} and the position after them in one Kafka transaction. */
-    private void emit(List<WalTransaction> txs, ChangeEventWriter writer) throws SQLException {
-        writer.begin();
-        for (WalTransaction tx : txs) {
-            positions.enter(tx.position());
-            long ordinal = 0;
-            for (TableChanges tc : tx.tables()) {
-                TableRef ref = tables.get(tc.table());
-                if (ref == null) {
-                    continue;
-                }
-                TableSchema schema = shape(ref, tc.definition());
-                for (RowChange rc : tc.changes()) {
-                    Position pos = positions.streamedRow(ref.table(), ++ordinal);
-                    try {
-                        writer.write(events.event(schema, rc.op(), SqliteEvents.row(schema, tc.columns(), rc.key(), rc.before()),
-                                SqliteEvents.row(schema, tc.columns(), rc.key(), rc.after()), pos, false));
-                    } catch (SqliteTypes.ValueMismatch odd) {
-                        deadLetters.send(writer, ref, rc.op(), rc.key(), pos, odd.getMessage(), rc.after() != null ? rc.after() : rc.before());
-                    }
+    /**
+     * Writes decoded changes as they come into one Kafka transaction, opened at the first source transaction,
+     * so a source transaction of any size streams through the producer's bounded buffer instead of being held.
+     * {@link #commit} writes the position after the last source transaction with them and commits (only after the
+     * decoder's poll returned: its checks come after the reads); {@link #abort} discards everything written
+     * since, so a failure in the middle of a source transaction leaves nothing visible to read_committed consumers.
+     */
+    private final class Emitter implements ChangeSink {
+        private final ChangeEventWriter writer;
+        private boolean open;
+        private long ordinal;
+
+        Emitter(ChangeEventWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void begin(WalPosition position) {
+            if (!open) {
+                writer.begin();
+                open = true;
+            }
+            positions.enter(position);
+            ordinal = 0;
+        }
+
+        @Override
+        public void change(TableDef table, RowChange rc) throws IOException {
+            TableRef ref = tables.get(table.name());
+            if (ref == null) {
+                return;
+            }
+            TableSchema schema = shape(ref, table);
+            List<String> columns = table.columnNames();
+            Position pos = positions.streamedRow(ref.table(), ++ordinal);
+            try {
+                writer.write(events.event(schema, rc.op(), SqliteEvents.row(schema, columns, rc.key(), rc.before()),
+                        SqliteEvents.row(schema, columns, rc.key(), rc.after()), pos, false));
+            } catch (SqliteTypes.ValueMismatch odd) {
+                deadLetters.send(writer, ref, rc.op(), rc.key(), pos, odd.getMessage(), rc.after() != null ? rc.after() : rc.before());
+            }
+            observer.written(table, rc);
+        }
+
+        void commit() {
+            positions.commit(writer, true);
+            open = false;
+            observer.committed();
+        }
+
+        void abort(Throwable cause) {
+            if (open) {
+                open = false;
+                try {
+                    writer.abort();
+                } catch (RuntimeException e) {
+                    cause.addSuppressed(e);
                 }
             }
         }
-        positions.commit(writer, true);
-        acknowledged.accept(txs);
     }
 
     /** The table's shape as of the definition its rows were decoded with (an ADD COLUMN changes it). */
-    private TableSchema shape(TableRef ref, TableDef def) throws SQLException {
+    private TableSchema shape(TableRef ref, TableDef def) throws IOException {
         List<String> key = List.of(ref.table(), def.sql());
         TableSchema schema = shapes.get(key);
         if (schema == null) {
-            schema = SqliteTables.schema(ref, def, checkpointer);
+            try {
+                schema = SqliteTables.schema(ref, def, checkpointer);
+            } catch (SQLException e) {
+                throw new IOException("cannot read the shape of table " + ref.table() + " (" + def.sql() + "): " + e.getMessage(), e);
+            }
             shapes.put(key, schema);
         }
         return schema;
@@ -183,10 +258,7 @@ final class SqliteStreaming {
                 return;
             }
             try {
-                List<WalTransaction> rest = decoder.poll();
-                if (!rest.isEmpty()) {
-                    emit(rest, writer);
-                }
+                committedTransactions += emitRest(decoder, writer);
                 pins.releaseAll();
                 checkpoint();
             } finally {

@@ -4,9 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.capture.sqlite.wal.WalDecoder;
 import io.tributary.capture.sqlite.wal.WalFormatException;
 import io.tributary.capture.sqlite.wal.WalGapException;
-import io.tributary.capture.sqlite.wal.WalTransaction;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.ChangeEventWriter;
+import io.tributary.common.kafka.RegistryWait;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +19,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
 import io.tributary.common.signal.ResnapshotRequest;
 import io.tributary.common.signal.ResnapshotRequests;
 import io.tributary.schemas.event.TableRef;
@@ -59,7 +58,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean streaming;
     private volatile Throwable failure;
-    private volatile Consumer<List<WalTransaction>> acknowledged = txs -> { };
+    private volatile SqliteStreaming.Observer observer = SqliteStreaming.Observer.NONE;
     private volatile SqliteStreaming stream;
     private volatile long committedBefore;
     private Connection writersLock;
@@ -74,6 +73,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private Object fileKey;
     private final BlockingQueue<Requested> requested = new LinkedBlockingQueue<>();
     private ResnapshotRequests requests;
+    private final RegistryWait registryWait;
 
     /** A request waiting for the tailer's thread; {@code done} completes once it is acted on. */
     private record Requested(ResnapshotRequest request, TableRef table, CompletableFuture<Void> done) {
@@ -86,6 +86,8 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         this.metrics = metrics;
         this.database = source.sqlite().path();
         this.positions = new PositionContext(source.name());
+        this.registryWait = new RegistryWait("capture-sqlite source=" + source.name(),
+                metrics.counter("tributary.errors", "stage", "capture-sqlite", "service", source.name(), "kind", "retriable"));
     }
 
     boolean streaming() {
@@ -102,16 +104,17 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         return failure;
     }
 
-    /** Called on the tailer's thread with the source transactions whose events Kafka has just acknowledged (the bench's clock). */
-    void onAcknowledged(Consumer<List<WalTransaction>> listener) {
-        this.acknowledged = listener;
+    /** Told on the tailer's thread of each streamed change written and each Kafka commit (the bench's clock). */
+    void observe(SqliteStreaming.Observer o) {
+        this.observer = o;
     }
 
     @Override
     public void run() {
-        try (ChangeEventWriter writer = new ChangeEventWriter(kafka, registry, metrics, "tributary-capture-sqlite-" + source.name())) {
+        try (ChangeEventWriter writer = new ChangeEventWriter(kafka, registry, metrics, "tributary-capture-sqlite-" + source.name())
+                .waitingOutRegistry(registryWait)) {
             attach();
-            TailPosition stored = TailPosition.latest(kafka, registry, source.name());
+            TailPosition stored = registryWait.call("read the stored position", () -> TailPosition.latest(kafka, registry, source.name()));
             WalDecoder decoder = resume(stored);
             if (decoder == null) {
                 decoder = catchUp(stored, writer);
@@ -141,7 +144,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         writersLock = open();
         checkpointer = open();
         snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics, locks);
-        stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, acknowledged);
+        stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, observer);
         tables = new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream);
         resync = new SqliteResync(kafka, source, registry, snapshot, positions, metrics);
         resync.afterStep(resyncStep);
@@ -332,5 +335,6 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        registryWait.close();
     }
 }

@@ -84,12 +84,31 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
 
     /** The last committed position of {@code source}, or null when there is none. */
     static TailPosition latest(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, String source) {
-        Map<String, Object> props = KafkaSetup.base(kafka);
-        props.put("isolation.level", "read_committed");
-        props.put("enable.auto.commit", false);
-        TopicPartition tp = new TopicPartition(Topics.positions(source), 0);
-        try (var consumer = new KafkaConsumer<GenericRecord, GenericRecord>(props, new AvroSerde(registry, true), new AvroSerde(registry, false))) {
+        try (Reader reader = new Reader(kafka, registry, source)) {
+            return reader.latest();
+        }
+    }
+
+    /**
+     * Reads the last committed position of one source as often as asked with one Kafka consumer (a fence checks
+     * every 250 ms: a consumer per check would cost a connection, a metadata round trip and a thread each time).
+     * One thread at a time; close it when done.
+     */
+    static final class Reader implements AutoCloseable {
+        private final TopicPartition tp;
+        private final KafkaConsumer<GenericRecord, GenericRecord> consumer;
+
+        Reader(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, String source) {
+            Map<String, Object> props = KafkaSetup.base(kafka);
+            props.put("isolation.level", "read_committed");
+            props.put("enable.auto.commit", false);
+            this.tp = new TopicPartition(Topics.positions(source), 0);
+            this.consumer = new KafkaConsumer<>(props, new AvroSerde(registry, true), new AvroSerde(registry, false));
             consumer.assign(List.of(tp));
+        }
+
+        /** The last committed position now, or null when there is none. */
+        TailPosition latest() {
             consumer.seekToEnd(List.of(tp));
             long end = consumer.position(tp);
             if (end == 0) {
@@ -106,6 +125,11 @@ record TailPosition(long generation, long epoch, WalPosition wal, boolean snapsh
                 }
             }
             return last;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
         }
     }
 }

@@ -25,6 +25,7 @@ public final class JsonReport {
     /** The report with one more top-level field before the tables (maps, lists, strings and numbers), e.g. replay's figures. */
     public static void write(List<TableReport> reports, Writer out, String extraName, Object extra) throws IOException {
         try (JsonGenerator g = new ObjectMapper().getFactory().createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET); // the caller's writer (standard output): closing it would drop the final newline
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             if (extraName != null) {

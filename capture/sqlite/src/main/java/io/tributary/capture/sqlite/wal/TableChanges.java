@@ -5,8 +5,10 @@ import java.util.List;
 /**
  * The row changes of one table in one transaction, each key at most once, in key order (rowid order, or for
  * WITHOUT ROWID tables the PRIMARY KEY order under BINARY, NOCASE or RTRIM collation and ASC/DESC as
- * declared); for a rowid table keyed by a declared key other than the rowid (a TEXT or composite PRIMARY KEY)
- * deletes first, then updates, then creates, so that a key moved to another row is never lost to a delete.
+ * declared); for a rowid table keyed by a declared key other than the rowid (a TEXT or composite PRIMARY KEY),
+ * and for a WITHOUT ROWID table whose key order the decoder does not reproduce (another collation, a UTF-16
+ * database), deletes first, then updates, then creates, so that a key moved to another row is never lost to a
+ * delete.
  *
  * <p>{@code definition} is the table as declared after the transaction (before it, for a table the
  * transaction dropped): the definition the rows were decoded with, and the one their shape in the contract

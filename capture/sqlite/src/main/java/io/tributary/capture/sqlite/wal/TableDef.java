@@ -95,7 +95,8 @@ public final class TableDef {
         return rowidColumn < 0 ? null : columns.get(rowidColumn).name();
     }
 
-    List<String> columnNames() {
+    /** The stored columns' names, in the order of a {@link RowChange}'s images. */
+    public List<String> columnNames() {
         return columnNames;
     }
 

@@ -2,90 +2,88 @@ package io.tributary.capture.sqlite.wal;
 
 import io.tributary.schemas.event.Op;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * The row changes of one committed transaction: for each table it may have changed, the rows reachable from
- * the table's root in the view before the transaction against those in the view after it, by key.
+ * the table's root in the view before the transaction against those in the view after it, by key, delivered
+ * one at a time to a {@link ChangeSink} as a merge of the two trees produces them.
  *
  * <p>Exactness argument: a table's rows can differ only if some page of its before-tree (b-tree or overflow)
  * was written, or its schema entry changed; a subtree none of whose pages was written is identical in both
- * views. So the before walk reads only dirty pages (written pages and their ancestors, from
- * {@link PageOwners}) and prunes clean subtrees; the after walk reads everything except those same clean
- * subtrees; a clean subtree that the after-tree no longer references (e.g. a leaf freed by rebalancing,
- * which is never written to the WAL) is then read in full as "before" rows. Tables whose root page changed,
- * and tables created or dropped, are walked in full on the side(s) where they exist.
+ * views. So a first pass over the before-tree's dirty interior pages (written pages and their ancestors, from
+ * {@link PageOwners}) finds its clean subtrees, and a second over the after-tree's interior pages finds which
+ * of them the after-tree still references; both sides then skip exactly those, which hold the same rows on
+ * both. A clean subtree the after-tree no longer references (e.g. a leaf freed by rebalancing, which is never
+ * written to the WAL, its cells moved into written pages) is read in full on the before side, so its rows meet
+ * their moved copies (or their absence) in the merge. Tables whose root page changed, and tables created or
+ * dropped, are walked in full on the side(s) where they exist.
+ *
+ * <p>Bounded memory: both trees are read with a {@link TreeCursor} (a root-to-leaf path of pages each) and
+ * merged in key order, rowids numerically, WITHOUT ROWID keys by {@link KeyOrder}, so a change is handed on as
+ * soon as both cursors have passed its key. Where the events' key is not the b-tree's order (a rowid table keyed
+ * by a declared PRIMARY KEY; a WITHOUT ROWID key in a collation or text encoding {@link KeyOrder} does not
+ * reproduce) the merged rows are matched by key in a {@link KeyMatcher}, in memory up to {@code spillRows} rows
+ * and in a temporary SQLite file beyond. What grows with the transaction is only per page: the page owners'
+ * updates (8 bytes per page read) and bit sets of pages.
  *
  * <p>On success the owners map is advanced to the after view. Not guaranteed: a RENAME COLUMN in the same
  * transaction as row changes to that table yields before images with the renamed column at its default
  * (before rows are matched to the after columns by name); renaming a table reports all its rows as deleted
- * under the old name and inserted under the new.
+ * under the old name and inserted under the new; a table dropped and created again as WITHOUT ROWID (or the
+ * reverse) in one transaction is reported as a delete of every old row, then a create of every new one.
  */
 final class TransactionDiffer {
-    record Result(Schema schema, List<TableChanges> tables) {
-    }
+    /** Rows of one table matched by key in memory before {@link KeyMatcher} spills them to disk. */
+    static final int SPILL_ROWS = 10_000;
+    private static final int MAX_DEPTH = 40;
+    private static final Set<String> ORDERED_COLLATIONS = Set.of("BINARY", "NOCASE", "RTRIM");
 
-    private static final class Work {
-        final TableDef before;
-        final TableDef after;
-        final boolean incremental;
-        final Map<Object, Object[]> beforeRows = new HashMap<>();
-        final List<Object> afterKeys = new ArrayList<>();
-        final List<Object[]> afterRows = new ArrayList<>();
-
-        Work(TableDef before, TableDef after, boolean incremental) {
-            this.before = before;
-            this.after = after;
-            this.incremental = incremental;
-        }
+    private record Work(TableDef before, TableDef after, boolean incremental) {
     }
 
     private final PageOwners owners;
-    private final IntPairs removed = new IntPairs();
+    private final int spillRows;
+    private final Path spillDir;
+    private final BitSet removed = new BitSet();
     private final IntPairs added = new IntPairs();
 
-    TransactionDiffer(PageOwners owners) {
+    TransactionDiffer(PageOwners owners, int spillRows, Path spillDir) {
         this.owners = owners;
+        this.spillRows = spillRows;
+        this.spillDir = spillDir;
     }
 
-    Result diff(PageView before, PageView after, Schema schemaBefore, int[] written) throws IOException {
+    /** Diffs one transaction into {@code out}; returns the schema after it. */
+    Schema diff(PageView before, PageView after, Schema schemaBefore, int[] written, ChangeSink out) throws IOException {
         BitSet dirty = owners.dirty(written);
         Schema schemaAfter = dirty.get(1) || schemaBefore.format == null ? Schema.read(after) : schemaBefore;
-        List<Work> work = affected(schemaBefore, schemaAfter, dirty);
-        Map<Integer, Work> cleanRoots = new HashMap<>();
-        TreeWalker bw = schemaBefore.format == null ? null : new TreeWalker(before, schemaBefore.format);
-        for (Work w : work) {
-            if (w.before != null) {
-                bw.walk(w.before.rootPage, PageOwners.ROOT, !w.before.withoutRowid, w.before,
-                        w.incremental ? dirty::get : p -> true, beforeSink(w, cleanRoots));
+        BitSet seenBefore = new BitSet();
+        BitSet seenAfter = new BitSet();
+        for (Work w : affected(schemaBefore, schemaAfter, dirty)) {
+            BitSet shared = new BitSet();
+            if (w.incremental) {
+                BitSet clean = new BitSet();
+                cleanRoots(before, w.before, w.before.rootPage, dirty, clean, new BitSet(), 0);
+                if (!clean.isEmpty()) {
+                    stillReferenced(after, w.after, w.after.rootPage, clean, shared, new BitSet(), 0);
+                }
             }
-        }
-        TreeWalker aw = schemaAfter.format == null ? null : new TreeWalker(after, schemaAfter.format);
-        for (Work w : work) {
-            if (w.after != null) {
-                aw.walk(w.after.rootPage, PageOwners.ROOT, !w.after.withoutRowid, w.after, p -> cleanRoots.get(p) != w,
-                        afterSink(w, cleanRoots));
-            }
-        }
-        for (Map.Entry<Integer, Work> gone : cleanRoots.entrySet()) {
-            Work w = gone.getValue();
-            bw.walk(gone.getKey(), PageOwners.NONE, !w.before.withoutRowid, w.before, p -> true, beforeSink(w, null));
+            TreeCursor b = w.before == null ? null : new TreeCursor(before, schemaBefore.format, w.before, PageOwners.ROOT, seenBefore,
+                    shared::get, beforePages());
+            TreeCursor a = w.after == null ? null : new TreeCursor(after, schemaAfter.format, w.after, PageOwners.ROOT, seenAfter,
+                    shared::get, afterPages());
+            table(w, b, a, schemaAfter.format != null ? schemaAfter.format : schemaBefore.format, out);
         }
         advanceOwners(schemaBefore, schemaAfter);
-        List<TableChanges> out = new ArrayList<>();
-        for (Work w : work) {
-            TableChanges c = changes(w);
-            if (c != null) {
-                out.add(c);
-            }
-        }
-        return new Result(schemaAfter, List.copyOf(out));
+        return schemaAfter;
     }
 
     private static List<Work> affected(Schema before, Schema after, BitSet dirty) {
@@ -106,26 +104,61 @@ final class TransactionDiffer {
         return work;
     }
 
-    private TreeWalker.Sink beforeSink(Work w, Map<Integer, Work> cleanRoots) {
+    /** The clean children of the before-tree's dirty interior pages: the subtrees the transaction did not write. */
+    private void cleanRoots(PageView view, TableDef def, int pgno, BitSet dirty, BitSet clean, BitSet seen, int depth) throws IOException {
+        BtreePage page = structurePage(view, def, pgno, seen, depth);
+        if (page.isLeaf()) {
+            return;
+        }
+        for (int i = 0; i <= page.cellCount; i++) {
+            int child = i < page.cellCount ? page.leftChild(page.cellOffset(i)) : page.rightChild();
+            if (dirty.get(child)) {
+                cleanRoots(view, def, child, dirty, clean, seen, depth + 1);
+            } else {
+                clean.set(child);
+            }
+        }
+    }
+
+    /** Which of the clean subtrees the after-tree still references: those hold the same rows on both sides. */
+    private void stillReferenced(PageView view, TableDef def, int pgno, BitSet clean, BitSet shared, BitSet seen, int depth)
+            throws IOException {
+        if (clean.get(pgno)) {
+            shared.set(pgno);
+            return;
+        }
+        BtreePage page = structurePage(view, def, pgno, seen, depth);
+        if (page.isLeaf()) {
+            return;
+        }
+        for (int i = 0; i <= page.cellCount; i++) {
+            stillReferenced(view, def, i < page.cellCount ? page.leftChild(page.cellOffset(i)) : page.rightChild(), clean, shared, seen,
+                    depth + 1);
+        }
+    }
+
+    private static BtreePage structurePage(PageView view, TableDef def, int pgno, BitSet seen, int depth) throws IOException {
+        if (depth > MAX_DEPTH || seen.get(pgno) || pgno < 1) {
+            throw new WalFormatException("page " + pgno + " is reached twice (or the tree is too deep) under root " + def.rootPage + " of " + def.name);
+        }
+        seen.set(pgno);
+        try {
+            return new BtreePage(view.page(pgno), pgno);
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new WalFormatException("malformed b-tree page " + pgno + " of " + def.name + ": " + e.getMessage());
+        }
+    }
+
+    private TreeWalker.Sink beforePages() {
         return new TreeWalker.Sink() {
             @Override
             public void page(int pgno, int parent) {
-                removed.add(pgno, parent);
-            }
-
-            @Override
-            public void pruned(int pgno, int parent) {
-                cleanRoots.put(pgno, w);
-            }
-
-            @Override
-            public void row(Object key, Object[] values) {
-                w.beforeRows.put(key, values);
+                removed.set(pgno);
             }
         };
     }
 
-    private TreeWalker.Sink afterSink(Work w, Map<Integer, Work> cleanRoots) {
+    private TreeWalker.Sink afterPages() {
         return new TreeWalker.Sink() {
             @Override
             public void page(int pgno, int parent) {
@@ -134,21 +167,193 @@ final class TransactionDiffer {
 
             @Override
             public void pruned(int pgno, int parent) {
-                cleanRoots.remove(pgno);
-                added.add(pgno, parent);
+                added.add(pgno, parent); // a shared clean subtree: the same pages, perhaps under a new parent
+            }
+        };
+    }
+
+    /** Merges one table's before and after rows into changes (directly, or through a {@link KeyMatcher}). */
+    private void table(Work w, TreeCursor b, TreeCursor a, DbFormat format, ChangeSink out) throws IOException {
+        TableDef def = w.after != null ? w.after : w.before;
+        int[] projection = w.before != null && w.after != null && !w.before.sql.equals(w.after.sql) ? projection(w.before, w.after) : null;
+        if (w.before != null && w.after != null && w.before.withoutRowid != w.after.withoutRowid) {
+            while (b.next()) {
+                out.change(def, new RowChange(Op.DELETE, keyOf(w.before, b.key(), b.values()), list(project(b.values(), projection, def)), null));
+            }
+            while (a.next()) {
+                out.change(def, new RowChange(Op.CREATE, keyOf(w.after, a.key(), a.values()), null, list(a.values())));
+            }
+            return;
+        }
+        Side before = new Side(b, projection, def);
+        Side after = new Side(a, null, def);
+        if (def.withoutRowid && !merges(w, format)) {
+            try (KeyMatcher m = new KeyMatcher(def, spillRows, spillDir)) {
+                while (before.next()) {
+                    m.before(before.row);
+                }
+                while (after.next()) {
+                    m.after(after.row);
+                }
+                m.drain(c -> out.change(def, c));
+            }
+            return;
+        }
+        KeyOrder order = new KeyOrder(def);
+        if (def.keyedByDeclaredKey()) {
+            try (KeyMatcher m = new KeyMatcher(def, spillRows, spillDir)) {
+                merge(before, after, order, new Merged() {
+                    @Override
+                    public void gone(Object key, Object[] row) throws IOException {
+                        m.before(row);
+                    }
+
+                    @Override
+                    public void came(Object key, Object[] row) throws IOException {
+                        m.after(row);
+                    }
+                });
+                m.drain(c -> out.change(def, c));
+            }
+            return;
+        }
+        merge(before, after, order, new Merged() {
+            @Override
+            public void gone(Object key, Object[] row) throws IOException {
+                out.change(def, new RowChange(Op.DELETE, keyList(key), list(row), null));
             }
 
             @Override
-            public void row(Object key, Object[] values) {
-                w.afterKeys.add(key);
-                w.afterRows.add(values);
+            public void came(Object key, Object[] row) throws IOException {
+                out.change(def, new RowChange(Op.CREATE, keyList(key), null, list(row)));
             }
-        };
+
+            @Override
+            public void changed(Object key, Object[] was, Object[] now) throws IOException {
+                out.change(def, new RowChange(Op.UPDATE, keyList(key), list(was), list(now)));
+            }
+        });
+    }
+
+    /**
+     * Whether a WITHOUT ROWID table's b-tree order is {@link KeyOrder}'s: UTF-8 text, collations KeyOrder knows,
+     * and the same key order before and after the transaction.
+     */
+    private static boolean merges(Work w, DbFormat format) {
+        if (format == null || !format.encoding().equals(StandardCharsets.UTF_8)) {
+            return false;
+        }
+        List<String> key = null;
+        for (TableDef d : new TableDef[] {w.before, w.after}) {
+            if (d == null) {
+                continue;
+            }
+            List<String> k = new ArrayList<>();
+            for (int i = 0; i < d.keyColumns.length; i++) {
+                ColumnDef c = d.columns.get(d.keyColumns[i]);
+                if (!ORDERED_COLLATIONS.contains(c.collation())) {
+                    return false;
+                }
+                k.add(c.name().toLowerCase(java.util.Locale.ROOT) + " " + c.collation() + " " + d.keyDescending[i]);
+            }
+            if (key != null && !key.equals(k)) {
+                return false;
+            }
+            key = k;
+        }
+        return true;
+    }
+
+    /** What a merge finds, key by key in order. */
+    private interface Merged {
+        /** A key only before the transaction. */
+        void gone(Object key, Object[] row) throws IOException;
+
+        /** A key only after it. */
+        void came(Object key, Object[] row) throws IOException;
+
+        /** A key on both sides with other values (by default: gone, then came). */
+        default void changed(Object key, Object[] was, Object[] now) throws IOException {
+            gone(key, was);
+            came(key, now);
+        }
+    }
+
+    private static void merge(Side b, Side a, KeyOrder order, Merged m) throws IOException {
+        boolean hb = b.next(order);
+        boolean ha = a.next(order);
+        while (hb || ha) {
+            int c = !hb ? 1 : !ha ? -1 : order.compare(b.key, a.key);
+            if (c < 0) {
+                m.gone(b.key, b.row);
+                hb = b.next(order);
+            } else if (c > 0) {
+                m.came(a.key, a.row);
+                ha = a.next(order);
+            } else {
+                if (!b.key.equals(a.key)) {
+                    // equal under the key's collation (NOCASE 'a' and 'A') but another key to the events
+                    m.gone(b.key, b.row);
+                    m.came(a.key, a.row);
+                } else if (!Arrays.deepEquals(b.row, a.row)) {
+                    m.changed(a.key, b.row, a.row);
+                }
+                hb = b.next(order);
+                ha = a.next(order);
+            }
+        }
+    }
+
+    /** One side of a merge: a cursor (or nothing), its rows projected onto the after columns, its order checked. */
+    private static final class Side {
+        private final TreeCursor cursor;
+        private final int[] projection;
+        private final TableDef def;
+        Object key;
+        Object[] row;
+
+        Side(TreeCursor cursor, int[] projection, TableDef def) {
+            this.cursor = cursor;
+            this.projection = projection;
+            this.def = def;
+        }
+
+        boolean next() throws IOException {
+            return next(null);
+        }
+
+        /** The next row; with {@code order}, checks it comes after the previous one (the merge depends on it). */
+        boolean next(KeyOrder order) throws IOException {
+            if (cursor == null || !cursor.next()) {
+                key = null;
+                row = null;
+                return false;
+            }
+            Object previous = key;
+            key = cursor.key();
+            row = project(cursor.values(), projection, def);
+            if (order != null && previous != null && order.compare(previous, key) >= 0) {
+                throw new WalFormatException("the rows of table " + cursor.table().name + " are not in the key order the decoder expects (page "
+                        + "order of root " + cursor.table().rootPage + "); its key's collation or encoding is not SQLite's built-in one");
+            }
+            return true;
+        }
+    }
+
+    private static List<Object> keyOf(TableDef d, Object key, Object[] row) {
+        if (d.keyedByDeclaredKey()) {
+            Object[] k = new Object[d.primaryKey.length];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = row[d.primaryKey[i]];
+            }
+            return list(k);
+        }
+        return keyList(key);
     }
 
     private void advanceOwners(Schema before, Schema after) {
-        for (int i = 0; i < removed.size(); i++) {
-            owners.clear(removed.first(i));
+        for (int p = removed.nextSetBit(0); p >= 0; p = removed.nextSetBit(p + 1)) {
+            owners.clear(p);
         }
         if (after != before) {
             for (int i = 0; i < before.pages.length; i += 2) {
@@ -161,106 +366,6 @@ final class TransactionDiffer {
         for (int i = 0; i < added.size(); i++) {
             owners.set(added.first(i), added.second(i));
         }
-    }
-
-    private static TableChanges changes(Work w) {
-        TableDef def = w.after != null ? w.after : w.before;
-        int[] projection = w.before != null && w.after != null && !w.before.sql.equals(w.after.sql)
-                ? projection(w.before, w.after) : null;
-        List<Object> keys = new ArrayList<>();
-        List<RowChange> changes = new ArrayList<>();
-        for (int i = 0; i < w.afterKeys.size(); i++) {
-            Object key = w.afterKeys.get(i);
-            Object[] now = w.afterRows.get(i);
-            Object[] was = project(w.beforeRows.remove(key), projection, def);
-            if (was == null) {
-                keys.add(key);
-                changes.add(new RowChange(Op.CREATE, keyList(key), null, list(now)));
-            } else if (!Arrays.deepEquals(was, now)) {
-                keys.add(key);
-                changes.add(new RowChange(Op.UPDATE, keyList(key), list(was), list(now)));
-            }
-        }
-        for (Map.Entry<Object, Object[]> gone : w.beforeRows.entrySet()) {
-            keys.add(gone.getKey());
-            changes.add(new RowChange(Op.DELETE, keyList(gone.getKey()), list(project(gone.getValue(), projection, def)), null));
-        }
-        if (def.keyedByDeclaredKey()) {
-            changes = byDeclaredKey(def, changes);
-        }
-        if (changes.isEmpty()) {
-            return null;
-        }
-        return new TableChanges(def, def.keyedByDeclaredKey() ? List.copyOf(changes) : sorted(keys, changes, new KeyOrder(def)));
-    }
-
-    /**
-     * The changes of a rowid table with a declared key, matched by that key instead of the rowid: the rows
-     * the transaction touched, before and after, each set unique by the declared key (untouched rows keep
-     * theirs, so a key in only one set was free in the other state). A key in both with other values is an
-     * update, in the before set only a delete, in the after set only a create; the same values under another
-     * rowid are no change. Deletes come first, then updates, then creates; every key appears at most once,
-     * so applying them in order turns the before state into the after state by key.
-     *
-     * <p>Not guaranteed: SQLite lets a non-INTEGER PRIMARY KEY hold NULL (several rows even); such rows cannot
-     * be told apart by key and the contract refuses a null key anyway.
-     */
-    private static List<RowChange> byDeclaredKey(TableDef def, List<RowChange> byRowid) {
-        Map<RowKey, List<Object>> before = new java.util.LinkedHashMap<>();
-        Map<RowKey, List<Object>> after = new java.util.LinkedHashMap<>();
-        for (RowChange rc : byRowid) {
-            if (rc.before() != null) {
-                before.put(declaredKey(def, rc.before()), rc.before());
-            }
-            if (rc.after() != null) {
-                after.put(declaredKey(def, rc.after()), rc.after());
-            }
-        }
-        List<RowChange> deletes = new ArrayList<>();
-        List<RowChange> updates = new ArrayList<>();
-        List<RowChange> creates = new ArrayList<>();
-        for (Map.Entry<RowKey, List<Object>> b : before.entrySet()) {
-            List<Object> now = after.remove(b.getKey());
-            if (now == null) {
-                deletes.add(new RowChange(Op.DELETE, list(b.getKey().values), b.getValue(), null));
-            } else if (!Arrays.deepEquals(b.getValue().toArray(), now.toArray())) {
-                updates.add(new RowChange(Op.UPDATE, list(b.getKey().values), b.getValue(), now));
-            }
-        }
-        for (Map.Entry<RowKey, List<Object>> a : after.entrySet()) {
-            creates.add(new RowChange(Op.CREATE, list(a.getKey().values), null, a.getValue()));
-        }
-        deletes.addAll(updates);
-        deletes.addAll(creates);
-        return deletes;
-    }
-
-    private static RowKey declaredKey(TableDef def, List<Object> row) {
-        Object[] key = new Object[def.primaryKey.length];
-        for (int i = 0; i < key.length; i++) {
-            key[i] = row.get(def.primaryKey[i]);
-        }
-        return new RowKey(key);
-    }
-
-    private static List<RowChange> sorted(List<Object> keys, List<RowChange> changes, KeyOrder order) {
-        boolean inOrder = true;
-        for (int i = 1; i < keys.size() && inOrder; i++) {
-            inOrder = order.compare(keys.get(i - 1), keys.get(i)) < 0;
-        }
-        if (inOrder) {
-            return List.copyOf(changes);
-        }
-        Integer[] idx = new Integer[keys.size()];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (x, y) -> order.compare(keys.get(x), keys.get(y)));
-        RowChange[] out = new RowChange[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            out[i] = changes.get(idx[i]);
-        }
-        return List.of(out);
     }
 
     /** For each after-column, the before-column of the same name, or -1. */

@@ -41,6 +41,9 @@ public final class WalDecoder implements Closeable {
     private boolean broken;
     /** Pages written by the last decoded transaction; for tests. */
     int[] lastWritten = new int[0];
+    /** Rows of a table matched by declared key in memory before they spill to a file in {@link #spillDir}. */
+    private int spillRows = TransactionDiffer.SPILL_ROWS;
+    private Path spillDir = Path.of(System.getProperty("java.io.tmpdir"));
 
     private WalDecoder(Path database) throws IOException {
         // the process's channel, never closed: closing a descriptor of the database file would drop SQLite's locks on it
@@ -125,8 +128,22 @@ public final class WalDecoder implements Closeable {
         }
     }
 
-    /** The transactions committed since the last poll (possibly none), in commit order. */
+    /**
+     * The transactions committed since the last poll (possibly none), in commit order, each with all its changes
+     * in memory: for tests and tools. The capture streams them instead ({@link #poll(ChangeSink)}).
+     */
     public synchronized List<WalTransaction> poll() throws IOException {
+        List<WalTransaction> out = new ArrayList<>();
+        poll(new Collector(out));
+        return out;
+    }
+
+    /**
+     * Decodes the transactions committed since the last poll into {@code sink}, one change at a time, in commit
+     * order; returns how many transactions there were (possibly none). Memory does not grow with a transaction's
+     * rows (see {@link TransactionDiffer}). If it throws, discard what the sink received (see {@link ChangeSink}).
+     */
+    public synchronized int poll(ChangeSink sink) throws IOException {
         if (broken) {
             throw new IllegalStateException("this decoder failed earlier; open a new one");
         }
@@ -151,17 +168,18 @@ public final class WalDecoder implements Closeable {
                 rebuild();
                 readPages = true;
             }
-            List<WalTransaction> out = new ArrayList<>();
+            int count = 0;
             if (now != null) {
                 for (int commit : now.commitsAfter(decodedThrough)) {
-                    out.add(decode(decodedThrough, commit));
+                    decode(decodedThrough, commit, sink);
                     decodedThrough = commit;
+                    count++;
                 }
             }
-            if (readPages || !out.isEmpty()) {
+            if (readPages || count > 0) {
                 verify(minLimit);
             }
-            return out;
+            return count;
         } catch (IOException | RuntimeException e) {
             broken = true;
             throw e;
@@ -169,6 +187,47 @@ public final class WalDecoder implements Closeable {
             broken = true;
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while polling the WAL");
+        }
+    }
+
+    /** Collects streamed changes into whole transactions, table by table. */
+    private static final class Collector implements ChangeSink {
+        private final List<WalTransaction> out;
+        private List<TableChanges> tables;
+        private TableDef table;
+        private List<RowChange> changes;
+
+        Collector(List<WalTransaction> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void begin(WalPosition position) {
+            tables = new ArrayList<>();
+            table = null;
+        }
+
+        @Override
+        public void change(TableDef def, RowChange change) {
+            if (def != table) {
+                close();
+                table = def;
+                changes = new ArrayList<>();
+            }
+            changes.add(change);
+        }
+
+        @Override
+        public void end(WalPosition position) {
+            close();
+            out.add(new WalTransaction(position, List.copyOf(tables)));
+        }
+
+        private void close() {
+            if (table != null) {
+                tables.add(new TableChanges(table, List.copyOf(changes)));
+                table = null;
+            }
         }
     }
 
@@ -187,7 +246,7 @@ public final class WalDecoder implements Closeable {
         return now == null ? null : now.position(decodedThrough);
     }
 
-    private WalTransaction decode(int previous, int commit) throws IOException {
+    private void decode(int previous, int commit, ChangeSink sink) throws IOException {
         BitSet seen = new BitSet();
         int[] written = new int[commit - previous];
         int n = 0;
@@ -199,10 +258,10 @@ public final class WalDecoder implements Closeable {
             }
         }
         lastWritten = java.util.Arrays.copyOf(written, n);
-        TransactionDiffer.Result r = new TransactionDiffer(owners).diff(view(previous), view(commit), schema, lastWritten);
-        schema = r.schema();
-        WalEpoch now = epoch;
-        return new WalTransaction(now.position(commit), r.tables());
+        WalPosition position = epoch.position(commit);
+        sink.begin(position);
+        schema = new TransactionDiffer(owners, spillRows, spillDir).diff(view(previous), view(commit), schema, lastWritten, sink);
+        sink.end(position);
     }
 
     /** Re-learns the schema and page owners from scratch at {@link #decodedThrough}. */
@@ -259,6 +318,12 @@ public final class WalDecoder implements Closeable {
         }
         int raw = b.getShort(0) & 0xffff;
         return raw == 1 ? 65536 : raw >= 512 ? raw : 4096;
+    }
+
+    /** Test hook: match rows by key in memory only up to {@code rows}, then in a file under {@code dir}. */
+    synchronized void spill(int rows, Path dir) {
+        this.spillRows = rows;
+        this.spillDir = dir;
     }
 
     /** Test hook: whether the incrementally kept page owners equal owners learnt from scratch now. */
