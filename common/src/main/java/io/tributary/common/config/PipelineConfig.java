@@ -90,14 +90,31 @@ public record PipelineConfig(Kafka kafka, Registry registry, List<Source> source
      *                    read, so that the slot releases WAL while the captured tables are idle; zero: never
      * @param refuseTruncate {@code schema.table} of the captured tables whose TRUNCATE the targets must not
      *                    follow: capture-postgres reports it (error log, dead letter, metric) instead of emptying them
+     * @param snapshotWorkers threads (each with a connection to the source, all reading the same exported snapshot)
+     *                    that read the initial snapshot, a large table split into key ranges among them; 1: one thread
      */
     public record Postgres(String url, String user, Secret password, String slot, String publication, String signalTable,
-                           Duration heartbeat, List<String> refuseTruncate) {
+                           Duration heartbeat, List<String> refuseTruncate, int snapshotWorkers) {
         public static final String DEFAULT_SIGNAL_TABLE = "public.tributary_signals";
         public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+        /**
+         * Two: a second reader overlaps one's fetch round trips and the server's scan with the other's, for one
+         * more source connection and backend while the initial snapshot runs; beyond that the capture's one
+         * handler thread (conversion, Avro, the producer) caps the gain, and on a small machine the source and
+         * Kafka need the cores (docs/performance.md). Being the default, the split path is the one every start
+         * and every test runs.
+         */
+        public static final int DEFAULT_SNAPSHOT_WORKERS = 2;
+        /** The most workers a source may be given: each holds a source connection through the whole snapshot. */
+        public static final int MAX_SNAPSHOT_WORKERS = 64;
 
         public Postgres {
             refuseTruncate = List.copyOf(refuseTruncate);
+        }
+
+        public Postgres(String url, String user, Secret password, String slot, String publication, String signalTable,
+                        Duration heartbeat, List<String> refuseTruncate) {
+            this(url, user, password, slot, publication, signalTable, heartbeat, refuseTruncate, DEFAULT_SNAPSHOT_WORKERS);
         }
 
         public Postgres(String url, String user, Secret password, String slot, String publication, String signalTable, Duration heartbeat) {

@@ -66,7 +66,8 @@ final class SourcesSection {
 
     /** Slot and publication default to {@code tributary_<source>} ('-' made '_', which slot names cannot hold). */
     private PipelineConfig.Postgres postgres(JsonNode n, String at, String sourceName) {
-        r.known(n, at, "url", "user", "password", "slot", "publication", "signal-table", "heartbeat-interval", "refuse-truncate");
+        r.known(n, at, "url", "user", "password", "slot", "publication", "signal-table", "heartbeat-interval", "refuse-truncate",
+                "snapshot-workers");
         String url = r.required(n, at, "url", "jdbc:postgresql://host:5432/database");
         if (url != null && !url.startsWith("jdbc:postgresql://")) {
             r.problem(at + ".url", "'" + url + "' is not a PostgreSQL JDBC URL", "write jdbc:postgresql://host:5432/database");
@@ -98,8 +99,10 @@ final class SourcesSection {
                 refuseTruncate.add(text.contains(".") ? text : "public." + text);
             }
         }
+        int workers = r.integer(n, at, "snapshot-workers", PipelineConfig.Postgres.DEFAULT_SNAPSHOT_WORKERS, 1,
+                PipelineConfig.Postgres.MAX_SNAPSHOT_WORKERS);
         return new PipelineConfig.Postgres(url, user, new Secret(password), slot, r.optional(n, at, "publication", base), signals, heartbeat,
-                refuseTruncate);
+                refuseTruncate, workers);
     }
 
     /** {@code schema.table} or a bare table name: {@code public} for PostgreSQL, and always {@code main} for SQLite. */

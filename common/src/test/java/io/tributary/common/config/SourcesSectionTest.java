@@ -88,6 +88,29 @@ class SourcesSectionTest {
     }
 
     @Test
+    void postgresSnapshotWorkersDefaultToTwoAndABadValueIsListedWithTheOthers() {
+        List<PipelineConfig.Source> s = sources.read(yaml("""
+                - name: a
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc }
+                  tables: [t]
+                - name: b
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, snapshot-workers: 1 }
+                  tables: [t]
+                - name: c
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, snapshot-workers: 0, heartbeat-interval: often }
+                  tables: [t]
+                - name: d
+                  postgres: { url: "jdbc:postgresql://db/app", user: cdc, snapshot-workers: many }
+                  tables: [t]
+                """));
+        assertEquals(2, s.get(0).postgres().snapshotWorkers());
+        assertEquals(1, s.get(1).postgres().snapshotWorkers());
+        assertEquals(List.of("sources[c].postgres.heartbeat-interval: 'often' is not a duration",
+                "sources[c].postgres.snapshot-workers: 0 is out of range",
+                "sources[d].postgres.snapshot-workers: 'many' is not a whole number"), problems());
+    }
+
+    @Test
     void sqliteDefaultsAndItsOnlySchemaIsMain() {
         List<PipelineConfig.Source> s = sources.read(yaml("""
                 - name: experiments

@@ -130,6 +130,7 @@ final class PostgresCapture implements AutoCloseable {
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("skipped.operations", "none"); // Debezium skips truncates by default; they empty the targets (PostgresSnapshots.onTruncate)
         heartbeat(p, pg);
+        snapshotWorkers(p, pg);
         p.setProperty("unavailable.value.placeholder", ConnectRecords.UNAVAILABLE);
         // later snapshots of single tables: Debezium's incremental snapshots with read-only watermarks
         // (pg_current_snapshot(), PostgreSQL 13+), asked for through the signal table so that Debezium acts on
@@ -220,6 +221,35 @@ final class PostgresCapture implements AutoCloseable {
         }
         p.setProperty("heartbeat.interval.ms", String.valueOf(pg.heartbeat().toMillis()));
         p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', now()::text)");
+    }
+
+    /**
+     * The initial snapshot read by {@code snapshot-workers} threads, a large table split among them. Debezium
+     * (3.4 and later) does it with its chunked snapshot: on the snapshot connection it counts each table's
+     * rows and finds the primary-key values that split them into {@code workers} ranges of about equal size
+     * ({@code ORDER BY key OFFSET n LIMIT 1}, in the snapshot), then each worker reads one range at a time on
+     * its own connection, inside a transaction on the snapshot the replication slot exported when it was made
+     * ({@code SET TRANSACTION SNAPSHOT}), so all ranges are the one consistent snapshot the stream continues
+     * from. The rows reach the handler through the same queue, converters and schema as with one thread: one
+     * registry version per table, the same generation, the same notifications (a kill still means a new
+     * snapshot in new generations). PeerDB splits by CTID instead, which needs no key; every captured table has
+     * a primary key here (the preflight), and key ranges keep each range's scan an index range scan.
+     *
+     * <p>A restart before the initial snapshot completed finds the slot made: no snapshot is exported then,
+     * and Debezium does not tie the workers' connections to the snapshot connection, so each range is read in
+     * a snapshot of its own, taken after the position the stream resumes from. That is still exact here:
+     * every change after that position is streamed in the table's new generation and wins over any snapshot
+     * row ({@link PostgresPositions}), so a range read later than the stream's start only holds rows the
+     * stream will bring again (ParallelSnapshotKillIT); a range read earlier would not be, and cannot happen.
+     *
+     * <p>One worker is Debezium's single-threaded path (no chunking), the one used before this setting existed.
+     * Incremental snapshots (tables added later, re-snapshots) stay single-threaded: Debezium reads their chunks
+     * between watermarks on one thread.
+     */
+    private static void snapshotWorkers(Properties p, PipelineConfig.Postgres pg) {
+        p.setProperty("snapshot.max.threads", String.valueOf(pg.snapshotWorkers()));
+        p.setProperty("snapshot.max.threads.multiplier", "1"); // one range per worker: fewer boundary queries on a large table
+        p.setProperty("legacy.snapshot.max.threads", "false"); // chunks of one table across threads, not one table per thread
     }
 
     void start() {

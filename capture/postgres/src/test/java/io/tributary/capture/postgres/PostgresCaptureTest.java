@@ -92,6 +92,18 @@ class PostgresCaptureTest {
     }
 
     @Test
+    void theInitialSnapshotIsReadBySnapshotWorkersSplittingATableIntoKeyRanges() {
+        PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader");
+        Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));
+        assertEquals(String.valueOf(PipelineConfig.Postgres.DEFAULT_SNAPSHOT_WORKERS), p.getProperty("snapshot.max.threads"));
+        assertEquals("false", p.getProperty("legacy.snapshot.max.threads"), "chunks of one table across threads, not a table per thread");
+        PipelineConfig.Postgres pg = c.sources().get(0).postgres();
+        PipelineConfig.Source four = new PipelineConfig.Source("monolith", null, new PipelineConfig.Postgres(pg.url(), pg.user(), pg.password(),
+                pg.slot(), pg.publication(), pg.signalTable(), pg.heartbeat(), pg.refuseTruncate(), 4), c.sources().get(0).tables());
+        assertEquals("4", PostgresCapture.connectorProperties(c, four).getProperty("snapshot.max.threads"));
+    }
+
+    @Test
     void theTlsOfTheUrlReachesDebeziumsConnections() {
         PipelineConfig c = config("jdbc:postgresql://db:5433/ai_trader?sslmode=verify-ca&sslrootcert=/etc/ca.crt&sslcert=/etc/c.crt&sslkey=/etc/c.pk8");
         Properties p = PostgresCapture.connectorProperties(c, c.sources().get(0));

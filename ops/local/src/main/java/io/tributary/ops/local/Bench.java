@@ -83,7 +83,7 @@ final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (OpsBench.run(args) || io.tributary.ops.local.bench.PipelineBench.run(args)) {
+        if (OpsBench.run(args) || io.tributary.ops.local.bench.PipelineBench.run(args) || io.tributary.ops.local.bench.SnapshotBench.run(args)) {
             return;
         }
         if (args.length > 0 && args[0].equals("sqlite")) {
@@ -100,7 +100,8 @@ final class Bench {
                     + "       tributary bench reconcile [--rows N] [--source sqlite|postgres] [--heap SIZE]\n"
                     + "       tributary bench replay [--rows N]\n"
                     + "       tributary bench timescale [--rows N] [--live N] [--pg-url JDBC_URL]\n"
-                    + "       tributary bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--profile DIR] [--seconds N] [--clients N] [--rate TPS]");
+                    + "       tributary bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--profile DIR] [--seconds N] [--clients N] [--rate TPS]\n"
+                    + "       tributary bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE]");
             System.exit(2);
         }
         long rows = 1_000_000;
