@@ -60,9 +60,12 @@ public final class LocalMain {
                     "                                                           reconcile against count(*) + a hash query",
                     "  bench replay [--rows N]                                  replay against raw COPY",
                     "  bench timescale [--rows N] [--live N] [--pg-url URL]     hypertable, aggregates and compression against a plain table",
-                    "  bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--seconds N] [--clients N] [--rate TPS]",
+                    "  bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--profile DIR] [--partitions N] [--instances N]",
+                    "                 [--seconds N] [--clients N] [--rate TPS] [--synchronous-commit on|off]",
                     "                                                           the whole pipeline, a process per deployable, against",
-                    "                                                           raw COPY, the COPY pipe, pgloader (where installed)"})
+                    "                                                           raw COPY, the COPY pipe, pgloader (where installed)",
+                    "  bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE]",
+                    "                                                           capture-postgres' initial snapshot by 1, 2, 4 workers"})
     static final class BenchCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ARGS", arity = "1..*", description = "the benchmark and its options")
         List<String> args = new ArrayList<>();
