@@ -86,7 +86,7 @@ class ParallelSnapshotIT {
     private static final long SENTINEL = 1L << 40;
 
     /** Keys missing from the topic, extra in it, or with another value; the first 10 of each. */
-    private static String differences(Map<Long, String> source, Map<Long, String> topic) {
+    static String differences(Map<Long, String> source, Map<Long, String> topic) {
         List<String> missing = source.keySet().stream().filter(k -> !topic.containsKey(k)).limit(10).map(String::valueOf).toList();
         List<String> extra = topic.keySet().stream().filter(k -> !source.containsKey(k)).limit(10).map(String::valueOf).toList();
         List<String> changed = source.entrySet().stream().filter(e -> topic.containsKey(e.getKey()) && !topic.get(e.getKey()).equals(e.getValue()))
@@ -95,7 +95,7 @@ class ParallelSnapshotIT {
                 : "missing " + missing + " extra " + extra + " changed " + changed + " (source " + source.size() + " rows, topic " + topic.size() + ")";
     }
 
-    private static void fold(Map<Long, ChangeEvent> newest, ChangeEvent e) {
+    static void fold(Map<Long, ChangeEvent> newest, ChangeEvent e) {
         Long id = (Long) e.keyImage().get("id");
         ChangeEvent old = newest.get(id);
         if (old == null || e.position().compareTo(old.position()) > 0) {
@@ -104,7 +104,7 @@ class ParallelSnapshotIT {
     }
 
     /** The rows the folded topic holds: id to "v|n", deleted keys left out. */
-    private static Map<Long, String> rows(Map<Long, ChangeEvent> newest) {
+    static Map<Long, String> rows(Map<Long, ChangeEvent> newest) {
         Map<Long, String> out = new TreeMap<>();
         newest.forEach((id, e) -> {
             if (e.op() != Op.DELETE) {
@@ -114,7 +114,7 @@ class ParallelSnapshotIT {
         return out;
     }
 
-    private static Map<Long, String> sourceRows(String url) throws Exception {
+    static Map<Long, String> sourceRows(String url) throws Exception {
         Map<Long, String> out = new TreeMap<>();
         try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT id, v, n FROM big")) {

@@ -9,15 +9,10 @@ import io.tributary.schemas.kafka.Topics;
 import io.tributary.testkit.TestServers;
 import java.io.File;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -74,14 +69,14 @@ class ParallelSnapshotKillIT {
                 assertEquals(null, writer.failure.get(), "the writer failed");
             }
             run.sql("INSERT INTO big VALUES (" + SENTINEL + ", 'last', 0)");
-            Map<Long, String> source = rows(run.url);
+            Map<Long, String> source = ParallelSnapshotIT.sourceRows(run.url);
             List<ChangeEvent> events = run.read("big", Duration.ofSeconds(300),
                     read -> !read.isEmpty() && Long.valueOf(SENTINEL).equals(read.get(read.size() - 1).keyImage().get("id")));
             long first = events.get(0).position().parts()[0];
             long last = events.get(events.size() - 1).position().parts()[0];
             assertTrue(last > first, "the restart snapshotted in generation " + last + ", not above the killed one's " + first);
             assertEquals(1, endOffset(Topics.generations(run.source)), "markers: only the restarted snapshot's");
-            assertEquals("", differences(source, fold(events.stream().filter(e -> e.position().parts()[0] == last).toList())),
+            assertEquals("", ParallelSnapshotIT.differences(source, fold(events.stream().filter(e -> e.position().parts()[0] == last).toList())),
                     "the new generation alone, folded by key, against the source");
             // the older generation's rows are dropped at the marker, as the sink does: rows the source deleted between the
             // killed snapshot and the new one were never streamed, and the topic folded across generations still holds them
@@ -113,40 +108,8 @@ class ParallelSnapshotKillIT {
     /** The rows the events leave, folded by key to the event with the highest position: id to "v|n", deleted keys left out. */
     private static Map<Long, String> fold(List<ChangeEvent> events) {
         Map<Long, ChangeEvent> newest = new HashMap<>();
-        for (ChangeEvent e : events) {
-            Long id = (Long) e.keyImage().get("id");
-            ChangeEvent old = newest.get(id);
-            if (old == null || e.position().compareTo(old.position()) > 0) {
-                newest.put(id, e);
-            }
-        }
-        Map<Long, String> out = new TreeMap<>();
-        newest.forEach((id, e) -> {
-            if (e.op() != Op.DELETE) {
-                out.put(id, e.after().get("v") + "|" + e.after().get("n"));
-            }
-        });
-        return out;
-    }
-
-    private static Map<Long, String> rows(String url) throws Exception {
-        Map<Long, String> out = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT id, v, n FROM big")) {
-            while (rs.next()) {
-                out.put(rs.getLong(1), rs.getString(2) + "|" + rs.getInt(3));
-            }
-        }
-        return out;
-    }
-
-    private static String differences(Map<Long, String> source, Map<Long, String> topic) {
-        List<String> missing = source.keySet().stream().filter(k -> !topic.containsKey(k)).limit(10).map(String::valueOf).toList();
-        List<String> extra = topic.keySet().stream().filter(k -> !source.containsKey(k)).limit(10).map(String::valueOf).toList();
-        List<String> changed = source.entrySet().stream().filter(e -> topic.containsKey(e.getKey()) && !topic.get(e.getKey()).equals(e.getValue()))
-                .limit(10).map(e -> e.getKey() + ": source " + e.getValue() + ", topic " + topic.get(e.getKey())).toList();
-        return missing.isEmpty() && extra.isEmpty() && changed.isEmpty() ? ""
-                : "missing " + missing + " extra " + extra + " changed " + changed + " (source " + source.size() + " rows, topic " + topic.size() + ")";
+        events.forEach(e -> ParallelSnapshotIT.fold(newest, e));
+        return ParallelSnapshotIT.rows(newest);
     }
 
     /** Records on partition 0 of {@code topic}; 0 while the capture has not made it. */
