@@ -2,6 +2,7 @@ package io.tributary.ops.local.bench;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
+import io.tributary.common.metrics.ProcessCpu;
 import io.tributary.ops.local.bench.Deployables.Stage;
 import io.tributary.ops.reconcile.ReconcileBench;
 import io.tributary.ops.reconcile.Reconciler;
@@ -246,8 +247,10 @@ public final class PipelineBench {
                 Thread.sleep(1_000);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double targetBackends = targetBackendSeconds(target);
             timeline.sample();
             timeline.print();
+            printCpuUsed(d, targetBackends, rows);
             printRss(d);
             return seconds;
         }
@@ -258,7 +261,7 @@ public final class PipelineBench {
         Map<String, Double> m = new LinkedHashMap<>(d.cpuSeconds());
         probe.behind(); // learns the walsender's pid
         m.put("walsender", probe.walsenderCpuSeconds());
-        m.put("machine", SourceProbe.machineBusySeconds());
+        m.put("machine", ProcessCpu.machineBusySeconds());
         return m;
     }
 
@@ -319,6 +322,24 @@ public final class PipelineBench {
         if (failure != null) {
             throw new IllegalStateException(failure);
         }
+    }
+
+    /** The target's backends' CPU seconds so far (the sink's connections, while it runs); NaN when it cannot be read. */
+    private static double targetBackendSeconds(String url) {
+        try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+            return ProcessCpu.backendSeconds(c);
+        } catch (SQLException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** The CPU seconds each deployable and the target's backends took for the whole run, and per million rows. */
+    private static void printCpuUsed(Deployables d, double targetBackends, long rows) {
+        Map<String, Double> used = new LinkedHashMap<>(d.cpuSeconds());
+        used.put("target backends", targetBackends);
+        StringBuilder sb = new StringBuilder("  CPU seconds (per 1M rows):");
+        used.forEach((k, v) -> sb.append(String.format(" %s %.1f (%.1f);", k, v, v * 1e6 / rows)));
+        out.println(sb.substring(0, sb.length() - 1));
     }
 
     private static void printRss(Deployables d) throws java.io.IOException {
