@@ -9,9 +9,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * CPU time of processes on this machine, for the benchmarks (Linux {@code /proc}): a process's user and system
- * seconds, the whole machine's busy seconds, and those of the PostgreSQL backends serving one database (the
- * server's side of a client's work, when the server runs on this machine).
+ * CPU time of processes on this machine, for {@code bench sink} (Linux {@code /proc}): a process's user and system
+ * seconds, and those of the PostgreSQL backends serving one database (the server's side of a client's work, when
+ * the server runs on this machine). The pipeline benchmark's budget ({@code CpuBudget}, ops/local) reads
+ * {@code /proc} for whole process trees.
  */
 public final class ProcessCpu {
     private ProcessCpu() {
@@ -32,22 +33,6 @@ public final class ProcessCpu {
     /** CPU seconds this JVM has used (every thread: the work, the collector, the compiler). */
     public static double ownSeconds() {
         return seconds(ProcessHandle.current().pid());
-    }
-
-    /** CPU seconds the whole machine has been busy (every core; not idle, not waiting on I/O), from {@code /proc/stat}. */
-    public static double machineBusySeconds() {
-        try {
-            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                if (i != 4 && i != 5) { // idle, iowait
-                    busy += Long.parseLong(f[i]);
-                }
-            }
-            return busy / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
     }
 
     /**
