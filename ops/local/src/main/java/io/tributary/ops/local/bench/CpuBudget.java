@@ -1,9 +1,7 @@
 package io.tributary.ops.local.bench;
 
-import java.io.IOException;
+import io.tributary.common.metrics.ProcessCpu;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
@@ -47,7 +45,7 @@ final class CpuBudget {
     private Map<String, Double> read() {
         Map<String, Double> m = new LinkedHashMap<>();
         processes.forEach((name, s) -> m.put(name, s.getAsDouble()));
-        m.put(MACHINE, machineBusySeconds());
+        m.put(MACHINE, ProcessCpu.machineBusySeconds());
         return m;
     }
 
@@ -101,54 +99,6 @@ final class CpuBudget {
         } else {
             String perUnit = units > 0 ? String.format("%.1f", (used - (Double.isNaN(startUp) ? 0 : startUp)) * 1e6 / units) : "-";
             out.printf("  %-42s %8.1f %9s %6.2f %13s%n", name, used, starting, used / seconds, perUnit);
-        }
-    }
-
-    /** CPU seconds (user and system) of process {@code pid}, from {@code /proc/<pid>/stat}; NaN when it is gone. */
-    static double processSeconds(long pid) {
-        return stat(pid, false);
-    }
-
-    /**
-     * CPU seconds of process {@code pid} and all its descendants, ended ones included: its own time, the time of
-     * the children it has waited for ({@code cutime}, {@code cstime}), and that of each child still running. For
-     * PostgreSQL's postmaster: every backend, walsender and background worker, the connections that came and went.
-     */
-    static double treeSeconds(long pid) {
-        double sum = stat(pid, true);
-        for (ProcessHandle child : ProcessHandle.of(pid).map(p -> p.children().toList()).orElse(java.util.List.of())) {
-            double s = treeSeconds(child.pid());
-            sum += Double.isNaN(s) ? 0 : s;
-        }
-        return sum;
-    }
-
-    private static double stat(long pid, boolean withChildren) {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            // fields after the command name (which may hold spaces, so split after its closing parenthesis):
-            // utime is the 14th, stime the 15th, cutime and cstime (waited-for children) the 16th and 17th
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + (withChildren ? Long.parseLong(f[13]) + Long.parseLong(f[14]) : 0);
-            return ticks / 100.0; // USER_HZ is 100 on Linux
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
-    /** CPU seconds the whole machine has been busy (every core; not idle, not waiting on I/O), from {@code /proc/stat}. */
-    static double machineBusySeconds() {
-        try {
-            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                if (i != 4 && i != 5) { // idle, iowait
-                    busy += Long.parseLong(f[i]);
-                }
-            }
-            return busy / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
         }
     }
 }

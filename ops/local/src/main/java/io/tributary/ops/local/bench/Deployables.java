@@ -1,5 +1,6 @@
 package io.tributary.ops.local.bench;
 
+import io.tributary.common.metrics.ProcessCpu;
 import io.tributary.ops.JvmBudget;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -158,7 +159,7 @@ final class Deployables implements AutoCloseable {
             start(s, instance, port, file);
             Running r = running.get(running.size() - 1);
             answering(r);
-            startUpCpu.put(r.name, CpuBudget.processSeconds(r.process.pid()));
+            startUpCpu.put(r.name, ProcessCpu.seconds(r.process.pid()));
             if (r.process.isAlive() || attempt == START_ATTEMPTS) {
                 return;
             }
@@ -274,7 +275,7 @@ final class Deployables implements AutoCloseable {
     /** CPU seconds (user and system) each deployable's process has used so far ({@code /proc/<pid>/stat}, Linux). */
     Map<String, Double> cpuSeconds() {
         Map<String, Double> out = new LinkedHashMap<>();
-        running.forEach(r -> out.put(r.name, CpuBudget.processSeconds(r.process.pid())));
+        running.forEach(r -> out.put(r.name, ProcessCpu.seconds(r.process.pid())));
         return out;
     }
 

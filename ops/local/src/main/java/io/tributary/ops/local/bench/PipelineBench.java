@@ -1,5 +1,6 @@
 package io.tributary.ops.local.bench;
 
+import io.tributary.common.metrics.ProcessCpu;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.PipelineConfigLoader;
 import io.tributary.ops.local.bench.Deployables.Stage;
@@ -282,9 +283,9 @@ public final class PipelineBench {
         }
         long pg = stack.postgresPid();
         long self = ProcessHandle.current().pid();
-        return budget.add("bench JVM (the Kafka broker runs in it)", () -> CpuBudget.processSeconds(self))
-                .add("registry (Apicurio)", () -> CpuBudget.treeSeconds(stack.registryPid()))
-                .add("PostgreSQL: postmaster and every backend", () -> CpuBudget.treeSeconds(pg));
+        return budget.add("bench JVM (the Kafka broker runs in it)", () -> ProcessCpu.seconds(self))
+                .add("registry (Apicurio)", () -> ProcessCpu.treeSeconds(stack.registryPid()))
+                .add("PostgreSQL: postmaster and every backend", () -> ProcessCpu.treeSeconds(pg));
     }
 
     /**

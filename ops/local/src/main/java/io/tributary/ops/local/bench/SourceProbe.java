@@ -1,5 +1,6 @@
 package io.tributary.ops.local.bench;
 
+import io.tributary.common.metrics.ProcessCpu;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -44,7 +45,7 @@ final class SourceProbe implements AutoCloseable {
 
     /** CPU seconds (user and system) the slot's walsender has used so far; NaN before it is known or after it ended. */
     double walsenderCpuSeconds() {
-        return walsenderPid < 0 ? Double.NaN : CpuBudget.processSeconds(walsenderPid);
+        return walsenderPid < 0 ? Double.NaN : ProcessCpu.seconds(walsenderPid);
     }
 
     @Override
