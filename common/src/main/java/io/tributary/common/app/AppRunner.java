@@ -36,13 +36,15 @@ public final class AppRunner {
     private static List<io.tributary.common.config.ConfigProblem> withReachability(PipelineConfigLoader.Partial loaded) {
         List<io.tributary.common.config.ConfigProblem> all = new java.util.ArrayList<>(loaded.problems());
         PipelineConfig c = loaded.config();
-        Preflight preflight = new Preflight();
+        List<Preflight.Check> checks = new java.util.ArrayList<>();
         if (c != null && c.kafka() != null && c.kafka().bootstrap() != null) {
-            preflight.kafka(c.kafka().bootstrap(), c.kafka().properties());
+            checks.add(new Preflight.Check("kafka", p -> p.kafka(c.kafka().bootstrap(), c.kafka().properties())));
         }
         if (c != null && c.registry() != null && c.registry().url() != null && c.registry().url().startsWith("http")) {
-            preflight.registry(c.registry());
+            checks.add(new Preflight.Check("registry", p -> p.registry(c.registry())));
         }
+        Preflight preflight = new Preflight();
+        preflight.concurrently(checks);
         all.addAll(preflight.problems());
         return all;
     }
@@ -88,7 +90,9 @@ public final class AppRunner {
                 throw new ConfigException("start-up checks of " + name, preflight.problems());
             }
             // where a start's time goes (docs/performance.md): the JVM up to here, the pipeline file, the checks
-            log.info("start-up deployable={} jvm_ms={} config_ms={} checks_ms={}", name, jvmMillis, configMillis, millisSince(checks));
+            StringBuilder each = new StringBuilder();
+            preflight.millis().forEach((check, ms) -> each.append(' ').append(check).append("_ms=").append(ms));
+            log.info("start-up deployable={} jvm_ms={} config_ms={} checks_ms={}{}", name, jvmMillis, configMillis, millisSince(checks), each);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             return 2;
