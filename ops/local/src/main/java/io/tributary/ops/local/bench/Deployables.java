@@ -48,6 +48,8 @@ final class Deployables implements AutoCloseable {
     /** Per stage, the HTTP port of each of its instances. */
     private final Map<Stage, List<Integer>> ports = new LinkedHashMap<>();
     private final List<Running> running = new ArrayList<>();
+    /** Each deployable's CPU seconds when it first answered: its JVM's start and its start-up checks. */
+    private final Map<String, Double> startUpCpu = new LinkedHashMap<>();
     private final Path dir;
     private final String heap;
     private final Path profiles;
@@ -124,8 +126,24 @@ final class Deployables implements AutoCloseable {
     /** Instance {@code instance} of {@code stage}, serving its /metrics on {@code port}, run on {@code file}. */
     private record Launch(Stage stage, int instance, int port, Path file) {
         String name() {
-            return instance == 0 ? stage.deployable : stage.deployable + "-" + (instance + 1);
+            return Deployables.name(stage, instance);
         }
+    }
+
+    /** The name of instance {@code instance} (from 0) of {@code s}: its deployable, numbered from the second on. */
+    private static String name(Stage s, int instance) {
+        return instance == 0 ? s.deployable : s.deployable + "-" + (instance + 1);
+    }
+
+    /** The names of every instance of every stage, whether started or not, as {@link #cpuSeconds} and {@link #peakRssMb} key them. */
+    List<String> names() {
+        List<String> names = new ArrayList<>();
+        ports.forEach((s, p) -> {
+            for (int i = 0; i < p.size(); i++) {
+                names.add(name(s, i));
+            }
+        });
+        return names;
     }
 
     private Running start(Launch l) throws IOException {
@@ -161,6 +179,7 @@ final class Deployables implements AutoCloseable {
                 boolean exited = !a.run.process.isAlive();
                 if (!exited && count(a.run) >= 0 || System.nanoTime() > a.deadline || exited && a.number == START_ATTEMPTS) {
                     waiting.remove(a);
+                    startUpCpu.put(a.run.name, CpuBudget.processSeconds(a.run.process.pid()));
                 } else if (exited) {
                     running.remove(a.run);
                     Path log = a.run.log.resolveSibling(a.run.log.getFileName() + "." + a.number);
@@ -279,8 +298,13 @@ final class Deployables implements AutoCloseable {
     /** CPU seconds (user and system) each deployable's process has used so far ({@code /proc/<pid>/stat}, Linux). */
     Map<String, Double> cpuSeconds() {
         Map<String, Double> out = new LinkedHashMap<>();
-        running.forEach(r -> out.put(r.name, SourceProbe.cpuSeconds(r.process.pid())));
+        running.forEach(r -> out.put(r.name, CpuBudget.processSeconds(r.process.pid())));
         return out;
+    }
+
+    /** The CPU seconds each deployable had used when it first answered (JVM start, start-up checks), by name. */
+    Map<String, Double> startUpCpuSeconds() {
+        return Map.copyOf(startUpCpu);
     }
 
     /** Stops every deployable as SIGTERM does; kills what has not ended within 30 s. */
