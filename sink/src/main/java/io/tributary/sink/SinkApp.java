@@ -40,14 +40,17 @@ public final class SinkApp implements Deployable {
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("sink", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = preflight.services(config, options);
-            preflight.kafkaAndRegistry(config);
-            for (PipelineConfig.Service s : services) {
-                checkTableNames(s, preflight);
-                preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password());
-                checkTimescale(s, preflight);
-            }
+            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndRegistry(config)),
+                    new Preflight.Check("targets", p -> services.forEach(s -> checkTarget(s, p)))));
             return new SinkApp(config, services, metrics);
         }, stop);
+    }
+
+    /** The service's table names, and its target: it answers, and can hold the hypertables it declares. */
+    private static void checkTarget(PipelineConfig.Service s, Preflight preflight) {
+        checkTableNames(s, preflight);
+        preflight.postgres("services[" + s.name() + "].target", s.target().url(), s.target().user(), s.target().password());
+        checkTimescale(s, preflight);
     }
 
     /**

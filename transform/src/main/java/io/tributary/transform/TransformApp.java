@@ -55,8 +55,8 @@ public final class TransformApp implements Deployable {
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = preflight.services(config, options);
-            preflight.kafkaAndRegistry(config);
-            new MappingCheck(preflight).check(config, services);
+            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndRegistry(config)),
+                    new Preflight.Check("mappings", p -> new MappingCheck(p).check(config, services))));
             checkStateDirs(config, services, preflight);
             return new TransformApp(config, services, metrics);
         }, stop);

@@ -36,13 +36,15 @@ public final class AppRunner {
     private static List<io.tributary.common.config.ConfigProblem> withReachability(PipelineConfigLoader.Partial loaded) {
         List<io.tributary.common.config.ConfigProblem> all = new java.util.ArrayList<>(loaded.problems());
         PipelineConfig c = loaded.config();
-        Preflight preflight = new Preflight();
+        List<Preflight.Check> checks = new java.util.ArrayList<>();
         if (c != null && c.kafka() != null && c.kafka().bootstrap() != null) {
-            preflight.kafka(c.kafka().bootstrap(), c.kafka().properties());
+            checks.add(new Preflight.Check("kafka", p -> p.kafka(c.kafka().bootstrap(), c.kafka().properties())));
         }
         if (c != null && c.registry() != null && c.registry().url() != null && c.registry().url().startsWith("http")) {
-            preflight.registry(c.registry());
+            checks.add(new Preflight.Check("registry", p -> p.registry(c.registry())));
         }
+        Preflight preflight = new Preflight();
+        preflight.concurrently(checks);
         all.addAll(preflight.problems());
         return all;
     }
@@ -64,10 +66,12 @@ public final class AppRunner {
 
     /** Runs until {@code stop} is counted down, SIGTERM, or a fatal error; returns the exit code. */
     public static int run(String name, String[] args, List<String> optionNames, Factory factory, CountDownLatch stop) {
+        long jvmMillis = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         Map<String, String> options = options(name, args, optionNames);
         if (options == null) {
             return 2;
         }
+        long t0 = System.nanoTime();
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics.config().commonTags("deployable", name);
         PipelineConfigLoader.Partial loaded = PipelineConfigLoader.readPartial(Path.of(options.get("config")), System.getenv());
@@ -76,13 +80,19 @@ public final class AppRunner {
             return 2;
         }
         PipelineConfig config = loaded.config();
+        long configMillis = millisSince(t0);
         Deployable deployable;
         try {
             Preflight preflight = new Preflight();
+            long checks = System.nanoTime();
             deployable = factory.create(config, options, metrics, preflight);
             if (!preflight.problems().isEmpty()) {
                 throw new ConfigException("start-up checks of " + name, preflight.problems());
             }
+            // where a start's time goes (docs/performance.md): the JVM up to here, the pipeline file, the checks
+            StringBuilder each = new StringBuilder();
+            preflight.millis().forEach((check, ms) -> each.append(' ').append(check).append("_ms=").append(ms));
+            log.info("start-up deployable={} jvm_ms={} config_ms={} checks_ms={}{}", name, jvmMillis, configMillis, millisSince(checks), each);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -135,7 +145,10 @@ public final class AppRunner {
                 log.info("stopped deployable={} while standby", name);
                 return 0;
             }
+            long starting = System.nanoTime();
             deployable.start();
+            log.info("started deployable={} start_ms={} since_jvm_start_ms={}", name, millisSince(starting),
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
             long nextLeaseCheck = System.nanoTime();
             while (!stop.await(500, java.util.concurrent.TimeUnit.MILLISECONDS) && !deployable.finished()) {
                 if (!deployable.alive()) {
@@ -165,6 +178,10 @@ public final class AppRunner {
             deployable.lease().close();
             closed.countDown();
         }
+    }
+
+    private static long millisSince(long nanos) {
+        return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
     }
 
     private static final long LEASE_CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);

@@ -6,21 +6,85 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * Start-up checks that the servers a deployable needs answer, collected like config problems so that a
- * person sees every unreachable server at once, with the key in the pipeline file that names it.
+ * person sees every unreachable server at once, with the key in the pipeline file that names it. Checks of
+ * different servers run at the same time ({@link #concurrently}): a start waits for the slowest server, not
+ * for the sum of them.
  */
 public final class Preflight {
     private final List<ConfigProblem> problems = new ArrayList<>();
+    /** How long each named check took, in milliseconds, in the order they were started. */
+    private final Map<String, Long> millis = new LinkedHashMap<>();
+
+    /** A start-up check of its own: {@code body} adds what it finds to the Preflight it is given. */
+    public record Check(String name, Consumer<Preflight> body) {
+    }
 
     public List<ConfigProblem> problems() {
         return problems;
+    }
+
+    /** How long each check run by {@link #concurrently} took, in milliseconds, by name (nested checks included). */
+    public Map<String, Long> millis() {
+        return millis;
+    }
+
+    /**
+     * Runs {@code checks} at the same time, each on a thread and into a Preflight of its own, and adds their
+     * problems in the order of {@code checks}: the same list as when they run one after another, in the time of
+     * the slowest. A check that throws makes this throw (the first of {@code checks} that did), after all ended.
+     */
+    public void concurrently(List<Check> checks) {
+        ExecutorService threads = Executors.newFixedThreadPool(Math.max(1, checks.size()), r -> {
+            Thread t = new Thread(r, "preflight");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Preflight>> running = checks.stream().map(c -> threads.submit(() -> run(c))).toList();
+            List<Preflight> done = new ArrayList<>();
+            RuntimeException thrown = null;
+            for (Future<Preflight> f : running) {
+                try {
+                    done.add(f.get());
+                } catch (ExecutionException e) {
+                    thrown = thrown != null ? thrown : e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted during the start-up checks", e);
+                }
+            }
+            if (thrown != null) {
+                throw thrown;
+            }
+            done.forEach(p -> {
+                problems.addAll(p.problems);
+                millis.putAll(p.millis);
+            });
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static Preflight run(Check check) {
+        Preflight p = new Preflight();
+        long t0 = System.nanoTime();
+        check.body().accept(p);
+        p.millis.put(check.name(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return p;
     }
 
     public void problem(String key, String message, String hint) {
@@ -29,8 +93,12 @@ public final class Preflight {
 
     /** Kafka and the registry of the pipeline file answer. */
     public void kafkaAndRegistry(io.tributary.common.config.PipelineConfig config) {
-        kafka(config.kafka().bootstrap(), config.kafka().properties());
-        registry(config.registry());
+        kafkaAnd(config, new Check("registry", p -> p.registry(config.registry())));
+    }
+
+    /** Kafka checked at the same time as {@code registry}. */
+    private void kafkaAnd(io.tributary.common.config.PipelineConfig config, Check registry) {
+        concurrently(List.of(new Check("kafka", p -> p.kafka(config.kafka().bootstrap(), config.kafka().properties())), registry));
     }
 
     /** The services a deployable runs: all of the file's, or the one {@code --service} names. */
@@ -108,8 +176,7 @@ public final class Preflight {
      * not fit or a wrong path are still problems.
      */
     public void kafkaAndWaitedRegistry(io.tributary.common.config.PipelineConfig config) {
-        kafka(config.kafka().bootstrap(), config.kafka().properties());
-        registry(config.registry(), true);
+        kafkaAnd(config, new Check("registry", p -> p.registry(config.registry(), true)));
     }
 
     /** The registry answers {@code GET /subjects} with these credentials and this truststore. */

@@ -63,10 +63,10 @@ class AppRunnerTest {
                 services: [ { name: svc, target: { url: "jdbc:postgresql://127.0.0.1:%d/x", user: u, password: hunter2 }, tables: [src.main.t] } ]
                 """.formatted(closed, closed, closed);
         Result r = run(yaml, (config, options, metrics, preflight) -> {
-            preflight.kafka(config.kafka().bootstrap(), config.kafka().properties());
-            preflight.registry(config.registry());
             var svc = config.services().get(0);
-            preflight.postgres("services[svc].target", svc.target().url(), svc.target().user(), svc.target().password());
+            // as the deployables check: each server at the same time
+            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndRegistry(config)),
+                    new Preflight.Check("target", p -> p.postgres("services[svc].target", svc.target().url(), svc.target().user(), svc.target().password()))));
             return new Deployable() {
                 @Override
                 public void start() {
@@ -87,6 +87,8 @@ class AppRunnerTest {
         assertTrue(r.err.contains("kafka.bootstrap: Kafka at '127.0.0.1:" + closed + "' did not answer"), r.err);
         assertTrue(r.err.contains("registry.url: schema registry at"), r.err);
         assertTrue(r.err.contains("services[svc].target: cannot connect to PostgreSQL"), r.err);
+        assertTrue(r.err.indexOf("kafka.bootstrap:") < r.err.indexOf("registry.url:")
+                && r.err.indexOf("registry.url:") < r.err.indexOf("services[svc].target:"), "in the order of the checks: " + r.err);
         assertFalse(r.err.contains("hunter2"), "the password must not be printed");
         assertFalse(r.err.contains("\tat "), "no stack trace: " + r.err);
     }

@@ -63,8 +63,9 @@ public final class PostgresCaptureApp implements Deployable {
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("capture-postgres", args, List.of("source"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Source> sources = preflight.sources(config, options, false);
-            preflight.kafkaAndWaitedRegistry(config); // a registry outage is waited out (RegistryWait), not a crash loop
-            sources.forEach(s -> checkSource(s, preflight));
+            // a registry outage is waited out (RegistryWait), not a crash loop
+            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config)),
+                    new Preflight.Check("sources", p -> sources.forEach(s -> checkSource(s, p)))));
             return new PostgresCaptureApp(config, sources, metrics);
         }, stop);
     }

@@ -51,10 +51,9 @@ public final class SqliteCaptureApp implements Deployable {
 
     static SqliteCaptureApp create(PipelineConfig config, Map<String, String> options, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics, Preflight preflight) {
         List<PipelineConfig.Source> sources = preflight.sources(config, options, true);
-        for (PipelineConfig.Source s : sources) {
-            checkSource(s, preflight);
-        }
-        preflight.kafkaAndWaitedRegistry(config); // a registry outage is waited out (RegistryWait), not a crash loop
+        // a registry outage is waited out (RegistryWait), not a crash loop
+        preflight.concurrently(List.of(new Preflight.Check("sources", p -> sources.forEach(s -> checkSource(s, p))),
+                new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config))));
         return new SqliteCaptureApp(config, sources, metrics);
     }
 

@@ -101,10 +101,14 @@ final class Deployables implements AutoCloseable {
         start(pipeline, ports.keySet());
     }
 
-    /** Starts every instance of the stages in {@code only} (see {@link #start(Path)}). */
+    /**
+     * Starts every instance of the stages in {@code only} at once (see {@link #start(Path)}), and returns when
+     * each answers (see {@link #startAnswering}).
+     */
     void start(Path pipeline, java.util.Collection<Stage> only) throws IOException {
         String yaml = Files.readString(pipeline);
         int most = ports.values().stream().mapToInt(List::size).max().orElse(1);
+        List<Launch> launches = new ArrayList<>();
         for (int i = 0; i < most; i++) {
             Path file = pipeline;
             if (i > 0) {
@@ -113,9 +117,17 @@ final class Deployables implements AutoCloseable {
             }
             for (Map.Entry<Stage, List<Integer>> s : ports.entrySet()) {
                 if (i < s.getValue().size() && only.contains(s.getKey())) {
-                    startAnswering(s.getKey(), i, s.getValue().get(i), file);
+                    launches.add(new Launch(s.getKey(), i, s.getValue().get(i), file));
                 }
             }
+        }
+        startAnswering(launches);
+    }
+
+    /** Instance {@code instance} of {@code stage}, serving its /metrics on {@code port}, run on {@code file}. */
+    private record Launch(Stage stage, int instance, int port, Path file) {
+        String name() {
+            return Deployables.name(stage, instance);
         }
     }
 
@@ -135,57 +147,69 @@ final class Deployables implements AutoCloseable {
         return names;
     }
 
-    private void start(Stage s, int instance, int port, Path file) throws IOException {
-        String name = name(s, instance);
-        Path log = dir.resolve(name + ".log");
+    private Running start(Launch l) throws IOException {
+        Path log = dir.resolve(l.name() + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(heap != null ? List.of("-Xmx" + heap) : JvmBudget.flags(s.deployable));
+        cmd.addAll(heap != null ? List.of("-Xmx" + heap) : JvmBudget.flags(l.stage.deployable));
         if (profiles != null) {
-            cmd.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + profiles.resolve(name + ".jfr"));
+            cmd.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + profiles.resolve(l.name() + ".jfr"));
         }
         cmd.addAll(List.of("-Dlog4j2.configurationFile=classpath:tributary-log4j2.xml", "-cp", System.getProperty("java.class.path"),
-                "io.tributary.ops.Main", s.deployable, "--config", file.toString()));
+                "io.tributary.ops.Main", l.stage.deployable, "--config", l.file.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        running.add(new Running(s, name, p, port, log));
+        Running r = new Running(l.stage, l.name(), p, l.port, log);
+        running.add(r);
+        return r;
     }
 
     /**
-     * Starts instance {@code instance} of {@code s} and waits until it answers; one that exits before it answers
-     * (a start-up check that gave up on a starved broker) is started again, at most {@value #START_ATTEMPTS}
-     * times, as a supervisor (systemd, Kubernetes) restarts a deployable that exited.
+     * Starts every launch at once and waits until each serves its /metrics or has exited, waiting for each at most
+     * {@value #START_SECONDS} s from its own start. One that exits before it answers (a start-up check that gave up
+     * on a broker starved by other builds, load average 28-40) is started again, at most {@value #START_ATTEMPTS}
+     * times, as a supervisor (systemd, Kubernetes) restarts a deployable that exited; the others go on starting
+     * meanwhile. A deployable that exits for good is reported by {@link #failure()}; one that does not answer in
+     * time is left running, to be judged by what it does.
      */
-    private void startAnswering(Stage s, int instance, int port, Path file) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            start(s, instance, port, file);
-            Running r = running.get(running.size() - 1);
-            answering(r);
-            startUpCpu.put(r.name, ProcessCpu.seconds(r.process.pid()));
-            if (r.process.isAlive() || attempt == START_ATTEMPTS) {
-                return;
+    private void startAnswering(List<Launch> launches) throws IOException {
+        List<Attempt> waiting = new ArrayList<>();
+        for (Launch l : launches) {
+            waiting.add(new Attempt(l, start(l), 1));
+        }
+        while (!waiting.isEmpty()) {
+            for (Attempt a : List.copyOf(waiting)) {
+                boolean exited = !a.run.process.isAlive();
+                if (!exited && count(a.run) >= 0 || System.nanoTime() > a.deadline || exited && a.number == START_ATTEMPTS) {
+                    waiting.remove(a);
+                    startUpCpu.put(a.run.name, ProcessCpu.seconds(a.run.process.pid()));
+                } else if (exited) {
+                    running.remove(a.run);
+                    Path log = a.run.log.resolveSibling(a.run.log.getFileName() + "." + a.number);
+                    Files.move(a.run.log, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    System.out.printf("  %s exited at start (code %d, see %s); starting it again%n", a.run.name, a.run.process.exitValue(), log);
+                    waiting.set(waiting.indexOf(a), new Attempt(a.launch, start(a.launch), a.number + 1));
+                }
             }
-            running.remove(r);
-            Files.move(r.log, r.log.resolveSibling(r.log.getFileName() + "." + attempt), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            System.out.printf("  %s exited at start (code %d, see %s.%d); starting it again%n", r.name, r.process.exitValue(), r.log, attempt);
+            if (!waiting.isEmpty()) {
+                pause();
+            }
+        }
+    }
+
+    /** The {@code number}th start of {@code launch}, waited for until {@code deadline} ({@link System#nanoTime}). */
+    private record Attempt(Launch launch, Running run, int number, long deadline) {
+        Attempt(Launch launch, Running run, int number) {
+            this(launch, run, number, System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS));
         }
     }
 
     private static final int START_ATTEMPTS = 8;
 
-    /**
-     * Waits (at most {@value #START_SECONDS} s) until {@code r} serves its /metrics or has exited, before the next
-     * deployable starts: JVMs starting together on a loaded 2-core machine starved the broker until a start-up check
-     * gave up on it (load average 28-40 while other builds ran). A deployable that exits is reported by
-     * {@link #failure()}; one that does not answer in time is left running, to be judged by what it does.
-     */
-    private void answering(Running r) throws IOException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS);
-        while (r.process.isAlive() && count(r) < 0 && System.nanoTime() < until) {
-            try {
-                r.process.waitFor(500, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while " + r.name + " started", e);
-            }
+    private static void pause() throws IOException {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the deployables started", e);
         }
     }
 

@@ -252,6 +252,7 @@ public final class PipelineBench {
             budget.start();
             long t0 = System.nanoTime();
             d.start(pipeline);
+            out.printf("  all deployables answer after %.1f s%n", (System.nanoTime() - t0) / 1e9);
             Timeline timeline = new Timeline(d);
             // the sink's own counter first: a count(*) of a large table every second would take a core from the run
             while (d.count(Stage.SINK) < rows || count(target, table) < rows) {
