@@ -74,6 +74,11 @@ public final class LocalPostgres implements AutoCloseable {
         return pg.getPort();
     }
 
+    /** The postmaster's process id, the first line of {@code postmaster.pid} in the data directory. */
+    public long pid() throws IOException {
+        return Long.parseLong(java.nio.file.Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+    }
+
     @Override
     public void close() throws IOException {
         pg.close();

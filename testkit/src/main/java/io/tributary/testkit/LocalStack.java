@@ -64,6 +64,16 @@ public final class LocalStack implements AutoCloseable {
         return postgres.jdbcUrl("postgres");
     }
 
+    /** The registry's process id: benchmarks read its CPU time. */
+    public long registryPid() {
+        return registry.pid();
+    }
+
+    /** The PostgreSQL server's postmaster process id (its backends are its children): benchmarks read their CPU time. */
+    public long postgresPid() throws java.io.IOException {
+        return postgres.pid();
+    }
+
     /** The {@code KEY=value} lines {@code bin/tributary local up} prints. */
     public Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();

@@ -73,16 +73,19 @@ public final class TransformApp implements Deployable {
 
     static Properties streamsConfig(PipelineConfig config, PipelineConfig.Service service) {
         Properties p = new Properties();
+        // throughput settings first, so that kafka.properties may change them (docs/performance.md measures them):
+        // the commit interval bounds how long the transform's output stays invisible to the sink's read_committed
+        // consumer; the service topics' batches as the captures write the per-table ones (KafkaSetup.producer), where
+        // Kafka Streams' own producer defaults are 16 KiB batches, uncompressed (and linger.ms 100, kept: under
+        // exactly-once every commit flushes). Unprefixed, so that the same kafka.properties keys change them.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        p.put("batch.size", KafkaSetup.PRODUCER_BATCHING.get("batch.size"));
+        p.put("compression.type", KafkaSetup.PRODUCER_BATCHING.get("compression.type"));
         p.putAll(KafkaSetup.base(config.kafka()));
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, group(service.name()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.kafka().replicationFactor());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        // the service topics' batches as the captures write the per-table ones (KafkaSetup.producer): fewer, larger
-        // produce requests per commit; Kafka Streams' own producer defaults are 16 KiB batches, uncompressed
-        p.put(StreamsConfig.producerPrefix("batch.size"), 256 * 1024);
-        p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         p.put("processing.exception.handler.global.enabled", true);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, CountingProcessingExceptionHandler.class);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RegistryAwareDeserializationHandler.class);

@@ -33,14 +33,22 @@ public final class KafkaSetup {
         return m;
     }
 
-    /** A producer that never duplicates on retry and waits for all in-sync replicas. */
+    /**
+     * The producers' batching: larger batches than Kafka's 16 KiB, lingering 5 ms, lz4. Throughput settings,
+     * which {@code kafka.properties} may change (docs/performance.md measures them); the transform's Kafka
+     * Streams producer takes the same.
+     */
+    public static final Map<String, Object> PRODUCER_BATCHING = Map.of("linger.ms", 5, "batch.size", 256 * 1024, "compression.type", "lz4");
+
+    /**
+     * A producer that never duplicates on retry and waits for all in-sync replicas ({@code kafka.properties}
+     * cannot change that), batching as {@link #PRODUCER_BATCHING} unless {@code kafka.properties} says otherwise.
+     */
     public static Map<String, Object> producer(PipelineConfig.Kafka kafka) {
-        Map<String, Object> m = base(kafka);
+        Map<String, Object> m = new HashMap<>(PRODUCER_BATCHING);
+        m.putAll(base(kafka));
         m.put("acks", "all");
         m.put("enable.idempotence", true);
-        m.put("linger.ms", 5);
-        m.put("batch.size", 256 * 1024);
-        m.put("compression.type", "lz4");
         return m;
     }
 

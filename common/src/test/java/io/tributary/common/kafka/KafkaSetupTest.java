@@ -29,4 +29,16 @@ class KafkaSetupTest {
         PipelineConfig.Kafka own = new PipelineConfig.Kafka("k:9092", 1, 1, Map.of("max.request.size", "16777216", "max.partition.fetch.bytes", "33554432"));
         assertEquals("33554432", KafkaSetup.consumer(own).get("max.partition.fetch.bytes"), "kafka.properties wins");
     }
+
+    @Test
+    void batchingIsADefaultThatKafkaPropertiesChangeButTheGuaranteesAreNot() {
+        assertEquals(KafkaSetup.PRODUCER_BATCHING.get("compression.type"), KafkaSetup.producer(PLAIN).get("compression.type"));
+        assertEquals(5, KafkaSetup.producer(PLAIN).get("linger.ms"));
+        PipelineConfig.Kafka own = new PipelineConfig.Kafka("k:9092", 1, 1,
+                Map.of("compression.type", "none", "linger.ms", "20", "acks", "1", "enable.idempotence", "false"));
+        assertEquals("none", KafkaSetup.producer(own).get("compression.type"));
+        assertEquals("20", KafkaSetup.producer(own).get("linger.ms"));
+        assertEquals("all", KafkaSetup.producer(own).get("acks"), "every in-sync replica, whatever kafka.properties says");
+        assertEquals(true, KafkaSetup.producer(own).get("enable.idempotence"));
+    }
 }

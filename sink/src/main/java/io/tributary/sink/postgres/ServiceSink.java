@@ -226,7 +226,7 @@ public final class ServiceSink implements Runnable, AutoCloseable {
         props.put("enable.auto.commit", false);
         props.put("auto.offset.reset", "earliest");
         props.put("isolation.level", "read_committed");
-        props.put("max.poll.records", 10_000);
+        props.putIfAbsent("max.poll.records", 10_000); // a throughput setting: kafka.properties may change it
         return props;
     }
 

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +77,8 @@ final class SqliteStreaming {
     private final Observer observer;
     private volatile long committedTransactions;
     private int pageSize;
+    /** Where the last quiet window left the decoder: the WAL restarts at the application's next write. */
+    private WalPosition quietAt;
 
     /**
      * @param writersLock  the connection whose BEGIN IMMEDIATE holds writers off for a quiet window
@@ -124,14 +127,14 @@ final class SqliteStreaming {
             throw e;
         }
         if (n == 0) {
-            if (walInUse() > walLimitBytes()) {
+            if (walOverLimit()) {
                 quietWindow(decoder, writer); // a quiet moment is the best time: nobody waits for the lock
             }
             return false;
         }
         committedTransactions += n;
         metrics.counter("tributary.capture.transactions", "source", source.name()).increment(n);
-        if (walInUse() > walLimitBytes()) {
+        if (walOverLimit()) {
             quietWindow(decoder, writer);
         }
         return true;
@@ -266,6 +269,7 @@ final class SqliteStreaming {
                 pins.holdNext();
             }
         }
+        quietAt = positions.wal();
         metrics.timer("tributary.capture.quiet.window", "source", source.name()).record(Duration.ofNanos(System.nanoTime() - t0));
         log.info("WAL quiet window source={} writers_held_ms={} wal_file_bytes={}", source.name(), (System.nanoTime() - t0) / 1_000_000,
                 walFileBytes());
@@ -275,6 +279,15 @@ final class SqliteStreaming {
         try (Statement s = checkpointer.createStatement()) {
             s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)").close();
         }
+    }
+
+    /**
+     * Whether the WAL in use is past the limit and a quiet window can shorten it: not while nothing was decoded
+     * since the last window, which left the WAL checkpointed and unpinned for the application's next write to
+     * restart (until then the position, and so the WAL in use, stays where the window found it).
+     */
+    private boolean walOverLimit() throws SQLException {
+        return walInUse() > walLimitBytes() && !Objects.equals(positions.wal(), quietAt);
     }
 
     private long walLimitBytes() {

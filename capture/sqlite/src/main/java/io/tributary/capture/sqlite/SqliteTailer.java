@@ -61,6 +61,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     private volatile SqliteStreaming.Observer observer = SqliteStreaming.Observer.NONE;
     private volatile SqliteStreaming stream;
     private volatile long committedBefore;
+    private volatile long polls;
     private Connection writersLock;
     private Connection checkpointer;
     private WalPins pins;
@@ -98,6 +99,11 @@ final class SqliteTailer implements Runnable, AutoCloseable {
     long committedTransactions() {
         SqliteStreaming s = stream;
         return committedBefore + (s == null ? 0 : s.committedTransactions());
+    }
+
+    /** How many times this tailer has read the WAL while streaming. */
+    long polls() {
+        return polls;
     }
 
     Throwable failure() {
@@ -201,7 +207,9 @@ final class SqliteTailer implements Runnable, AutoCloseable {
                 if (r != null && (positions.generation(r.table().table()) > r.request().requestedAtMs() || tables.take(r.table(), decoder, writer))) {
                     requested.remove().done().complete(null);
                 }
-                if (!stream.poll(decoder, writer)) {
+                boolean found = stream.poll(decoder, writer);
+                polls++;
+                if (!found) {
                     Thread.sleep(source.sqlite().pollInterval().toMillis());
                 }
                 failedInARow = 0;

@@ -6,17 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
-import io.tributary.schemas.event.ChangeEvent;
-import io.tributary.schemas.event.Column;
-import io.tributary.schemas.event.Envelope;
 import io.tributary.schemas.event.Op;
-import io.tributary.schemas.event.Position;
 import io.tributary.schemas.event.TableRef;
 import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.kafka.Topics;
-import io.tributary.schemas.registry.AvroSerde;
-import io.tributary.schemas.registry.SchemaRegistryClient;
-import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.testkit.Ports;
 import io.tributary.testkit.TestServers;
 import java.net.URI;
@@ -37,10 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,80 +236,46 @@ class SqliteLargeTransactionIT {
             expected.put(r.table(), digests(db, schemas.get(r.table())));
         }
         Map<String, Map<String, Long>> state = new HashMap<>();
-        Map<String, Position> last = new HashMap<>();
         Map<String, Long> counts = new java.util.TreeMap<>();
-        SchemaRegistryClient registry = new SchemaRegistryClient(TestServers.registryUrl());
-        Map<String, Object> props = KafkaSetup.base(new PipelineConfig.Kafka(TestServers.kafkaBootstrap(), 1, 1, Map.of()));
-        props.put("isolation.level", "read_committed");
-        props.put("group.id", "bigtx-" + System.nanoTime());
-        props.put("auto.offset.reset", "earliest");
-        props.put("max.poll.records", 5000);
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        try (var consumer = new KafkaConsumer<GenericRecord, GenericRecord>(props, new AvroSerde(registry, true), new AvroSerde(registry, false))) {
-            List<TopicPartition> parts = refs.stream().map(r -> new TopicPartition(r.topic(), 0)).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            while (true) {
-                for (ConsumerRecord<GenericRecord, GenericRecord> rec : consumer.poll(Duration.ofMillis(500))) {
-                    if (rec.value() == null) {
-                        continue;
-                    }
-                    String table = rec.topic().substring(rec.topic().lastIndexOf('.') + 1);
-                    Map<String, Long> rows = state.computeIfAbsent(table, k -> new HashMap<>());
-                    ChangeEvent event = Envelope.read(rec.key(), rec.value());
-                    Position pos = event.position();
-                    Position prev = last.put(rec.topic(), pos);
-                    assertTrue(prev == null || pos.compareTo(prev) > 0, "positions grow on " + rec.topic() + ": " + prev + " then " + pos);
-                    String key = TopicReplay.canonical(event.keyImage(), event.schema().primaryKey());
-                    Op op = event.op();
-                    counts.merge(table + "." + op.code(), 1L, Long::sum);
-                    if (op == Op.UPDATE || op == Op.DELETE) {
-                        Long was = rows.get(key);
-                        assertTrue(was != null && was == digest(TopicReplay.canonical(event.before(), null)),
-                                () -> "before image of " + key + " on " + rec.topic() + " at " + pos + " is the row as it was");
-                    }
-                    if (op == Op.DELETE) {
-                        rows.remove(key);
-                    } else {
-                        Long old = rows.put(key, digest(TopicReplay.canonical(event.after(), null)));
-                        assertTrue(op != Op.CREATE || old == null, () -> "create of an existing key " + key + " on " + rec.topic());
-                    }
-                }
-                boolean atEnd = consumer.endOffsets(parts).entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-                if (atEnd && refs.stream().allMatch(r -> expected.get(r.table()).equals(state.getOrDefault(r.table(), Map.of())))) {
-                    return counts;
-                }
-                if (!capture.isAlive()) {
-                    throw new AssertionError("capture-sqlite exited with " + capture.exitValue() + " (events so far " + counts + "): " + tail(log));
-                }
-                if (System.nanoTime() > deadline) {
-                    for (TableRef r : refs) {
-                        Map<String, Long> want = expected.get(r.table());
-                        Map<String, Long> got = state.getOrDefault(r.table(), Map.of());
-                        assertEquals(want.size(), got.size(), "rows of " + r.topic() + " (events so far " + counts + ")");
-                        for (Map.Entry<String, Long> e : want.entrySet()) {
-                            assertEquals(e.getValue(), got.get(e.getKey()), "row " + e.getKey() + " of " + r.topic());
-                        }
-                    }
-                    throw new AssertionError("the topics did not reach the end offsets in time (events so far " + counts + ")");
+        boolean equal = TopicReplay.replay(refs, Duration.ofMinutes(10), (table, event) -> {
+            Map<String, Long> rows = state.computeIfAbsent(table, k -> new HashMap<>());
+            String key = TopicReplay.canonical(event.keyImage(), event.schema().primaryKey());
+            Op op = event.op();
+            counts.merge(table + "." + op.code(), 1L, Long::sum);
+            if (op == Op.UPDATE || op == Op.DELETE) {
+                Long was = rows.get(key);
+                assertTrue(was != null && was == digest(TopicReplay.canonical(event.before(), null)),
+                        () -> "before image of " + key + " of " + table + " at " + event.position() + " is the row as it was");
+            }
+            if (op == Op.DELETE) {
+                rows.remove(key);
+            } else {
+                Long old = rows.put(key, digest(TopicReplay.canonical(event.after(), null)));
+                assertTrue(op != Op.CREATE || old == null, () -> "create of an existing key " + key + " of " + table);
+            }
+        }, atEnd -> {
+            if (!capture.isAlive()) {
+                throw new AssertionError("capture-sqlite exited with " + capture.exitValue() + " (events so far " + counts + "): " + tail(log));
+            }
+            return atEnd && refs.stream().allMatch(r -> expected.get(r.table()).equals(state.getOrDefault(r.table(), Map.of())));
+        });
+        if (!equal) {
+            for (TableRef r : refs) {
+                Map<String, Long> want = expected.get(r.table());
+                Map<String, Long> got = state.getOrDefault(r.table(), Map.of());
+                assertEquals(want.size(), got.size(), "rows of " + r.topic() + " (events so far " + counts + ")");
+                for (Map.Entry<String, Long> e : want.entrySet()) {
+                    assertEquals(e.getValue(), got.get(e.getKey()), "row " + e.getKey() + " of " + r.topic());
                 }
             }
+            throw new AssertionError("the topics did not reach the end offsets in time (events so far " + counts + ")");
         }
+        return counts;
     }
 
     private static Map<String, Long> digests(Path db, TableSchema schema) throws Exception {
         Map<String, Long> rows = new HashMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(SqliteTables.selectAll(schema))) {
-            List<Column> cols = schema.columns();
-            while (rs.next()) {
-                Map<String, Object> row = new HashMap<>();
-                for (int i = 0; i < cols.size(); i++) {
-                    row.put(cols.get(i).name(), SqliteTypes.contractValue(rs.getObject(i + 1), cols.get(i), schema));
-                }
-                rows.put(TopicReplay.canonical(row, schema.primaryKey()), digest(TopicReplay.canonical(row, null)));
-            }
-        }
+        TopicReplay.forEachRow(db, schema, row -> rows.put(TopicReplay.canonical(row, schema.primaryKey()), digest(TopicReplay.canonical(row, null))));
         return rows;
     }
 

@@ -230,6 +230,52 @@ class SqliteTailerIT {
         System.out.printf("WAL quiet windows: %d, writers held at most %.1f ms%n", quiet.count(), quiet.max(java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
+    /**
+     * A quiet window leaves the WAL checkpointed and unpinned; it restarts only at the application's next write.
+     * An idle tailer must not hold writers off again at every poll meanwhile (it once did: 50 windows a second).
+     */
+    @Test
+    void anIdleTailerDoesNotRepeatTheQuietWindow() throws Exception {
+        String name = "idle" + Long.toHexString(System.nanoTime());
+        Path db = dir.resolve("idle.db");
+        try (Connection app = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = app.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
+            s.execute("INSERT INTO blobs VALUES (0, x'00')");
+            TableRef ref = new TableRef(name, "main", "blobs");
+            PipelineConfig.Source source = new PipelineConfig.Source(name, new PipelineConfig.Sqlite(db, Duration.ofMillis(20), 1), null, List.of(ref));
+            KafkaSetup.ensureTopics(kafka(), List.of(ref.topic(), io.tributary.schemas.kafka.Topics.positions(name),
+                    io.tributary.schemas.kafka.Topics.generations(name)));
+            SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+            SqliteTailer tailer = tailer(source, metrics);
+            Thread t = new Thread(tailer, "tailer-idle");
+            t.start();
+            try {
+                awaitStreaming(tailer);
+                app.setAutoCommit(false);
+                for (int i = 1; i <= 30; i++) { // 3 MB in one transaction: past the 1 MiB limit
+                    s.execute("INSERT INTO blobs VALUES (" + i + ", randomblob(100000))");
+                }
+                app.commit();
+                app.setAutoCommit(true);
+                io.micrometer.core.instrument.Timer quiet = metrics.timer("tributary.capture.quiet.window", "source", name);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                        .until(() -> quiet.count() > 0 || tailer.failure() != null);
+                assertNull(tailer.failure(), "the tailer failed");
+                long windows = quiet.count();
+                long polls = tailer.polls();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                        .until(() -> tailer.polls() >= polls + 25 || tailer.failure() != null);
+                assertNull(tailer.failure(), "the tailer failed");
+                assertEquals(windows, quiet.count(), "quiet windows during 25 idle polls after the last one");
+            } finally {
+                tailer.close();
+                t.join(30_000);
+            }
+            assertNull(tailer.failure());
+        }
+    }
+
     private void run(boolean restart) throws Exception {
         run(restart, 64, "checkpoint", 3, 4000);
     }

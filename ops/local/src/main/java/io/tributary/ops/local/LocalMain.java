@@ -60,7 +60,7 @@ public final class LocalMain {
                     "                                                           reconcile against count(*) + a hash query",
                     "  bench replay [--rows N]                                  replay against raw COPY",
                     "  bench timescale [--rows N] [--live N] [--pg-url URL]     hypertable, aggregates and compression against a plain table",
-                    "  bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--profile DIR] [--partitions N] [--instances N]",
+                    "  bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--profile DIR] [--partitions N] [--instances N] [--kafka KEY=VALUE]",
                     "                 [--seconds N] [--clients N] [--rate TPS] [--synchronous-commit on|off]",
                     "                                                           the whole pipeline, a process per deployable, against",
                     "                                                           raw COPY, the COPY pipe, pgloader (where installed)",

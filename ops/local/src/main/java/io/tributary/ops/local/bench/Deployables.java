@@ -48,6 +48,8 @@ final class Deployables implements AutoCloseable {
     /** Per stage, the HTTP port of each of its instances. */
     private final Map<Stage, List<Integer>> ports = new LinkedHashMap<>();
     private final List<Running> running = new ArrayList<>();
+    /** Each deployable's CPU seconds when it first answered: its JVM's start and its start-up checks. */
+    private final Map<String, Double> startUpCpu = new LinkedHashMap<>();
     private final Path dir;
     private final String heap;
     private final Path profiles;
@@ -116,8 +118,24 @@ final class Deployables implements AutoCloseable {
         }
     }
 
+    /** The name of instance {@code instance} (from 0) of {@code s}: its deployable, numbered from the second on. */
+    private static String name(Stage s, int instance) {
+        return instance == 0 ? s.deployable : s.deployable + "-" + (instance + 1);
+    }
+
+    /** The names of every instance of every stage, whether started or not, as {@link #cpuSeconds} and {@link #peakRssMb} key them. */
+    List<String> names() {
+        List<String> names = new ArrayList<>();
+        ports.forEach((s, p) -> {
+            for (int i = 0; i < p.size(); i++) {
+                names.add(name(s, i));
+            }
+        });
+        return names;
+    }
+
     private void start(Stage s, int instance, int port, Path file) throws IOException {
-        String name = instance == 0 ? s.deployable : s.deployable + "-" + (instance + 1);
+        String name = name(s, instance);
         Path log = dir.resolve(name + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(heap != null ? List.of("-Xmx" + heap) : JvmBudget.flags(s.deployable));
@@ -140,6 +158,7 @@ final class Deployables implements AutoCloseable {
             start(s, instance, port, file);
             Running r = running.get(running.size() - 1);
             answering(r);
+            startUpCpu.put(r.name, CpuBudget.processSeconds(r.process.pid()));
             if (r.process.isAlive() || attempt == START_ATTEMPTS) {
                 return;
             }
@@ -255,8 +274,13 @@ final class Deployables implements AutoCloseable {
     /** CPU seconds (user and system) each deployable's process has used so far ({@code /proc/<pid>/stat}, Linux). */
     Map<String, Double> cpuSeconds() {
         Map<String, Double> out = new LinkedHashMap<>();
-        running.forEach(r -> out.put(r.name, SourceProbe.cpuSeconds(r.process.pid())));
+        running.forEach(r -> out.put(r.name, CpuBudget.processSeconds(r.process.pid())));
         return out;
+    }
+
+    /** The CPU seconds each deployable had used when it first answered (JVM start, start-up checks), by name. */
+    Map<String, Double> startUpCpuSeconds() {
+        return Map.copyOf(startUpCpu);
     }
 
     /** Stops every deployable as SIGTERM does; kills what has not ended within 30 s. */

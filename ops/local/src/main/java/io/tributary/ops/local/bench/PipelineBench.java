@@ -48,9 +48,12 @@ public final class PipelineBench {
      */
     private static final long SAMPLE_MILLIS = 5_000;
 
-    /** {@code partitions}: of every topic the run creates; {@code instances}: transform and sink processes each. */
+    /**
+     * {@code partitions}: of every topic the run creates; {@code instances}: transform and sink processes each;
+     * {@code kafka}: the pipeline file's {@code kafka.properties} ({@code --kafka KEY=VALUE}, to measure client settings).
+     */
     private record Options(String kind, long rows, int seconds, int clients, int rate, String heap, Path profiles, int partitions, int instances,
-                           String synchronousCommit) {
+                           String synchronousCommit, Map<String, String> kafka) {
         /** The deployables of this run, nothing started yet. */
         Deployables deployables(Path dir, Stage capture) throws java.io.IOException {
             return new Deployables(dir, heap, profiles, List.of(capture, Stage.TRANSFORM, Stage.SINK), instances);
@@ -63,7 +66,7 @@ public final class PipelineBench {
 
         String scale() {
             return partitions + " partition" + (partitions == 1 ? "" : "s") + " per topic, " + instances + " transform and sink instance"
-                    + (instances == 1 ? "" : "s");
+                    + (instances == 1 ? "" : "s") + (kafka.isEmpty() ? "" : ", kafka.properties " + kafka);
         }
     }
 
@@ -88,6 +91,7 @@ public final class PipelineBench {
         int partitions = 1;
         int instances = 1;
         String synchronousCommit = "on";
+        Map<String, String> kafka = new java.util.TreeMap<>();
         for (int i = args.length > 1 && !args[1].startsWith("--") ? 2 : 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rows" -> rows = Long.parseLong(args[i + 1].replace("_", ""));
@@ -99,8 +103,16 @@ public final class PipelineBench {
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
                 case "--instances" -> instances = Integer.parseInt(args[i + 1]);
                 case "--synchronous-commit" -> synchronousCommit = args[i + 1];
+                case "--kafka" -> {
+                    String[] kv = args[i + 1].split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--kafka takes KEY=VALUE, not " + args[i + 1]);
+                    }
+                    kafka.put(kv[0], kv[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE, --profile DIR, --partitions N, --instances N; "
+                        + " (bench pipeline [sqlite|postgres|stream] takes --rows N, --heap SIZE, --profile DIR, --partitions N, --instances N, "
+                        + "--kafka KEY=VALUE (repeatable); "
                         + "stream also --seconds N, --clients N, --rate TPS, --synchronous-commit on|off)");
             }
         }
@@ -110,7 +122,7 @@ public final class PipelineBench {
         if (!List.of("on", "off").contains(synchronousCommit)) {
             throw new IllegalArgumentException("--synchronous-commit takes on or off, not " + synchronousCommit);
         }
-        Options o = new Options(kind, rows, seconds, clients, rate, heap, profiles, partitions, instances, synchronousCommit);
+        Options o = new Options(kind, rows, seconds, clients, rate, heap, profiles, partitions, instances, synchronousCommit, kafka);
         if (kind.equals("stream") && !Workloads.onPath("pgbench")) {
             out.println("bench pipeline stream: skipped, pgbench is not on the PATH (Debian: apt-get install postgresql-client)");
             return true;
@@ -134,7 +146,7 @@ public final class PipelineBench {
         Deployables d = o.deployables(dir, Stage.CAPTURE_SQLITE);
         Path pipeline = pipeline(dir, stack, d, o, "  - name: bench\n    sqlite: { path: \"" + file + "\" }\n    tables: [" + ReconcileBench.TABLE + "]\n",
                 target, "bench.main." + ReconcileBench.TABLE);
-        double pipelineSeconds = untilRows(d, pipeline, target, ReconcileBench.TABLE, o.rows);
+        double pipelineSeconds = untilRows(d, pipeline, target, ReconcileBench.TABLE, o.rows, budget(d, stack));
         double copy = Workloads.sqliteCopy(file, database(stack, "floor_copy"));
         double pgloader = Workloads.pgloader(file, port(stack), createdDatabase(stack, "floor_pgloader"), dir.resolve("pgloader.log"));
         out.printf("%n  Tributary end to end: %.1f s (%,.0f rows/s)%n", pipelineSeconds, o.rows / pipelineSeconds);
@@ -152,7 +164,7 @@ public final class PipelineBench {
         String target = database(stack, "target");
         Deployables d = o.deployables(dir, Stage.CAPTURE_POSTGRES);
         Path pipeline = pipeline(dir, stack, d, o, postgresSource(source), target, "bench.public.trades");
-        double pipelineSeconds = untilRows(d, pipeline, target, "trades", o.rows);
+        double pipelineSeconds = untilRows(d, pipeline, target, "trades", o.rows, budget(d, stack));
         double copy = Workloads.copyPipe(source, database(stack, "floor_copy"));
         out.printf("%n  Tributary end to end: %.1f s (%,.0f rows/s)%n", pipelineSeconds, o.rows / pipelineSeconds);
         out.printf("  COPY pipe (COPY TO STDOUT into COPY FROM STDIN): %.1f s   Tributary / COPY pipe = %.1fx (goal <= 5x)%n",
@@ -181,7 +193,8 @@ public final class PipelineBench {
             try (SourceProbe probe = new SourceProbe(source, "monolith")) {
                 Instant loadStart = Instant.now();
                 long loadStartNanos = System.nanoTime();
-                Map<String, Double> cpuStart = cpu(d, probe);
+                probe.behind(); // learns the walsender's pid
+                CpuBudget budget = budget(d, stack).addPart("  of it, the slot's walsender", probe::walsenderCpuSeconds).start();
                 Process bench = new ProcessBuilder(Workloads.pgbench(dir.resolve("bench.sql"), port(stack), "monolith", o.clients, o.seconds, o.rate, o.rows))
                         .redirectErrorStream(true).redirectOutput(dir.resolve("pgbench.log").toFile()).start();
                 Timeline timeline = new Timeline(d, probe);
@@ -189,7 +202,6 @@ public final class PipelineBench {
                     timeline.sampleEvery(SAMPLE_MILLIS);
                     failIfStopped(d);
                 }
-                Map<String, Double> cpuLoad = cpu(d, probe);
                 if (bench.exitValue() != 0) {
                     throw new IllegalStateException("pgbench failed; see " + dir.resolve("pgbench.log"));
                 }
@@ -209,7 +221,7 @@ public final class PipelineBench {
                         + "p99 %.2f s, max %.2f s (goal p99 < 1 s)%n", lags.length, pct(lags, 50), pct(lags, 95), pct(lags, 99), pct(lags, 100));
                 printLagByCommitTime(rows, loadStart);
                 out.printf("  target equal to the source %.1f s after the load stopped%n", drained);
-                printCpu(cpuStart, cpuLoad, loadSeconds);
+                budget.print(out, "during the load (pgbench's own CPU is among what is not listed)", changes, "change", d.names().size(), Map.of());
                 printRss(d);
             }
         }
@@ -230,9 +242,13 @@ public final class PipelineBench {
         out.printf("  source database: synchronous_commit=%s%n", synchronousCommit);
     }
 
-    /** Runs the deployables until the target table holds {@code rows} rows; prints the timeline and memory; returns the seconds from their start. */
-    private static double untilRows(Deployables d, Path pipeline, String target, String table, long rows) throws Exception {
+    /**
+     * Runs the deployables until the target table holds {@code rows} rows; prints the timeline, memory and the CPU
+     * {@code budget} of the run; returns the seconds from their start.
+     */
+    private static double untilRows(Deployables d, Path pipeline, String target, String table, long rows, CpuBudget budget) throws Exception {
         try (d) {
+            budget.start();
             long t0 = System.nanoTime();
             d.start(pipeline);
             Timeline timeline = new Timeline(d);
@@ -249,32 +265,26 @@ public final class PipelineBench {
             timeline.sample();
             timeline.print();
             printRss(d);
+            budget.print(out, "from the deployables' start (start-up included) to the last row", rows, "row", d.names().size(), d.startUpCpuSeconds());
             return seconds;
         }
     }
 
-    /** CPU seconds so far of each deployable, the slot's walsender, and the whole machine ({@code machine}, every core). */
-    private static Map<String, Double> cpu(Deployables d, SourceProbe probe) {
-        Map<String, Double> m = new LinkedHashMap<>(d.cpuSeconds());
-        probe.behind(); // learns the walsender's pid
-        m.put("walsender", probe.walsenderCpuSeconds());
-        m.put("machine", SourceProbe.machineBusySeconds());
-        return m;
-    }
-
     /**
-     * The CPU each process took during the load, as a share of one core, and the machine's busy share of all its
-     * cores: with the cores full, what the pipeline did not get shows here (the rest went to pgbench, its
-     * backends, the servers, and whatever else runs on the machine).
+     * The processes whose CPU a run's budget reads: each deployable, this JVM (the local Kafka broker runs in it,
+     * beside the bench's own probes, which read /metrics every 5 s and the sink's every second), the registry and
+     * PostgreSQL (the postmaster with every backend: the source's and the target's, the walsender).
      */
-    private static void printCpu(Map<String, Double> start, Map<String, Double> end, double seconds) {
-        StringBuilder sb = new StringBuilder("  CPU during the load, in cores:");
-        int cores = Runtime.getRuntime().availableProcessors();
-        start.forEach((k, v) -> {
-            double used = end.getOrDefault(k, Double.NaN) - v;
-            sb.append(k.equals("machine") ? String.format(" machine busy %.2f of %d", used / seconds, cores) : String.format(" %s %.2f;", k, used / seconds));
-        });
-        out.println(sb);
+    private static CpuBudget budget(Deployables d, LocalStack stack) throws java.io.IOException {
+        CpuBudget budget = new CpuBudget();
+        for (String name : d.names()) {
+            budget.add(name, () -> d.cpuSeconds().getOrDefault(name, Double.NaN));
+        }
+        long pg = stack.postgresPid();
+        long self = ProcessHandle.current().pid();
+        return budget.add("bench JVM (the Kafka broker runs in it)", () -> CpuBudget.processSeconds(self))
+                .add("registry (Apicurio)", () -> CpuBudget.treeSeconds(stack.registryPid()))
+                .add("PostgreSQL: postmaster and every backend", () -> CpuBudget.treeSeconds(pg));
     }
 
     /**
@@ -405,7 +415,10 @@ public final class PipelineBench {
 
     private static Path pipeline(Path dir, LocalStack stack, Deployables d, Options o, String source, String target, String table) throws Exception {
         Path file = dir.resolve("pipeline.yaml");
-        Files.writeString(file, "kafka: { bootstrap: \"" + stack.kafkaBootstrap() + "\", partitions: " + o.partitions + " }\nregistry: { url: \"" + stack.registryUrl() + "\" }\n"
+        StringBuilder properties = new StringBuilder();
+        o.kafka.forEach((k, v) -> properties.append(properties.isEmpty() ? ", properties: { " : ", ").append('"').append(k).append("\": \"").append(v).append('"'));
+        Files.writeString(file, "kafka: { bootstrap: \"" + stack.kafkaBootstrap() + "\", partitions: " + o.partitions
+                + (properties.isEmpty() ? "" : properties + " }") + " }\nregistry: { url: \"" + stack.registryUrl() + "\" }\n"
                 + "sources:\n" + source + "services:\n  - name: bench-svc\n    target: { url: \"" + target + "\", user: postgres }\n    tables: ["
                 + table + "]\n" + d.httpYaml());
         return file;

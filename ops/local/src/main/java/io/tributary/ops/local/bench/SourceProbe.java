@@ -1,8 +1,5 @@
 package io.tributary.ops.local.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -47,35 +44,7 @@ final class SourceProbe implements AutoCloseable {
 
     /** CPU seconds (user and system) the slot's walsender has used so far; NaN before it is known or after it ended. */
     double walsenderCpuSeconds() {
-        return walsenderPid < 0 ? Double.NaN : cpuSeconds(walsenderPid);
-    }
-
-    /** CPU seconds (user and system) of process {@code pid}, from {@code /proc/<pid>/stat} (Linux); NaN when it is gone. */
-    static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            // fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is 14th, stime 15th
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ is 100 on Linux
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
-    /** CPU seconds the whole machine has been busy (every core; not idle, not waiting on I/O), from {@code /proc/stat}. */
-    static double machineBusySeconds() {
-        try {
-            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                if (i != 4 && i != 5) { // idle, iowait
-                    busy += Long.parseLong(f[i]);
-                }
-            }
-            return busy / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
+        return walsenderPid < 0 ? Double.NaN : CpuBudget.processSeconds(walsenderPid);
     }
 
     @Override
