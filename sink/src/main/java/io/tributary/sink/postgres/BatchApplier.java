@@ -95,8 +95,8 @@ final class BatchApplier implements AutoCloseable {
         connect();
         try {
             markApplied();
-            for (SinkEvent e : fresh) {
-                writer(e); // every table of the batch is checked before the shared bookkeeping is created
+            for (List<SinkEvent> version : bySchema(fresh).values()) {
+                writer(version.get(0)); // every table of the batch is checked before the shared bookkeeping is created
             }
             if (!shared) {
                 TargetTables.ensureShared(db, service.name(), service.tables().stream().map(service::targetTable).toList());
@@ -193,9 +193,7 @@ final class BatchApplier implements AutoCloseable {
      * later event may make possible (a parent, a unique value another row still holds) go to {@code waiting}.
      */
     private void writeGroups(List<SinkEvent> events, Tally tally, List<SinkEvent> waiting) throws SQLException {
-        Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
-        events.forEach(e -> groups.computeIfAbsent(e.schema(), t -> new ArrayList<>()).add(e));
-        for (Map.Entry<TableSchema, List<SinkEvent>> g : groups.entrySet()) {
+        for (Map.Entry<TableSchema, List<SinkEvent>> g : bySchema(events).entrySet()) {
             TableWriter writer = writer(g.getValue().get(0));
             tally.tables.add(g.getKey().table().table());
             Savepoint sp = db.setSavepoint();
@@ -214,6 +212,24 @@ final class BatchApplier implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The events per table version, in the order versions first appear. A schema's hash covers all its columns, so
+     * it is taken once per run of events sharing one schema instance (a decoder's events of one version share it).
+     */
+    private static Map<TableSchema, List<SinkEvent>> bySchema(List<SinkEvent> events) {
+        Map<TableSchema, List<SinkEvent>> groups = new LinkedHashMap<>();
+        TableSchema current = null;
+        List<SinkEvent> group = null;
+        for (SinkEvent e : events) {
+            if (e.schema() != current) {
+                current = e.schema();
+                group = groups.computeIfAbsent(current, t -> new ArrayList<>());
+            }
+            group.add(e);
+        }
+        return groups;
     }
 
     /**
@@ -300,7 +316,7 @@ final class BatchApplier implements AutoCloseable {
             if (e.op() == Op.DELETE) {
                 deletes.add(e);
             } else {
-                upserts.computeIfAbsent(Set.copyOf(e.unchanged()), u -> new ArrayList<>()).add(e);
+                upserts.computeIfAbsent(e.unchanged().isEmpty() ? Set.of() : Set.copyOf(e.unchanged()), u -> new ArrayList<>()).add(e);
             }
         }
         for (Map.Entry<Set<String>, List<SinkEvent>> u : upserts.entrySet()) {

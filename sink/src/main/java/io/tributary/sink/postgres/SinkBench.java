@@ -2,6 +2,7 @@ package io.tributary.sink.postgres;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.config.Secret;
+import io.tributary.common.metrics.ProcessCpu;
 import io.tributary.common.sql.Identifiers;
 import io.tributary.common.sql.Bookkeeping;
 import io.tributary.schemas.event.TableRef;
@@ -49,25 +50,54 @@ public final class SinkBench {
     private SinkBench() {
     }
 
-    public record Result(long rows, double copySeconds, double snapshotSeconds, long updates, double updateSeconds, long maxHeapUsedMb) {
+    /** CPU seconds of one phase: this JVM's (every thread) and the target database's backends'. */
+    public record Cpu(double jvm, double backend) {
+        Cpu minus(Cpu before) {
+            return new Cpu(jvm - before.jvm, backend - before.backend);
+        }
+
+        String perMillion(long rows) {
+            return String.format("CPU per 1M rows: JVM %5.2f s, PostgreSQL backend %5.2f s", jvm * 1e6 / rows, backend * 1e6 / rows);
+        }
+    }
+
+    public record Result(long rows, double copySeconds, Cpu copyCpu, double snapshotSeconds, Cpu snapshotCpu, long updates, double updateSeconds,
+                         Cpu updateCpu, long maxHeapUsedMb) {
         @Override
         public String toString() {
-            return String.format("rows=%d%n  raw COPY:          %6.2f s  %,10.0f rows/s%n  sink snapshot:     %6.2f s  %,10.0f rows/s  (%.2fx COPY time)%n"
-                            + "  sink updates:      %6.2f s  %,10.0f rows/s  (%d updates of existing keys)%n  max heap used:     %d MiB",
-                    rows, copySeconds, rows / copySeconds, snapshotSeconds, rows / snapshotSeconds, snapshotSeconds / copySeconds,
-                    updateSeconds, updates / updateSeconds, updates, maxHeapUsedMb);
+            return String.format("rows=%d%n  raw COPY:          %6.2f s  %,10.0f rows/s  %s%n"
+                            + "  sink snapshot:     %6.2f s  %,10.0f rows/s  %s  (%.2fx COPY time, %.2fx COPY's JVM CPU, %.2fx COPY's backend CPU)%n"
+                            + "  sink updates:      %6.2f s  %,10.0f rows/s  %s  (%d updates of existing keys)%n  max heap used:     %d MiB",
+                    rows, copySeconds, rows / copySeconds, copyCpu.perMillion(rows),
+                    snapshotSeconds, rows / snapshotSeconds, snapshotCpu.perMillion(rows), snapshotSeconds / copySeconds,
+                    snapshotCpu.jvm / copyCpu.jvm, snapshotCpu.backend / copyCpu.backend,
+                    updateSeconds, updates / updateSeconds, updateCpu.perMillion(updates), updates, maxHeapUsedMb);
         }
     }
 
     public static Result run(String jdbcUrl, long rows, long updates) throws SQLException, java.io.IOException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS " + Identifiers.quote(METRICS.table().table()) + ", "
-                    + Identifiers.quote(Bookkeeping.deletesTable(METRICS.table().table())) + ", bench_copy");
+        try (Connection monitor = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
+            try (Statement s = monitor.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + Identifiers.quote(METRICS.table().table()) + ", "
+                        + Identifiers.quote(Bookkeeping.deletesTable(METRICS.table().table())) + ", bench_copy");
+            }
+            return run(jdbcUrl, monitor, rows, updates);
         }
-        double copy = copy(jdbcUrl, rows);
+    }
+
+    /** The run; {@code monitor} reads the backends' CPU time (the COPY's connection, then the sink's). */
+    private static Result run(String jdbcUrl, Connection monitor, long rows, long updates) throws SQLException, java.io.IOException {
+        double copy;
+        Cpu copyCpu;
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
+            Cpu c0 = cpu(monitor);
+            copy = copy(c, rows);
+            copyCpu = cpu(monitor).minus(c0); // before the COPY's backend ends
+        }
         PipelineConfig.Service service = new PipelineConfig.Service("bench", "bench",
                 new PipelineConfig.Database(jdbcUrl, "postgres", Secret.NONE), List.of(METRICS.table()), Map.of(), Duration.ofMinutes(10));
         long maxHeap = 0;
+        Cpu s0 = cpu(monitor); // no other backend yet: the applier connects at its first batch
         long t0 = System.nanoTime();
         try (BatchApplier applier = new BatchApplier(service, (t, p, o, k, v, id) -> {
             throw new IllegalStateException("nothing is parked in the benchmark");
@@ -77,6 +107,7 @@ public final class SinkBench {
                 maxHeap = Math.max(maxHeap, usedHeapMb());
             }
             double snapshot = (System.nanoTime() - t0) / 1e9;
+            Cpu s1 = cpu(monitor);
             Random r = new Random(1);
             long t1 = System.nanoTime();
             for (long done = 0; done < updates; done += BATCH) {
@@ -85,8 +116,13 @@ public final class SinkBench {
                 maxHeap = Math.max(maxHeap, usedHeapMb());
             }
             double update = (System.nanoTime() - t1) / 1e9;
-            return new Result(rows, copy, snapshot, updates, update, maxHeap);
+            Cpu s2 = cpu(monitor);
+            return new Result(rows, copy, copyCpu, snapshot, s1.minus(s0), updates, update, s2.minus(s1), maxHeap);
         }
+    }
+
+    private static Cpu cpu(Connection monitor) throws SQLException {
+        return new Cpu(ProcessCpu.ownSeconds(), ProcessCpu.backendSeconds(monitor));
     }
 
     /**
@@ -116,26 +152,25 @@ public final class SinkBench {
         return m;
     }
 
-    private static double copy(String jdbcUrl, long rows) throws SQLException, java.io.IOException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE bench_copy (id bigint PRIMARY KEY, time timestamptz NOT NULL, experiment_id bigint, "
-                        + "metric_name text NOT NULL, metric_value double precision NOT NULL, step bigint, epoch bigint)");
-            }
-            long t0 = System.nanoTime();
-            var copy = c.unwrap(PGConnection.class).getCopyAPI();
-            for (long first = 1; first <= rows; first += BATCH) {
-                StringBuilder sb = new StringBuilder();
-                for (long id = first; id < Math.min(rows + 1, first + BATCH); id++) {
-                    Map<String, Object> r = row(id, 0);
-                    sb.append(id).append('\t').append(Instant.EPOCH.plusNanos((Long) r.get("time") * 1000)).append('\t')
-                            .append(r.get("experiment_id")).append('\t').append(r.get("metric_name")).append('\t')
-                            .append(r.get("metric_value")).append('\t').append(id).append('\t').append(id / 1000).append('\n');
-                }
-                copy.copyIn("COPY bench_copy FROM STDIN", new StringReader(sb.toString()));
-            }
-            return (System.nanoTime() - t0) / 1e9;
+    /** Raw COPY of the rows into {@code bench_copy} on {@code c}; returns the seconds it took. */
+    private static double copy(Connection c, long rows) throws SQLException, java.io.IOException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE bench_copy (id bigint PRIMARY KEY, time timestamptz NOT NULL, experiment_id bigint, "
+                    + "metric_name text NOT NULL, metric_value double precision NOT NULL, step bigint, epoch bigint)");
         }
+        long t0 = System.nanoTime();
+        var copy = c.unwrap(PGConnection.class).getCopyAPI();
+        for (long first = 1; first <= rows; first += BATCH) {
+            StringBuilder sb = new StringBuilder();
+            for (long id = first; id < Math.min(rows + 1, first + BATCH); id++) {
+                Map<String, Object> r = row(id, 0);
+                sb.append(id).append('\t').append(Instant.EPOCH.plusNanos((Long) r.get("time") * 1000)).append('\t')
+                        .append(r.get("experiment_id")).append('\t').append(r.get("metric_name")).append('\t')
+                        .append(r.get("metric_value")).append('\t').append(id).append('\t').append(id / 1000).append('\n');
+            }
+            copy.copyIn("COPY bench_copy FROM STDIN", new StringReader(sb.toString()));
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static long usedHeapMb() {

@@ -38,7 +38,7 @@ class HypertableRowsTest {
         assertEquals(Set.of(micros(a)), prior.times().get(List.of(8L)), "a snapshot row has its own time only");
         assertEquals(Set.of(), prior.unknown());
         assertNull(metrics.unmovedAt(batch.get(1), prior), "a moved row is not where its new time is");
-        assertEquals(a.toString(), metrics.unmovedAt(batch.get(2), prior), "an unmoved row is exactly at its time");
+        assertEquals(a, Instant.parse(metrics.unmovedAt(batch.get(2), prior)), "an unmoved row is exactly at its time");
     }
 
     @Test
