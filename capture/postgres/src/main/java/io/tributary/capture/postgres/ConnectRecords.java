@@ -5,8 +5,6 @@ import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.ColumnType;
 import io.tributary.schemas.event.TableSchema;
 import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -135,7 +133,10 @@ final class ConnectRecords {
         return unchanged;
     }
 
-    /** A Connect row as a map of the contract's Avro representation. */
+    /**
+     * A Connect row as a map of the contract's Avro representation, its columns looked up by name (a capture uses
+     * the {@link RowPlan} of the row's schema, which looks them up once).
+     */
     static Map<String, Object> row(Struct struct, TableSchema t) {
         if (struct == null) {
             return null;
@@ -149,7 +150,8 @@ final class ConnectRecords {
         return m;
     }
 
-    private static Object value(Object v, Column c, Schema schema) {
+    /** A non-null Connect value of {@code c} (a field of {@code schema}) in the contract's Avro representation. */
+    static Object value(Object v, Column c, Schema schema) {
         String connectName = schema.name();
         return switch (c.type()) {
             case TEXT -> switch (schema.type()) {
@@ -170,18 +172,9 @@ final class ConnectRecords {
                 case "io.debezium.time.NanoTimestamp" -> ((Number) v).longValue() / 1000;
                 default -> ((Number) v).longValue();
             };
-            case TIMESTAMPTZ -> epochMicros(OffsetDateTime.parse(v.toString()).toInstant());
+            case TIMESTAMPTZ -> ZonedTimestamps.epochMicros(v.toString());
             case BYTES -> v instanceof byte[] b ? ByteBuffer.wrap(b) : v;
             default -> v;
         };
-    }
-
-    /**
-     * Microseconds since 1970 in UTC, for every instant PostgreSQL's timestamptz holds. Not through
-     * {@code ChronoUnit.MICROS.between}: it counts nanoseconds first, which overflows a long more than 292
-     * years from 1970 (e.g. the common '9999-12-31'). PostgreSQL keeps microseconds, so nothing is cut.
-     */
-    private static long epochMicros(Instant instant) {
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 }

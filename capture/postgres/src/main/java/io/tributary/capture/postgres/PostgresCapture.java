@@ -44,7 +44,7 @@ final class PostgresCapture implements AutoCloseable {
     private final PipelineConfig.Source source;
     private final ChangeEventWriter writer;
     private final Map<String, TableRef> tablesByTopic = new HashMap<>();
-    private final Map<Schema, TableSchema> shapes = new HashMap<>();
+    private final Map<Schema, RowPlan> plans = new HashMap<>();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "capture-postgres"));
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     /** Records Debezium hands over at once (its default), the most a crash can leave sent but unrecorded. */
@@ -333,13 +333,14 @@ final class PostgresCapture implements AutoCloseable {
                     + "(add a primary key to the source table)");
         }
         Schema rowSchema = value.schema().field("after").schema();
-        TableSchema shape = shapes.computeIfAbsent(rowSchema, s -> definitions.complete(ConnectRecords.tableSchema(table, s, r.keySchema())));
-        Map<String, Object> after = ConnectRecords.row(value.getStruct("after"), shape);
+        RowPlan plan = plans.computeIfAbsent(rowSchema, s -> new RowPlan(s, definitions.complete(ConnectRecords.tableSchema(table, s, r.keySchema()))));
+        TableSchema shape = plan.shape();
+        Map<String, Object> after = plan.row(value.getStruct("after"));
         Position position = positions.next(snapshots.generation(table), op, src);
         if (op == Op.READ) {
             snapshots.onSnapshotRow(table, position);
         }
-        ChangeEvent event = new ChangeEvent(shape, op, ConnectRecords.row(value.getStruct("before"), shape), after,
+        ChangeEvent event = new ChangeEvent(shape, op, plan.row(value.getStruct("before")), after,
                 position, src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
                 src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after));
         try {

@@ -223,7 +223,7 @@ class ConnectRecordsTest {
     // ---- Debezium-shaped schemas ----
 
     /** An optional field schema as Debezium builds it: its converter's builder plus the propagated source type. */
-    private static Schema field(String name, SchemaBuilder connect, String pgType, int length, Integer scale) {
+    static Schema field(String name, SchemaBuilder connect, String pgType, int length, Integer scale) {
         return withSourceType(name, connect, pgType, length, scale).optional().build();
     }
 
@@ -239,7 +239,7 @@ class ConnectRecordsTest {
     }
 
     /** The table's value schema: the key column {@code id int4} followed by {@code columns} (named by their source parameter). */
-    private static Schema row(Schema... columns) {
+    static Schema row(Schema... columns) {
         SchemaBuilder b = SchemaBuilder.struct().name("monolith.public.trades.Value").field("id", required(SchemaBuilder.int32(), "int4", 10));
         for (Schema c : columns) {
             b.field(c.parameters().get("__debezium.source.column.name"), c);
@@ -247,7 +247,7 @@ class ConnectRecordsTest {
         return b.build();
     }
 
-    private static Schema key() {
+    static Schema key() {
         return SchemaBuilder.struct().name("monolith.public.trades.Key").field("id", Schema.INT32_SCHEMA).build();
     }
 }

@@ -101,7 +101,7 @@ final class Bench {
                     + "       tributary bench replay [--rows N]\n"
                     + "       tributary bench timescale [--rows N] [--live N] [--pg-url JDBC_URL]\n"
                     + "       tributary bench pipeline [sqlite|postgres|stream] [--rows N] [--heap SIZE] [--profile DIR] [--partitions N] [--instances N] [--kafka KEY=VALUE] [--seconds N] [--clients N] [--rate TPS] [--synchronous-commit on|off]\n"
-                    + "       tributary bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE]");
+                    + "       tributary bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE] [--profile DIR]");
             System.exit(2);
         }
         long rows = 1_000_000;

@@ -64,7 +64,7 @@ public final class LocalMain {
                     "                 [--seconds N] [--clients N] [--rate TPS] [--synchronous-commit on|off]",
                     "                                                           the whole pipeline, a process per deployable, against",
                     "                                                           raw COPY, the COPY pipe, pgloader (where installed)",
-                    "  bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE]",
+                    "  bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE] [--profile DIR]",
                     "                                                           capture-postgres' initial snapshot by 1, 2, 4 workers"})
     static final class BenchCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ARGS", arity = "1..*", description = "the benchmark and its options")

@@ -17,14 +17,15 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * {@code bin/tributary bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE]}: capture-postgres
+ * {@code bin/tributary bench postgres-snapshot [--rows N] [--workers 1,2,4] [--heap SIZE] [--profile DIR]}: capture-postgres
  * alone (its own JVM, as an operator runs it) taking the initial snapshot of N trades rows into Kafka, once per
  * worker count ({@code snapshot-workers}), all in one run on the same servers and the same table, so that the
  * ratios between them are comparable on a shared machine. One worker is Debezium's single-threaded snapshot, the
  * path used before the setting existed. A run ends when the table's generation marker is on its topic: Kafka has
  * acknowledged every row. Each run has a source of its own (slot, publication, topics), dropped after it. The
  * COPY pipe of the same rows is printed as the floor, and the load average before and after, since the figures
- * mean little without it.
+ * mean little without it. {@code --profile DIR} records each run's capture with JFR into
+ * {@code DIR/w<workers>/capture-postgres.jfr}.
  */
 public final class SnapshotBench {
     private static final PrintStream out = System.out;
@@ -40,13 +41,15 @@ public final class SnapshotBench {
         long rows = 1_000_000;
         List<Integer> workers = List.of(1, 2, 4);
         String heap = null;
+        Path profiles = null;
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rows" -> rows = Long.parseLong(args[i + 1].replace("_", ""));
                 case "--workers" -> workers = Arrays.stream(args[i + 1].split(",")).map(String::trim).map(Integer::parseInt).toList();
                 case "--heap" -> heap = args[i + 1];
+                case "--profile" -> profiles = Path.of(args[i + 1]).toAbsolutePath();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (bench postgres-snapshot takes --rows N, --workers 1,2,4, --heap SIZE)");
+                        + " (bench postgres-snapshot takes --rows N, --workers 1,2,4, --heap SIZE, --profile DIR)");
             }
         }
         if (workers.isEmpty() || workers.stream().anyMatch(w -> w < 1)) {
@@ -63,7 +66,8 @@ public final class SnapshotBench {
             out.printf("  table loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             List<double[]> results = new ArrayList<>();
             for (int w : workers) {
-                double[] r = once(dir, stack, source, rows, w, heap);
+                double[] r = once(dir, stack, source, rows, w, heap,
+                        profiles == null ? null : Files.createDirectories(profiles.resolve("w" + w)));
                 results.add(r);
                 out.printf("  snapshot-workers %d: %.1f s from start (%,.0f rows/s), %.1f s from the first row (%,.0f rows/s); load %s%n",
                         w, r[0], rows / r[0], r[1], rows / r[1], load());
@@ -81,10 +85,11 @@ public final class SnapshotBench {
     }
 
     /** One capture until the table's snapshot is complete; seconds from the process start and from its first row. */
-    private static double[] once(Path dir, LocalStack stack, String source, long rows, int workers, String heap) throws Exception {
+    private static double[] once(Path dir, LocalStack stack, String source, long rows, int workers, String heap,
+                                 Path profiles) throws Exception {
         String name = "w" + workers + "x" + Long.toHexString(System.nanoTime() & 0xffffff);
         Path runDir = Files.createDirectories(dir.resolve(name));
-        Deployables d = new Deployables(runDir, heap, null, List.of(Stage.CAPTURE_POSTGRES), 1);
+        Deployables d = new Deployables(runDir, heap, profiles, List.of(Stage.CAPTURE_POSTGRES), 1);
         Path file = runDir.resolve("pipeline.yaml");
         Files.writeString(file, "kafka: { bootstrap: \"" + stack.kafkaBootstrap() + "\" }\nregistry: { url: \"" + stack.registryUrl() + "\" }\n"
                 + "sources:\n  - name: " + name + "\n    postgres: { url: \"" + source + "\", user: postgres, snapshot-workers: " + workers + " }\n"
