@@ -79,13 +79,13 @@ public final class TransformApp implements Deployable {
         // Kafka Streams' own producer defaults are 16 KiB batches, uncompressed (and linger.ms 100, kept: under
         // exactly-once every commit flushes). Unprefixed, so that the same kafka.properties keys change them.
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put("batch.size", KafkaSetup.PRODUCER_BATCHING.get("batch.size"));
         p.put("compression.type", KafkaSetup.PRODUCER_BATCHING.get("compression.type"));
         p.putAll(KafkaSetup.base(config.kafka()));
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, group(service.name()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.kafka().replicationFactor());
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0); // the topology is tested without a record cache
         p.put("processing.exception.handler.global.enabled", true);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, CountingProcessingExceptionHandler.class);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RegistryAwareDeserializationHandler.class);

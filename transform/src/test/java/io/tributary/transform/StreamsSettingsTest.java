@@ -38,9 +38,11 @@ class StreamsSettingsTest {
     }
 
     @Test
-    void kafkaPropertiesCannotTurnOffExactlyOnce() {
-        Properties p = streamsConfig(Map.of("processing.guarantee", "at_least_once", "application.id", "other"));
+    void kafkaPropertiesCannotTurnOffExactlyOnceNorTurnOnACache() {
+        Properties p = streamsConfig(Map.of("processing.guarantee", "at_least_once", "application.id", "other",
+                StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "10485760"));
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         assertEquals(TransformApp.group("svc"), p.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertEquals(0, p.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG), "the topology is tested without a record cache");
     }
 }
