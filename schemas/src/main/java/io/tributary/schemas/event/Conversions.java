@@ -105,9 +105,9 @@ public final class Conversions {
         if (n < 10 || t.charAt(4) != '-' || t.charAt(7) != '-') {
             return NOT_FAST;
         }
-        int year = digits(t, 0, 4);
-        int month = digits(t, 5, 2);
-        int day = digits(t, 8, 2);
+        int year = AsciiDigits.value(t, 0, 4);
+        int month = AsciiDigits.value(t, 5, 2);
+        int day = AsciiDigits.value(t, 8, 2);
         if (year < 1 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
             return NOT_FAST;
         }
@@ -118,12 +118,12 @@ public final class Conversions {
             if (n < i + 6 || t.charAt(i + 3) != ':') {
                 return NOT_FAST;
             }
-            int hour = digits(t, i + 1, 2);
-            int minute = digits(t, i + 4, 2);
+            int hour = AsciiDigits.value(t, i + 1, 2);
+            int minute = AsciiDigits.value(t, i + 4, 2);
             int second = 0;
             i += 6;
             if (i < n && t.charAt(i) == ':') {
-                second = n >= i + 3 ? digits(t, i + 1, 2) : -1;
+                second = n >= i + 3 ? AsciiDigits.value(t, i + 1, 2) : -1;
                 i += 3;
                 if (i < n && t.charAt(i) == '.') {
                     int start = ++i;
@@ -133,7 +133,7 @@ public final class Conversions {
                     if (i == start || i - start > 9) {
                         return NOT_FAST;
                     }
-                    nanos = digits(t, start, i - start) * (long) Math.pow(10, 9 - (i - start));
+                    nanos = AsciiDigits.value(t, start, i - start) * (long) Math.pow(10, 9 - (i - start));
                 }
             }
             if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || nanos % 1000 != 0) {
@@ -161,24 +161,11 @@ public final class Conversions {
         if (t.length() != i + 6 || (sign != '+' && sign != '-') || t.charAt(i + 3) != ':') {
             return NOT_FAST;
         }
-        int h = digits(t, i + 1, 2);
-        int m = digits(t, i + 4, 2);
+        int h = AsciiDigits.value(t, i + 1, 2);
+        int m = AsciiDigits.value(t, i + 4, 2);
         if (h < 0 || h > 18 || m < 0 || m > 59 || (h == 18 && m > 0)) {
             return NOT_FAST;
         }
         return (sign == '-' ? -1 : 1) * (h * 3600L + m * 60L);
-    }
-
-    /** The non-negative number of {@code len} ASCII digits at {@code from}, or -1. */
-    private static int digits(String t, int from, int len) {
-        int v = 0;
-        for (int k = from; k < from + len; k++) {
-            char c = t.charAt(k);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
     }
 }

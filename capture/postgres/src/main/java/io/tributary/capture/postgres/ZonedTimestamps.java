@@ -1,5 +1,6 @@
 package io.tributary.capture.postgres;
 
+import io.tributary.schemas.event.AsciiDigits;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -43,12 +44,12 @@ final class ZonedTimestamps {
                 || s.charAt(13) != ':' || s.charAt(16) != ':') {
             return NOT_SIMPLE;
         }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 2);
-        int day = digits(s, 8, 2);
-        int hour = digits(s, 11, 2);
-        int minute = digits(s, 14, 2);
-        int second = digits(s, 17, 2);
+        int year = AsciiDigits.value(s, 0, 4);
+        int month = AsciiDigits.value(s, 5, 2);
+        int day = AsciiDigits.value(s, 8, 2);
+        int hour = AsciiDigits.value(s, 11, 2);
+        int minute = AsciiDigits.value(s, 14, 2);
+        int second = AsciiDigits.value(s, 17, 2);
         if ((year | month | day | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59) {
             return NOT_SIMPLE;
         }
@@ -59,7 +60,7 @@ final class ZonedTimestamps {
             if (s.charAt(DATE_TIME_LENGTH) != '.' || fraction < 1 || fraction > 9) {
                 return NOT_SIMPLE;
             }
-            nanos = digits(s, DATE_TIME_LENGTH + 1, fraction);
+            nanos = AsciiDigits.value(s, DATE_TIME_LENGTH + 1, fraction);
             if (nanos < 0) {
                 return NOT_SIMPLE;
             }
@@ -75,18 +76,5 @@ final class ZonedTimestamps {
         }
         long seconds = days * 86_400 + hour * 3_600L + minute * 60L + second;
         return seconds * 1_000_000L + nanos / 1_000;
-    }
-
-    /** The value of the {@code count} ASCII digits at {@code from}; -1 when one of them is not a digit. */
-    private static int digits(String s, int from, int count) {
-        int v = 0;
-        for (int i = from; i < from + count; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
     }
 }
