@@ -78,13 +78,54 @@ final class PostgresPositions {
 
     /**
      * The first element of Debezium's {@code sequence}, a JSON array of LSNs as strings
-     * ({@code ["<previous commit LSN>","<change LSN>"]}); 0 when the text or that element is missing or null.
+     * ({@code ["<previous commit LSN>","<change LSN>"]}); 0 when the text or that element is missing, empty or
+     * {@code null}. The element is what comes before the first comma, with every bracket, double quote and space
+     * dropped; anything else in it but an LSN throws {@link NumberFormatException}.
+     *
+     * <p>Called for every streamed change, so a scan of the characters, without a regex or a split: the digits
+     * of the common form are added up as they come, and any other element (null, a sign, more digits than a
+     * long surely holds) is left to {@link #unusualFirstElement}.
      */
     static long previousCommitLsn(String sequence) {
         if (sequence == null) {
             return 0;
         }
-        String first = sequence.replaceAll("[\\[\\]\" ]", "").split(",")[0];
-        return first.isEmpty() || first.equals("null") ? 0 : Long.parseLong(first);
+        long lsn = 0;
+        int digits = 0;
+        for (int i = 0; i < sequence.length(); i++) {
+            char c = sequence.charAt(i);
+            if (c == ',') {
+                break;
+            }
+            if (dropped(c)) {
+                continue;
+            }
+            if (c < '0' || c > '9' || digits == SAFE_DIGITS) {
+                return unusualFirstElement(sequence);
+            }
+            lsn = lsn * 10 + (c - '0');
+            digits++;
+        }
+        return lsn;
+    }
+
+    /** Digits that always fit a long: 18 nines are below {@link Long#MAX_VALUE}, 19 may not be. */
+    private static final int SAFE_DIGITS = 18;
+
+    /** Brackets, quotes and spaces around (or inside) the first element are not part of its value. */
+    private static boolean dropped(char c) {
+        return c == '[' || c == ']' || c == '"' || c == ' ';
+    }
+
+    /** The first element when it is not plain digits: 0 when it reads {@code null}, else as {@link Long#parseLong} reads it, or refuses it. */
+    private static long unusualFirstElement(String sequence) {
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < sequence.length() && sequence.charAt(i) != ','; i++) {
+            if (!dropped(sequence.charAt(i))) {
+                first.append(sequence.charAt(i));
+            }
+        }
+        String text = first.toString();
+        return text.equals("null") ? 0 : Long.parseLong(text);
     }
 }

@@ -1,6 +1,7 @@
 package io.tributary.capture.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.schemas.event.Op;
@@ -66,6 +67,77 @@ class PostgresPositionsTest {
         assertEquals(100, PostgresPositions.previousCommitLsn("[\"100\", \"123\"]"));
         assertEquals(Position.of(G, 0, 123, 0), positions.change(G, "[null,\"123\"]", 123));
         assertEquals(Position.of(G, 0, 124, 0), positions.change(G, null, 124));
+    }
+
+    @Test
+    void previousCommitLsnEdgeCases() {
+        assertEquals(0, PostgresPositions.previousCommitLsn(""), "no text");
+        assertEquals(0, PostgresPositions.previousCommitLsn("[\"\"]"), "an empty element");
+        assertEquals(0, PostgresPositions.previousCommitLsn("[,\"123\"]"), "a missing first element");
+        assertEquals(0, PostgresPositions.previousCommitLsn("[,]"), "commas alone (the regex version failed on an empty array)");
+        assertEquals(0, PostgresPositions.previousCommitLsn("[\"null\",\"123\"]"), "a quoted null");
+        assertEquals(0, PostgresPositions.previousCommitLsn("[ null , \"123\"]"), "null among spaces");
+        assertEquals(0, PostgresPositions.previousCommitLsn("[\"0\"]"));
+        assertEquals(100, PostgresPositions.previousCommitLsn("[\"100\"]"), "one element");
+        assertEquals(100, PostgresPositions.previousCommitLsn("100"), "no brackets, no quotes");
+        assertEquals(100, PostgresPositions.previousCommitLsn(" [ \" 100 \" , \"123\" ] "), "spaces everywhere");
+        assertEquals(1234, PostgresPositions.previousCommitLsn("[\"1 2\"34\"]"), "spaces and quotes are dropped inside the element too");
+        assertEquals(100, PostgresPositions.previousCommitLsn("[\"000100\",\"123\"]"), "leading zeros");
+        assertEquals(-5, PostgresPositions.previousCommitLsn("[\"-5\"]"), "a sign, as Long.parseLong reads it");
+        assertEquals(5, PostgresPositions.previousCommitLsn("[\"+5\"]"), "a sign, as Long.parseLong reads it");
+        assertEquals(Long.MAX_VALUE, PostgresPositions.previousCommitLsn("[\"" + Long.MAX_VALUE + "\",\"1\"]"), "19 digits");
+        assertEquals(123456789012345678L, PostgresPositions.previousCommitLsn("[\"123456789012345678\"]"), "18 digits");
+        assertEquals(100, PostgresPositions.previousCommitLsn("[\"100\",null]"), "only the first element counts");
+        assertThrows(NumberFormatException.class, () -> PostgresPositions.previousCommitLsn("[\"9223372036854775808\"]"), "above a long");
+        assertThrows(NumberFormatException.class, () -> PostgresPositions.previousCommitLsn("[\"1x\"]"));
+        assertThrows(NumberFormatException.class, () -> PostgresPositions.previousCommitLsn("[\"1\t\"]"), "a tab is not dropped, only spaces");
+        assertThrows(NumberFormatException.class, () -> PostgresPositions.previousCommitLsn("[NULL]"), "null is lower case");
+        assertThrows(NumberFormatException.class, () -> PostgresPositions.previousCommitLsn("[\"-\"]"));
+    }
+
+    /**
+     * The scan gives what the regex it replaced gave ({@link #regexPreviousCommitLsn}) on random texts made of the
+     * pieces that matter, the same value or the same exception, but for one: a text of commas alone once
+     * its brackets, quotes and spaces are dropped (e.g. {@code "[,]"}) made the regex version fail on an empty
+     * array, and is 0 now, as any other missing first element.
+     */
+    @Test
+    void previousCommitLsnAgreesWithTheRegexItReplaced() {
+        java.util.Random random = new java.util.Random(42);
+        // pieces of Debezium's text, of a long's limits, and what Long.parseLong takes (a sign, other scripts' digits) or refuses
+        List<String> pieces = List.of("[", "]", "\"", " ", ",", "null", "nul", "0", "1", "7", "42", "9223372036854775807",
+                "922337203685477580", "8", "-", "+", "x", "\t", "\u0663");
+        for (int i = 0; i < 100_000; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int n = random.nextInt(12); n > 0; n--) {
+                text.append(pieces.get(random.nextInt(pieces.size())));
+            }
+            String sequence = text.toString();
+            Object expected;
+            try {
+                expected = regexPreviousCommitLsn(sequence);
+            } catch (ArrayIndexOutOfBoundsException onlyCommas) {
+                expected = 0L;
+            } catch (NumberFormatException e) {
+                expected = e.getMessage();
+            }
+            Object actual;
+            try {
+                actual = PostgresPositions.previousCommitLsn(sequence);
+            } catch (NumberFormatException e) {
+                actual = e.getMessage();
+            }
+            assertEquals(expected, actual, sequence);
+        }
+    }
+
+    /** The implementation the scan replaced, kept here as the reference. */
+    private static long regexPreviousCommitLsn(String sequence) {
+        if (sequence == null) {
+            return 0;
+        }
+        String first = sequence.replaceAll("[\\[\\]\" ]", "").split(",")[0];
+        return first.isEmpty() || first.equals("null") ? 0 : Long.parseLong(first);
     }
 
     @Test
