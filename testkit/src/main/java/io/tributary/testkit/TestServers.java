@@ -137,6 +137,21 @@ public final class TestServers {
         }
     }
 
+    /**
+     * The end offset of partition 0 of {@code topic} on the test broker (its record count, while nothing is
+     * deleted); 0 while the topic does not exist yet, e.g. before a capture has made it.
+     */
+    public static long endOffset(String topic) {
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(java.util.Map.<String, Object>of("bootstrap.servers", kafkaBootstrap()),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+            return consumer.partitionsFor(topic, java.time.Duration.ofSeconds(10)).isEmpty() ? 0
+                    : consumer.endOffsets(List.of(partition)).get(partition);
+        } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.common.errors.UnknownTopicOrPartitionException e) {
+            return 0; // no such topic yet
+        }
+    }
+
     interface Starter {
         String start() throws Exception;
     }

@@ -1,22 +1,18 @@
 package io.tributary.capture.postgres;
 
+import static io.tributary.testkit.TestServers.endOffset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.kafka.Topics;
-import io.tributary.testkit.TestServers;
-import java.io.File;
+import io.tributary.testkit.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,19 +40,10 @@ class ParallelSnapshotKillIT {
             run.pipelineWith("snapshot-workers: 4", "big");
             String topic = run.source + ".public.big";
             try (ParallelSnapshotIT.Writer writer = new ParallelSnapshotIT.Writer(run.url, ROWS + 1)) {
-                Process killed = null;
-                // a fresh JVM on a busy CI machine may not reach Kafka within the start-up checks' 10 s (exit 2 before any
-                // snapshot): that is started again, a bounded number of times; any other end is a failure
-                for (int attempt = 1; attempt <= 5 && (killed == null || startUpChecksFailed(killed)); attempt++) {
-                    Process p = startProcess(run);
-                    killed = p;
-                    Awaitility.await("the parallel snapshot under way").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(200))
-                            .until(() -> !p.isAlive() || endOffset(topic) > 5_000);
+                try (ChildJvm first = snapshotUnderWay(run, topic)) {
+                    assertTrue(first.isAlive(), () -> "the first capture ended by itself (exit " + first.exitValue() + "): " + first.logTail(4000));
+                    first.kill();
                 }
-                Process first = killed;
-                assertTrue(first.isAlive(), () -> "the first capture ended by itself (exit " + first.exitValue() + "): " + logTail());
-                killed.destroyForcibly();
-                assertTrue(killed.waitFor(30, TimeUnit.SECONDS), "the killed capture did not end");
                 assertEquals(0, endOffset(Topics.generations(run.source)), "a marker was written before the kill: the snapshot had completed");
                 assertTrue(endOffset(topic) < ROWS, "killed after the snapshot ended: " + endOffset(topic) + " records");
 
@@ -84,25 +71,29 @@ class ParallelSnapshotKillIT {
         }
     }
 
-    /** capture-postgres as a process of its own, on this JVM's class path; its output goes to a file in the test's folder. */
-    private Process startProcess(CaptureRun run) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        File log = dir.resolve("capture-1.log").toFile();
-        return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), PostgresCaptureApp.class.getName(),
-                "--config", run.file.toString()).redirectErrorStream(true).redirectOutput(log).start();
-    }
-
-    private boolean startUpChecksFailed(Process p) {
-        return !p.isAlive() && p.exitValue() == 2 && logTail().contains("start-up checks of capture-postgres");
-    }
-
-    private String logTail() {
-        try {
-            String log = java.nio.file.Files.readString(dir.resolve("capture-1.log"));
-            return log.substring(Math.max(0, log.length() - 4000));
-        } catch (java.io.IOException e) {
-            return "no log (" + e + ")";
+    /**
+     * capture-postgres in a JVM of its own, once its snapshot is under way or it has ended. A fresh JVM on a busy
+     * CI machine may not reach Kafka within the start-up checks' 10 s (exit 2 before any snapshot): that is
+     * started again, a bounded number of times; any other end is for the caller to fail on.
+     */
+    private ChildJvm snapshotUnderWay(CaptureRun run, String topic) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            ChildJvm capture = ChildJvm.start(PostgresCaptureApp.class, dir.resolve("capture-1.log"), "--config", run.file.toString());
+            try {
+                Awaitility.await("the parallel snapshot under way").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> !capture.isAlive() || endOffset(topic) > 5_000);
+            } catch (RuntimeException | Error e) {
+                capture.close(); // no capture left running after the test
+                throw e;
+            }
+            if (attempt == 5 || !startUpChecksFailed(capture)) {
+                return capture;
+            }
         }
+    }
+
+    private static boolean startUpChecksFailed(ChildJvm capture) {
+        return !capture.isAlive() && capture.exitValue() == 2 && capture.logTail(4000).contains("start-up checks of capture-postgres");
     }
 
     /** The rows the events leave, folded by key to the event with the highest position: id to "v|n", deleted keys left out. */
@@ -110,16 +101,5 @@ class ParallelSnapshotKillIT {
         Map<Long, ChangeEvent> newest = new HashMap<>();
         events.forEach(e -> ParallelSnapshotIT.fold(newest, e));
         return ParallelSnapshotIT.rows(newest);
-    }
-
-    /** Records on partition 0 of {@code topic}; 0 while the capture has not made it. */
-    private static long endOffset(String topic) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", TestServers.kafkaBootstrap()),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition p = new TopicPartition(topic, 0);
-            return c.partitionsFor(topic, Duration.ofSeconds(10)).isEmpty() ? 0 : c.endOffsets(List.of(p)).get(p);
-        } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.common.errors.UnknownTopicOrPartitionException e) {
-            return 0; // the capture has not made the topic yet
-        }
     }
 }
