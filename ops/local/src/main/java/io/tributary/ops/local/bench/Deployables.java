@@ -163,12 +163,10 @@ final class Deployables implements AutoCloseable {
     }
 
     /**
-     * Starts every launch at once and waits until each serves its /metrics or has exited, waiting for each at most
-     * {@value #START_SECONDS} s from its own start. One that exits before it answers (a start-up check that gave up
-     * on a broker starved by other builds, load average 28-40) is started again, at most {@value #START_ATTEMPTS}
-     * times, as a supervisor (systemd, Kubernetes) restarts a deployable that exited; the others go on starting
-     * meanwhile. A deployable that exits for good is reported by {@link #failure()}; one that does not answer in
-     * time is left running, to be judged by what it does.
+     * Starts every launch at once and waits until each serves its /metrics or has exited, as {@link StartPolicy}
+     * says: one that exits before it answers is started again, at most {@value StartPolicy#ATTEMPTS} starts in
+     * all, while the others go on starting. A deployable that exits for good is reported by {@link #failure()};
+     * one that does not answer within {@value StartPolicy#SECONDS} s is left running, to be judged by what it does.
      */
     private void startAnswering(List<Launch> launches) throws IOException {
         List<Attempt> waiting = new ArrayList<>();
@@ -178,15 +176,21 @@ final class Deployables implements AutoCloseable {
         while (!waiting.isEmpty()) {
             for (Attempt a : List.copyOf(waiting)) {
                 boolean exited = !a.run.process.isAlive();
-                if (!exited && count(a.run) >= 0 || System.nanoTime() > a.deadline || exited && a.number == START_ATTEMPTS) {
-                    waiting.remove(a);
-                    startUpCpu.put(a.run.name, ProcessCpu.seconds(a.run.process.pid()));
-                } else if (exited) {
-                    running.remove(a.run);
-                    Path log = a.run.log.resolveSibling(a.run.log.getFileName() + "." + a.number);
-                    Files.move(a.run.log, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    System.out.printf("  %s exited at start (code %d, see %s); starting it again%n", a.run.name, a.run.process.exitValue(), log);
-                    waiting.set(waiting.indexOf(a), new Attempt(a.launch, start(a.launch), a.number + 1));
+                switch (StartPolicy.next(a.number, exited, () -> count(a.run) >= 0, () -> System.nanoTime() > a.deadline)) {
+                    case STOP_WAITING -> {
+                        waiting.remove(a);
+                        startUpCpu.put(a.run.name, ProcessCpu.seconds(a.run.process.pid()));
+                    }
+                    case START_AGAIN -> {
+                        running.remove(a.run);
+                        Path log = StartPolicy.keptLog(a.run.log, a.number);
+                        Files.move(a.run.log, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        System.out.println(StartPolicy.startAgainLine(a.run.name, a.run.process.exitValue(), log));
+                        waiting.set(waiting.indexOf(a), new Attempt(a.launch, start(a.launch), a.number + 1));
+                    }
+                    case KEEP_WAITING -> {
+                        // still starting: looked at again after the pause
+                    }
                 }
             }
             if (!waiting.isEmpty()) {
@@ -198,11 +202,9 @@ final class Deployables implements AutoCloseable {
     /** The {@code number}th start of {@code launch}, waited for until {@code deadline} ({@link System#nanoTime}). */
     private record Attempt(Launch launch, Running run, int number, long deadline) {
         Attempt(Launch launch, Running run, int number) {
-            this(launch, run, number, System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS));
+            this(launch, run, number, System.nanoTime() + TimeUnit.SECONDS.toNanos(StartPolicy.SECONDS));
         }
     }
-
-    private static final int START_ATTEMPTS = 8;
 
     private static void pause() throws IOException {
         try {
@@ -212,8 +214,6 @@ final class Deployables implements AutoCloseable {
             throw new IOException("interrupted while the deployables started", e);
         }
     }
-
-    private static final int START_SECONDS = 120;
 
     /** Events handled so far by {@code stage}, summed over its instances, from their /metrics; -1 while one does not answer yet. */
     long count(Stage stage) {
