@@ -333,14 +333,13 @@ final class PostgresCapture implements AutoCloseable {
                     + "(add a primary key to the source table)");
         }
         Schema rowSchema = value.schema().field("after").schema();
-        RowPlan plan = plans.of(rowSchema, () -> definitions.complete(ConnectRecords.tableSchema(table, rowSchema, r.keySchema())));
-        TableSchema shape = plan.shape();
-        Map<String, Object> after = plan.row(value.getStruct("after"));
+        TableSchema shape = plans.shape(rowSchema, () -> definitions.complete(ConnectRecords.tableSchema(table, rowSchema, r.keySchema())));
+        Map<String, Object> after = plans.row(value.getStruct("after"), shape);
         Position position = positions.next(snapshots.generation(table), op, src);
         if (op == Op.READ) {
             snapshots.onSnapshotRow(table, position);
         }
-        ChangeEvent event = new ChangeEvent(shape, op, plan.row(value.getStruct("before")), after,
+        ChangeEvent event = new ChangeEvent(shape, op, plans.row(value.getStruct("before"), shape), after,
                 position, src.getInt64("ts_ms"), snapshot, "postgresql", src.getString("db"),
                 src.getInt64("txId"), src.getInt64("lsn"), ConnectRecords.unchangedToast(after));
         try {

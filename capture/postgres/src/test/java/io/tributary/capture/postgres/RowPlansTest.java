@@ -2,6 +2,7 @@ package io.tributary.capture.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.tributary.schemas.event.TableRef;
@@ -10,9 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.Test;
 
-/** {@link RowPlans}: a plan per schema object, the contract shape made once per distinct schema. */
+/** {@link RowPlans}: the shape made once per distinct schema, a plan per schema object of the rows. */
 class RowPlansTest {
     private static final TableRef TABLE = new TableRef("monolith", "public", "trades");
 
@@ -28,33 +30,38 @@ class RowPlansTest {
     }
 
     @Test
-    void aNewSchemaObjectEqualToAKnownOneGetsAPlanForItself() {
-        Schema snapshot = rowSchema();
-        Schema streaming = rowSchema(); // what Debezium hands over once it streams: equal, another object
-        assertEquals(snapshot, streaming);
-        assertNotSame(snapshot, streaming);
+    void aRowWhoseSchemaIsAnotherObjectThanTheEnvelopesGetsAPlanForItsOwn() {
+        Schema envelopeRow = rowSchema();
+        Schema streamedRow = rowSchema(); // what Debezium's streamed rows carry: equal to the envelope's, another object
+        assertEquals(envelopeRow, streamedRow);
+        assertNotSame(envelopeRow, streamedRow);
         RowPlans plans = new RowPlans();
         AtomicInteger made = new AtomicInteger();
 
-        RowPlan first = plans.of(snapshot, counting(snapshot, made));
-        RowPlan second = plans.of(streaming, counting(streaming, made));
+        TableSchema shape = plans.shape(envelopeRow, counting(envelopeRow, made));
+        RowPlan plan = plans.plan(streamedRow, shape);
 
-        assertSame(snapshot, first.schema());
-        assertSame(streaming, second.schema(), "the streamed rows' plan must be made for their schema object, or every row is looked up by name");
-        assertSame(first.shape(), second.shape(), "an equal schema reuses the shape");
+        assertSame(streamedRow, plan.schema(), "a plan made for another schema object looks every row's columns up by name");
+        assertSame(shape, plan.shape());
+        Struct row = new Struct(streamedRow).put("id", 7).put("v", "x");
+        assertEquals(ConnectRecords.row(row, shape), plans.row(row, shape));
+        assertNull(plans.row(null, shape));
+        assertSame(plan, plans.plan(streamedRow, shape));
+        assertSame(shape, plans.shape(rowSchema(), counting(envelopeRow, made)), "an equal schema has the same shape");
         assertEquals(1, made.get(), "the shape (a query of the source's definitions) is made once per distinct schema");
-        assertSame(first, plans.of(snapshot, counting(snapshot, made)));
-        assertSame(second, plans.of(streaming, counting(streaming, made)));
     }
 
     @Test
     void manySchemaObjectsStayBoundedAndEachGetsItsPlan() {
         RowPlans plans = new RowPlans();
         AtomicInteger made = new AtomicInteger();
+        Schema first = rowSchema();
+        TableSchema shape = plans.shape(first, counting(first, made));
         for (int i = 0; i < 3 * RowPlans.MAX_OBJECTS; i++) {
             Schema s = rowSchema();
-            assertSame(s, plans.of(s, counting(s, made)).schema());
+            assertSame(s, plans.plan(s, shape).schema());
         }
+        assertSame(first, plans.plan(first, shape).schema());
         assertEquals(1, made.get());
     }
 }
