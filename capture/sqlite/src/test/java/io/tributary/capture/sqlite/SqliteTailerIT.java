@@ -181,8 +181,16 @@ class SqliteTailerIT {
             Process w = writer(db, 8, 3000, false, "nocheckpoint");
             java.util.Random r = new java.util.Random(8);
             for (int kill = 0; kill < 3 && w.isAlive(); kill++) {
-                Process capture = capture(pipeline, kill);
-                Thread.sleep(1000 + r.nextInt(1500));
+                // killed once it has committed a few more of its Kafka transactions (its positions), a number drawn
+                // from the seed: at a point of its progress, not after a time a busy machine makes meaningless
+                String positions = io.tributary.schemas.kafka.Topics.positions(name);
+                long committed = TestServers.endOffset(positions) + 1 + r.nextInt(4);
+                int n = kill;
+                Process capture = capture(pipeline, n);
+                org.awaitility.Awaitility.await("capture " + n + " commits its next transactions").atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> !w.isAlive() || !capture.isAlive() || TestServers.endOffset(positions) >= committed);
+                assertTrue(capture.isAlive(), () -> "capture " + n + " exited by itself: " + read(dir.resolve("capture-" + n + ".log")));
                 capture.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no clean Kafka close
             }
             Process last = capture(pipeline, 9);

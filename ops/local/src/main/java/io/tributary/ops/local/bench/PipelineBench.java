@@ -196,6 +196,7 @@ public final class PipelineBench {
                 long loadStartNanos = System.nanoTime();
                 probe.behind(); // learns the walsender's pid
                 CpuBudget budget = budget(d, stack).addPart("  of it, the slot's walsender", probe::walsenderCpuSeconds).start();
+                BrokerRequests requests = new BrokerRequests().start();
                 Process bench = new ProcessBuilder(Workloads.pgbench(dir.resolve("bench.sql"), port(stack), "monolith", o.clients, o.seconds, o.rate, o.rows))
                         .redirectErrorStream(true).redirectOutput(dir.resolve("pgbench.log").toFile()).start();
                 Timeline timeline = new Timeline(d, probe);
@@ -223,6 +224,7 @@ public final class PipelineBench {
                 printLagByCommitTime(rows, loadStart);
                 out.printf("  target equal to the source %.1f s after the load stopped%n", drained);
                 budget.print(out, "during the load (pgbench's own CPU is among what is not listed)", changes, "change", d.names().size(), Map.of());
+                requests.print(out, "from the load's start until the target equalled the source", changes, "change");
                 printRss(d);
             }
         }
