@@ -203,16 +203,31 @@ public final class Preflight {
         try {
             client.check();
         } catch (io.tributary.schemas.registry.RegistryException e) {
-            if (waits != null && e.retriable() && !(registry.truststore() != null && rootMessage(e).contains("SSL"))) {
+            if (waits != null && e.retriable() && !tlsFailure(e)) {
                 org.slf4j.LoggerFactory.getLogger(Preflight.class).warn("the schema registry does not answer yet ({}); starting anyway: {}",
                         e.getMessage(), waits);
                 return;
             }
             String key = e.status() == 401 || e.status() == 403 ? (registry.token() != null ? "registry.token" : "registry.user")
-                    : e.status() == 0 && registry.truststore() != null && rootMessage(e).contains("SSL") ? "registry.truststore" : "registry.url";
+                    : e.status() == 0 && registry.truststore() != null && tlsFailure(e) ? "registry.truststore" : "registry.url";
             problem(key, e.getMessage(), e.status() == 0 ? "check the URL, that the registry is running and, for https, that "
                     + "registry.truststore holds its CA" : "see the message");
         }
+    }
+
+    /**
+     * A TLS handshake that the registry's certificate or settings failed (not trusted, a wrong host name, no
+     * common protocol), with or without registry.truststore: no answer, like an outage, but waiting does not
+     * change it. A connection closed during the handshake (a server restarting) is an outage.
+     */
+    private static boolean tlsFailure(Throwable e) {
+        Throwable root = e;
+        boolean ssl = false;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            ssl |= t instanceof javax.net.ssl.SSLException;
+            root = t;
+        }
+        return ssl && !(root instanceof java.io.EOFException || root instanceof java.net.SocketException);
     }
 
     public void postgres(String key, String url, String user, Secret password) {
