@@ -209,7 +209,7 @@ public final class Preflight {
                 return;
             }
             String key = e.status() == 401 || e.status() == 403 ? (registry.token() != null ? "registry.token" : "registry.user")
-                    : e.status() == 0 && registry.truststore() != null && tlsFailure(e) ? "registry.truststore" : "registry.url";
+                    : e.status() == 0 && registry.truststore() != null && rootMessage(e).contains("SSL") ? "registry.truststore" : "registry.url";
             problem(key, e.getMessage(), e.status() == 0 ? "check the URL, that the registry is running and, for https, that "
                     + "registry.truststore holds its CA" : "see the message");
         }
