@@ -44,7 +44,7 @@ final class PostgresCapture implements AutoCloseable {
     private final PipelineConfig.Source source;
     private final ChangeEventWriter writer;
     private final Map<String, TableRef> tablesByTopic = new HashMap<>();
-    private final Map<Schema, RowPlan> plans = new HashMap<>();
+    private final RowPlans plans = new RowPlans();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "capture-postgres"));
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     /** Records Debezium hands over at once (its default), the most a crash can leave sent but unrecorded. */
@@ -333,7 +333,7 @@ final class PostgresCapture implements AutoCloseable {
                     + "(add a primary key to the source table)");
         }
         Schema rowSchema = value.schema().field("after").schema();
-        RowPlan plan = plans.computeIfAbsent(rowSchema, s -> new RowPlan(s, definitions.complete(ConnectRecords.tableSchema(table, s, r.keySchema()))));
+        RowPlan plan = plans.of(rowSchema, () -> definitions.complete(ConnectRecords.tableSchema(table, rowSchema, r.keySchema())));
         TableSchema shape = plan.shape();
         Map<String, Object> after = plan.row(value.getStruct("after"));
         Position position = positions.next(snapshots.generation(table), op, src);

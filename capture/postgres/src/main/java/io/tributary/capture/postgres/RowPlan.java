@@ -36,6 +36,11 @@ final class RowPlan {
         return shape;
     }
 
+    /** The Connect schema object this plan converts rows of without lookups by name. */
+    Schema schema() {
+        return schema;
+    }
+
     /** {@code struct} as a map of the contract's Avro representation; null for no row. */
     Map<String, Object> row(Struct struct) {
         if (struct == null || struct.schema() != schema) {
