@@ -40,7 +40,10 @@ public final class SinkApp implements Deployable {
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("sink", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = preflight.services(config, options);
-            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndRegistry(config)),
+            // a registry outage is waited out as while running (registry.retry-for), not a crash loop
+            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config,
+                    "the sink applies no record until it answers, and stops (exit 1) once it has failed for registry.retry-for ("
+                            + config.registry().retryFor() + ")")),
                     new Preflight.Check("targets", p -> services.forEach(s -> checkTarget(s, p)))));
             return new SinkApp(config, services, metrics);
         }, stop);

@@ -55,11 +55,18 @@ public final class TransformApp implements Deployable {
     public static int run(String[] args, java.util.concurrent.CountDownLatch stop) {
         return AppRunner.run("transform", args, List.of("service"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Service> services = preflight.services(config, options);
-            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndRegistry(config)),
+            // a registry outage is waited out as while running (registry.retry-for), not a crash loop
+            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config, waits(config))),
                     new Preflight.Check("mappings", p -> new MappingCheck(p).check(config, services))));
             checkStateDirs(config, services, preflight);
             return new TransformApp(config, services, metrics);
         }, stop);
+    }
+
+    /** What the transform does while the registry does not answer, for the start-up warning. */
+    private static String waits(PipelineConfig config) {
+        return "the transform reads no record until it answers, and stops (exit 1) once it has failed for registry.retry-for ("
+                + config.registry().retryFor() + ")";
     }
 
     public static String deadLetterTopic(PipelineConfig.Service service) {

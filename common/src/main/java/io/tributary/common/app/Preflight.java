@@ -170,21 +170,29 @@ public final class Preflight {
     }
 
     /**
-     * Kafka answers, and the registry does unless it is only unreachable or failing (a retriable failure): a
-     * capture waits that out when it registers its first schema ({@link io.tributary.common.kafka.RegistryWait}),
-     * where stopping would only be restarted into the same outage. Refused credentials, a truststore that does
-     * not fit or a wrong path are still problems.
+     * Kafka answers, and the registry does unless it is only unreachable or failing (a retriable failure): every
+     * deployable waits that out where it needs the registry, a capture when it registers its first schema
+     * ({@link io.tributary.common.kafka.RegistryWait}), the transform and the sink when they read a record's
+     * schema (for up to {@code registry.retry-for}), where stopping with exit 2 ("your config is wrong") would
+     * only be restarted into the same outage, a crash loop. Refused credentials, a truststore that does not fit
+     * or a wrong path are still problems.
+     *
+     * @param waits what the deployable does until the registry answers, for the start-up warning
      */
-    public void kafkaAndWaitedRegistry(io.tributary.common.config.PipelineConfig config) {
-        kafkaAnd(config, new Check("registry", p -> p.registry(config.registry(), true)));
+    public void kafkaAndWaitedRegistry(io.tributary.common.config.PipelineConfig config, String waits) {
+        kafkaAnd(config, new Check("registry", p -> p.registry(config.registry(), waits)));
     }
 
     /** The registry answers {@code GET /subjects} with these credentials and this truststore. */
     public void registry(io.tributary.common.config.PipelineConfig.Registry registry) {
-        registry(registry, false);
+        registry(registry, null);
     }
 
-    private void registry(io.tributary.common.config.PipelineConfig.Registry registry, boolean outageWaited) {
+    /**
+     * As {@link #registry(io.tributary.common.config.PipelineConfig.Registry)}, but with {@code waits} set (what the
+     * deployable does until the registry answers) a retriable failure is only a warning saying so, not a problem.
+     */
+    public void registry(io.tributary.common.config.PipelineConfig.Registry registry, String waits) {
         io.tributary.schemas.registry.SchemaRegistryClient client;
         try {
             client = registry.client();
@@ -195,9 +203,9 @@ public final class Preflight {
         try {
             client.check();
         } catch (io.tributary.schemas.registry.RegistryException e) {
-            if (outageWaited && e.retriable() && !(registry.truststore() != null && rootMessage(e).contains("SSL"))) {
-                org.slf4j.LoggerFactory.getLogger(Preflight.class).warn("the schema registry does not answer yet ({}); starting anyway: "
-                        + "the capture waits for it before it writes its first event", e.getMessage());
+            if (waits != null && e.retriable() && !tlsFailure(e)) {
+                org.slf4j.LoggerFactory.getLogger(Preflight.class).warn("the schema registry does not answer yet ({}); starting anyway: {}",
+                        e.getMessage(), waits);
                 return;
             }
             String key = e.status() == 401 || e.status() == 403 ? (registry.token() != null ? "registry.token" : "registry.user")
@@ -205,6 +213,21 @@ public final class Preflight {
             problem(key, e.getMessage(), e.status() == 0 ? "check the URL, that the registry is running and, for https, that "
                     + "registry.truststore holds its CA" : "see the message");
         }
+    }
+
+    /**
+     * A TLS handshake that the registry's certificate or settings failed (not trusted, a wrong host name, no
+     * common protocol), with or without registry.truststore: no answer, like an outage, but waiting does not
+     * change it. A connection closed during the handshake (a server restarting) is an outage.
+     */
+    private static boolean tlsFailure(Throwable e) {
+        Throwable root = e;
+        boolean ssl = false;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            ssl |= t instanceof javax.net.ssl.SSLException;
+            root = t;
+        }
+        return ssl && !(root instanceof java.io.EOFException || root instanceof java.net.SocketException);
     }
 
     public void postgres(String key, String url, String user, Secret password) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.common.config.ConfigProblem;
+import io.tributary.common.config.PipelineConfig;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -68,5 +69,35 @@ class PreflightTest {
                 new Preflight.Check("other", p -> otherEnded.countDown()))));
         assertEquals("a bug in a check", e.getMessage());
         assertEquals(0, otherEnded.getCount(), "the other check ran to its end");
+    }
+
+    /**
+     * A registry that does not answer is a problem (exit 2) for a tool, but not for a deployable that waits it out
+     * (the captures, the transform, the sink): a restart would only meet the same outage. Refused credentials and
+     * TLS stay problems for both (RegistrySecurityIT, against a real registry).
+     */
+    @Test
+    void anUnreachableRegistryIsAProblemUnlessTheDeployableWaitsItOut() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort(); // nothing listens here once the socket is closed
+        }
+        PipelineConfig.Registry registry = new PipelineConfig.Registry("http://127.0.0.1:" + closed, "BACKWARD");
+        Preflight strict = new Preflight();
+        strict.registry(registry);
+        assertEquals(List.of("registry.url"), strict.problems().stream().map(ConfigProblem::key).toList(), strict.problems().toString());
+        assertTrue(strict.problems().get(0).toString().contains("unreachable"), strict.problems().toString());
+
+        Preflight waited = new Preflight();
+        waited.registry(registry, "the test waits");
+        assertEquals(List.of(), waited.problems(), "an outage is only a warning");
+    }
+
+    @Test
+    void aTruststoreThatCannotBeReadStaysAProblemWhenWaited(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Preflight waited = new Preflight();
+        waited.registry(new PipelineConfig.Registry("https://127.0.0.1:1", "BACKWARD", null, null, null, dir.resolve("missing.p12"),
+                null, PipelineConfig.Registry.DEFAULT_RETRY_FOR), "waits");
+        assertEquals(List.of("registry.truststore"), waited.problems().stream().map(ConfigProblem::key).toList(), waited.problems().toString());
     }
 }

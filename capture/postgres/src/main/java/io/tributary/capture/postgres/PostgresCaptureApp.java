@@ -64,7 +64,8 @@ public final class PostgresCaptureApp implements Deployable {
         return AppRunner.run("capture-postgres", args, List.of("source"), (config, options, metrics, preflight) -> {
             List<PipelineConfig.Source> sources = preflight.sources(config, options, false);
             // a registry outage is waited out (RegistryWait), not a crash loop
-            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config)),
+            preflight.concurrently(List.of(new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config,
+                    "the capture waits for it before it writes its first event")),
                     new Preflight.Check("sources", p -> sources.forEach(s -> checkSource(s, p)))));
             return new PostgresCaptureApp(config, sources, metrics);
         }, stop);

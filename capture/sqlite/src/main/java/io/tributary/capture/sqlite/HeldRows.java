@@ -2,6 +2,7 @@ package io.tributary.capture.sqlite;
 
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.KafkaSetup;
+import io.tributary.common.kafka.RegistryWait;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Op;
 import io.tributary.schemas.kafka.ChangeEventReader;
@@ -34,6 +35,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * caller takes a full snapshot instead. Does not guarantee: a topic deleted and created again by hand is
  * noticed (it reads as empty: the resync re-sends every row, but deletes none).
  *
+ * <p>Decoding a record needs its schema from the registry; a registry that does not answer is waited out
+ * ({@link RegistryWait}), as the capture's writes are, instead of stopping the capture in the middle of a resync
+ * (a restart would only resync again into the same outage).
+ *
  * <p>Memory: one entry per held row (its key and 20 bytes) while one table is compared.
  */
 final class HeldRows implements AutoCloseable {
@@ -43,9 +48,10 @@ final class HeldRows implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final ChangeEventReader reader;
+    private final RegistryWait registryWait;
     private final RowDigest digest = new RowDigest();
 
-    HeldRows(PipelineConfig.Kafka kafka, SchemaRegistryClient registry) {
+    HeldRows(PipelineConfig.Kafka kafka, SchemaRegistryClient registry, RegistryWait registryWait) {
         Map<String, Object> props = KafkaSetup.base(kafka);
         props.put("isolation.level", "read_committed");
         props.put("enable.auto.commit", false);
@@ -53,6 +59,7 @@ final class HeldRows implements AutoCloseable {
         props.put("max.partition.fetch.bytes", 8 * 1024 * 1024); // a table's topic is read in large fetches
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.reader = new ChangeEventReader(registry);
+        this.registryWait = registryWait;
     }
 
     /** Why {@code topic} cannot vouch for what the targets hold, or null when it can. */
@@ -81,7 +88,7 @@ final class HeldRows implements AutoCloseable {
                 if (ChangeEventReader.isTombstone(r.value())) {
                     continue; // the delete before it removed the key
                 }
-                ChangeEvent e = reader.read(topic, r.key(), r.value());
+                ChangeEvent e = read(topic, r);
                 List<Object> key = RowDigest.key(e.keyImage(), e.schema().primaryKey());
                 if (e.op() == Op.DELETE || e.position().parts()[0] < generation) {
                     held.remove(key);
@@ -112,7 +119,7 @@ final class HeldRows implements AutoCloseable {
                         throw new IllegalStateException("the record at " + tp + " offset " + sorted.get(i).offset()
                                 + " is gone (the topic changed during the resync); restart the capture");
                     }
-                    out.add(reader.read(topic, r.key(), r.value()));
+                    out.add(read(topic, r));
                     i++;
                 }
                 if (i < sorted.size() && sorted.get(i).partition() == tp.partition() && sorted.get(i).offset() - consumer.position(tp) > 10_000) {
@@ -121,6 +128,11 @@ final class HeldRows implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The change event of {@code r}, its schema fetched from the registry while waiting out an outage. */
+    private ChangeEvent read(String topic, ConsumerRecord<byte[], byte[]> r) {
+        return registryWait.call("read back what " + topic + " holds", () -> reader.read(topic, r.key(), r.value()));
     }
 
     private List<TopicPartition> partitions(String topic) {

@@ -53,7 +53,8 @@ public final class SqliteCaptureApp implements Deployable {
         List<PipelineConfig.Source> sources = preflight.sources(config, options, true);
         // a registry outage is waited out (RegistryWait), not a crash loop
         preflight.concurrently(List.of(new Preflight.Check("sources", p -> sources.forEach(s -> checkSource(s, p))),
-                new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config))));
+                new Preflight.Check("kafka_and_registry", p -> p.kafkaAndWaitedRegistry(config,
+                        "the capture waits for it before it writes its first event"))));
         return new SqliteCaptureApp(config, sources, metrics);
     }
 

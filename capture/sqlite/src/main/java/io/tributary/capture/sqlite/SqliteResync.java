@@ -5,6 +5,7 @@ import io.tributary.capture.sqlite.wal.SqliteTypes;
 import io.tributary.capture.sqlite.wal.WalDecoder;
 import io.tributary.common.config.PipelineConfig;
 import io.tributary.common.kafka.ChangeEventWriter;
+import io.tributary.common.kafka.RegistryWait;
 import io.tributary.schemas.event.ChangeEvent;
 import io.tributary.schemas.event.Column;
 import io.tributary.schemas.event.Op;
@@ -60,6 +61,7 @@ final class SqliteResync {
     private final SqliteSnapshot snapshot;
     private final PositionContext positions;
     private final MeterRegistry metrics;
+    private final RegistryWait registryWait;
     private final SqliteEvents events;
     private final CaptureDeadLetters deadLetters;
     private final RowDigest digest = new RowDigest();
@@ -69,13 +71,14 @@ final class SqliteResync {
     private long transactionStarted;
 
     SqliteResync(PipelineConfig.Kafka kafka, PipelineConfig.Source source, SchemaRegistryClient registry, SqliteSnapshot snapshot,
-                 PositionContext positions, MeterRegistry metrics) {
+                 PositionContext positions, MeterRegistry metrics, RegistryWait registryWait) {
         this.kafka = kafka;
         this.source = source;
         this.registry = registry;
         this.snapshot = snapshot;
         this.positions = positions;
         this.metrics = metrics;
+        this.registryWait = registryWait;
         this.events = new SqliteEvents(source.sqlite().path());
         this.deadLetters = new CaptureDeadLetters(source.name(), metrics);
     }
@@ -87,7 +90,7 @@ final class SqliteResync {
 
     /** Why the topics cannot stand for what the targets hold (a full snapshot is needed), or null when a resync can. */
     String refusal() {
-        try (HeldRows held = new HeldRows(kafka, registry)) {
+        try (HeldRows held = new HeldRows(kafka, registry, registryWait)) {
             for (TableRef t : source.tables()) {
                 String why = held.refusal(t.topic());
                 if (why != null) {
@@ -109,7 +112,7 @@ final class SqliteResync {
         long read = 0;
         long deletes = 0;
         writer.begin();
-        try (HeldRows held = new HeldRows(kafka, registry)) {
+        try (HeldRows held = new HeldRows(kafka, registry, registryWait)) {
             for (TableRef t : source.tables()) {
                 commitIfDue(writer, true); // reading a topic may take a while: nothing waits on it meanwhile
                 TableSchema schema = SqliteSnapshot.schema(start.decoder(), t, start.reader());

@@ -152,7 +152,7 @@ final class SqliteTailer implements Runnable, AutoCloseable {
         snapshot = new SqliteSnapshot(source, writersLock, pins, positions, metrics, locks);
         stream = new SqliteStreaming(source, writersLock, checkpointer, pins, positions, metrics, observer);
         tables = new SqliteTableSnapshot(source, writersLock, pins, positions, snapshot, stream);
-        resync = new SqliteResync(kafka, source, registry, snapshot, positions, metrics);
+        resync = new SqliteResync(kafka, source, registry, snapshot, positions, metrics, registryWait);
         resync.afterStep(resyncStep);
     }
 
