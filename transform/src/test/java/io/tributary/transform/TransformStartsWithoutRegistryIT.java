@@ -15,8 +15,8 @@ import io.tributary.schemas.event.TableSchema;
 import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.testkit.TcpRelay;
+import io.tributary.testkit.ScrapedMetrics;
 import io.tributary.testkit.TestServers;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +26,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -60,9 +57,8 @@ class TransformStartsWithoutRegistryIT {
         int n = 20;
         send(items, input, n);
         URI good = URI.create(TestServers.registryUrl());
-        int port = freePort();
-        try (TcpRelay relay = new TcpRelay(good.getHost(), good.getPort());
-             Admin admin = Admin.create(Map.of("bootstrap.servers", TestServers.kafkaBootstrap()))) {
+        int port = io.tributary.testkit.Ports.free();
+        try (TcpRelay relay = new TcpRelay(good.getHost(), good.getPort())) {
             relay.down();
             Path pipeline = dir.resolve("pipeline.yaml");
             Files.writeString(pipeline, """
@@ -86,9 +82,9 @@ class TransformStartsWithoutRegistryIT {
             try {
                 // started (its dead-letter topic is made by start()) and then failing on the registry, not exited
                 await("the transform starts and meets the outage").atMost(Duration.ofSeconds(240))
-                        .until(() -> exit.isDone() || retriableErrors(port, name) >= 1);
-                assertFalse(exit.isDone(), () -> "the transform exited while the registry was down: exit " + exitCode(exit));
-                assertEquals(0, endOffset(admin, output), "nothing transformed without the registry");
+                        .until(() -> exit.isDone() || ScrapedMetrics.sum(port, "tributary_errors_total", "kind=\"retriable\"", "service=\"" + name + "\"") >= 1);
+                assertFalse(exit.isDone(), () -> "the transform exited while the registry was down: exit " + ScrapedMetrics.exitCode(exit));
+                assertEquals(0, TestServers.endOffset(output), "nothing transformed without the registry");
 
                 relay.target(good.getHost(), good.getPort());
                 long[] seen = {0};
@@ -102,9 +98,9 @@ class TransformStartsWithoutRegistryIT {
                                 return seen[0] >= n || exit.isDone();
                             });
                 }
-                assertFalse(exit.isDone(), () -> "the transform exited: exit " + exitCode(exit));
+                assertFalse(exit.isDone(), () -> "the transform exited: exit " + ScrapedMetrics.exitCode(exit));
                 assertEquals(n, seen[0]);
-                assertEquals(0, endOffset(admin, dlq), "nothing was dead-lettered for the registry's outage");
+                assertEquals(0, TestServers.endOffset(dlq), "nothing was dead-lettered for the registry's outage");
             } finally {
                 stop.countDown();
             }
@@ -125,42 +121,5 @@ class TransformStartsWithoutRegistryIT {
             }
             producer.flush();
         }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String exitCode(FutureTask<Integer> exit) {
-        try {
-            return String.valueOf(exit.get());
-        } catch (Exception e) {
-            return e.toString();
-        }
-    }
-
-    /** The transform's {@code tributary.errors{kind=retriable}} of {@code service}, from its /metrics; 0 while it does not answer. */
-    private static double retriableErrors(int port, String service) {
-        String metrics;
-        try {
-            metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        } catch (java.io.IOException notYet) {
-            return 0; // not serving yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
-        return metrics.lines().filter(l -> l.startsWith("tributary_errors_total{") && l.contains("kind=\"retriable\"")
-                        && l.contains("service=\"" + service + "\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static long endOffset(Admin admin, String topic) throws Exception {
-        TopicPartition tp = new TopicPartition(topic, 0);
-        return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS).get(tp).offset();
     }
 }

@@ -15,8 +15,8 @@ import io.tributary.schemas.registry.AvroSerde;
 import io.tributary.schemas.registry.SchemaRegistryClient;
 import io.tributary.sink.SinkApp;
 import io.tributary.testkit.TcpRelay;
+import io.tributary.testkit.ScrapedMetrics;
 import io.tributary.testkit.TestServers;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +29,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,9 +56,8 @@ class SinkStartsWithoutRegistryIT {
         send(items, topic, n);
         String targetUrl = TestServers.newDatabase("sink_registry_start");
         URI good = URI.create(TestServers.registryUrl());
-        int port = freePort();
-        try (TcpRelay relay = new TcpRelay(good.getHost(), good.getPort());
-             Admin admin = Admin.create(Map.of("bootstrap.servers", TestServers.kafkaBootstrap()))) {
+        int port = io.tributary.testkit.Ports.free();
+        try (TcpRelay relay = new TcpRelay(good.getHost(), good.getPort())) {
             relay.down();
             Path pipeline = dir.resolve("pipeline.yaml");
             Files.writeString(pipeline, """
@@ -82,16 +78,16 @@ class SinkStartsWithoutRegistryIT {
             new Thread(exit, "sink-under-test").start();
             try {
                 await("the sink starts and meets the outage").atMost(Duration.ofSeconds(240))
-                        .until(() -> exit.isDone() || retriableErrors(port, name) >= 1);
-                assertFalse(exit.isDone(), () -> "the sink exited while the registry was down: exit " + exitCode(exit));
+                        .until(() -> exit.isDone() || ScrapedMetrics.sum(port, "tributary_errors_total", "kind=\"retriable\"", "service=\"" + name + "\"") >= 1);
+                assertFalse(exit.isDone(), () -> "the sink exited while the registry was down: exit " + ScrapedMetrics.exitCode(exit));
                 assertTrue(count(targetUrl) <= 0, "nothing applied without the registry");
 
                 relay.target(good.getHost(), good.getPort());
                 await("every record applied once the registry answers").atMost(Duration.ofSeconds(300))
                         .until(() -> count(targetUrl) == n || exit.isDone());
-                assertFalse(exit.isDone(), () -> "the sink exited: exit " + exitCode(exit));
+                assertFalse(exit.isDone(), () -> "the sink exited: exit " + ScrapedMetrics.exitCode(exit));
                 assertEquals(n, count(targetUrl));
-                assertEquals(0, endOffset(admin, dlq), "nothing was dead-lettered for the registry's outage");
+                assertEquals(0, TestServers.endOffset(dlq), "nothing was dead-lettered for the registry's outage");
             } finally {
                 stop.countDown();
             }
@@ -123,42 +119,5 @@ class SinkStartsWithoutRegistryIT {
             }
             producer.flush();
         }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String exitCode(FutureTask<Integer> exit) {
-        try {
-            return String.valueOf(exit.get());
-        } catch (Exception e) {
-            return e.toString();
-        }
-    }
-
-    /** The sink's {@code tributary.errors{kind=retriable}} of {@code service}, from its /metrics; 0 while it does not answer. */
-    private static double retriableErrors(int port, String service) {
-        String metrics;
-        try {
-            metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        } catch (java.io.IOException notYet) {
-            return 0; // not serving yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
-        return metrics.lines().filter(l -> l.startsWith("tributary_errors_total{") && l.contains("kind=\"retriable\"")
-                        && l.contains("service=\"" + service + "\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static long endOffset(Admin admin, String topic) throws Exception {
-        TopicPartition tp = new TopicPartition(topic, 0);
-        return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS).get(tp).offset();
     }
 }
